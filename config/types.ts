@@ -1,0 +1,101 @@
+/**
+ * Typed settings of one deployment environment. Everything that differs between environments, and every
+ * identifier a construct would otherwise have to hard-code (account, region, CIDR, AZ names, instance classes),
+ * lives here; `main.ts` reads it once and hands the pieces to the constructs.
+ */
+
+/** How the private subnets reach the internet. */
+export type InternetEgress =
+  /** No internet route at all; AWS APIs are reached through VPC endpoints. */
+  | 'vpc-endpoints-only'
+  /** A NAT gateway in one small public subnet. An explicit, weaker choice: traffic can leave the VPC. */
+  | 'nat-gateway';
+
+export interface NetworkConfig {
+  /** IPv4 CIDR of the VPC, an RFC 1918 range from /16 to /20; each AZ gets a subnet 4 bits longer. */
+  readonly vpcCidr: string;
+  /** AZ names (not looked up at plan time). At least two; Redshift Serverless wants three. */
+  readonly availabilityZones: readonly string[];
+  /** @default 'vpc-endpoints-only' */
+  readonly internetEgress: InternetEgress;
+  /** Operator access host reached only through SSM Session Manager port forwarding. */
+  readonly accessHost: AccessHostConfig;
+}
+
+export interface AccessHostConfig {
+  /** @default false */
+  readonly enabled: boolean;
+  /** EC2 instance type, for example `t4g.nano`. */
+  readonly instanceType: string;
+  /**
+   * Public SSM parameter that names the AMI. Resolved by EC2 at launch (`resolve:ssm:`), so the plan makes no
+   * AMI lookup. Its architecture must match `instanceType`.
+   */
+  readonly amiSsmParameter: string;
+}
+
+/** RDS MySQL major versions this project knows the parameter family and option support of. */
+export type MysqlMajorVersion = '8.0' | '8.4';
+
+export interface DatabaseConfig {
+  /** @default '8.0' */
+  readonly engineVersion: MysqlMajorVersion;
+  /** RDS class such as `db.t4g.micro`. */
+  readonly instanceClass: string;
+  /** Initial gp3 storage in GiB (at least 20). */
+  readonly allocatedStorageGiB: number;
+  /** Storage autoscaling ceiling in GiB; larger than `allocatedStorageGiB`. */
+  readonly maxAllocatedStorageGiB: number;
+  /** Automated backups, also what binary logs for DMS change capture depend on. At least 7. */
+  readonly backupRetentionDays: number;
+  readonly multiAz: boolean;
+  readonly deletionProtection: boolean;
+  /** Take and keep a final snapshot when the instance is destroyed. */
+  readonly keepFinalSnapshot: boolean;
+  /** Record connections and queries (who read PHI) with the MariaDB Audit Plugin option. */
+  readonly auditLog: boolean;
+}
+
+export interface StorageConfig {
+  /** Days after which Athena query results expire. */
+  readonly athenaResultsExpirationDays: number;
+  /** Days after which noncurrent object versions expire. */
+  readonly noncurrentVersionExpirationDays: number;
+  /** Days S3 server access logs are kept. */
+  readonly accessLogRetentionDays: number;
+  /**
+   * Let `terraform destroy` delete non-empty buckets. A weaker, explicit choice for throwaway environments;
+   * refused for an environment that keeps its data (`database.deletionProtection`).
+   */
+  readonly forceDestroyBuckets: boolean;
+}
+
+export interface StateBackendConfig {
+  /** S3 bucket that holds the Terraform state (created once by hand, see README). */
+  readonly bucket: string;
+  /** Region of the state bucket. */
+  readonly region: string;
+  /** KMS key (ARN or alias) that encrypts the state objects. Omit for the bucket's default encryption. */
+  readonly kmsKeyId?: string;
+}
+
+export interface EnvironmentConfig {
+  /** Short name used in resource names and the stack name, lower-case letters and digits. */
+  readonly name: string;
+  /** Project prefix of every resource name. */
+  readonly project: string;
+  readonly region: string;
+  /** The only AWS account this environment may be applied to (`allowed_account_ids`). */
+  readonly accountId: string;
+  readonly network: NetworkConfig;
+  readonly database: DatabaseConfig;
+  readonly storage: StorageConfig;
+  /** Retention of the CloudWatch log groups this project creates (flow logs, RDS logs). At least 365. */
+  readonly logRetentionDays: number;
+  /** Monthly cost budget in USD; an AWS Budgets alert fires before it is reached. */
+  readonly monthlyBudgetUsd: number;
+  /** Remote state; a local backend when absent. */
+  readonly stateBackend?: StateBackendConfig;
+  /** Tags on every taggable resource (`default_tags`). */
+  readonly tags: Readonly<Record<string, string>>;
+}

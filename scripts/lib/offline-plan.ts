@@ -1,0 +1,226 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, cpSync, writeFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** The provider every stack is planned with; the mirror must hold this exact version. */
+export const AWS_PROVIDER = { source: 'registry.terraform.io/hashicorp/aws', version: '5.100.0' } as const;
+
+/** Raised when the machine lacks what an offline plan needs; the message says how to fix it. */
+export class OfflinePlanSetupError extends Error {
+  override name = 'OfflinePlanSetupError';
+}
+
+/**
+ * Folders Terraform itself searches as implied local mirrors, plus the children of the usual system folders for
+ * tools, so a mirror installed next to other tools is found without naming its path in the repository.
+ */
+function candidateMirrorRoots(): string[] {
+  const home = homedir();
+  const dataDirs = (process.env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(':').filter(Boolean);
+  const implied = [
+    join(home, '.terraform.d', 'plugins'),
+    join(process.env.XDG_DATA_HOME ?? join(home, '.local', 'share'), 'terraform', 'plugins'),
+    ...dataDirs.map((dir) => join(dir, 'terraform', 'plugins')),
+  ];
+  const toolParents = ['/opt', '/usr/local/lib', '/usr/local/share', '/srv'];
+  const children = toolParents.flatMap((parent) => {
+    try {
+      return readdirSync(parent, { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => join(parent, entry.name));
+    } catch {
+      return [];
+    }
+  });
+  return [...implied, ...children];
+}
+
+function holdsProvider(root: string): boolean {
+  const [host, namespace, type] = AWS_PROVIDER.source.split('/');
+  const versionDir = join(root, host, namespace, type, AWS_PROVIDER.version);
+  const packed = join(root, host, namespace, type, `terraform-provider-${type}_${AWS_PROVIDER.version}_linux_amd64.zip`);
+  return existsSync(versionDir) || existsSync(packed);
+}
+
+/** Mirror paths named in an existing Terraform CLI config file (`filesystem_mirror { path = "..." }`). */
+function mirrorsInCliConfig(file: string | undefined): string[] {
+  if (!file || !existsSync(file)) return [];
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/filesystem_mirror\s*{[^}]*?path\s*=\s*"([^"]+)"/g)].map((m) => m[1]);
+}
+
+/**
+ * Finds a filesystem mirror holding the AWS provider: `TF_PROVIDER_MIRROR` when set, then mirrors named by the
+ * current `TF_CLI_CONFIG_FILE`, then Terraform's implied mirror folders and the usual tool folders.
+ */
+export function findProviderMirror(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env.TF_PROVIDER_MIRROR;
+  if (explicit) {
+    if (holdsProvider(explicit)) return explicit;
+    throw new OfflinePlanSetupError(
+      `TF_PROVIDER_MIRROR=${explicit} does not hold ${AWS_PROVIDER.source} ${AWS_PROVIDER.version}. ` +
+        `Fill it with: terraform providers mirror -platform=linux_amd64 ${explicit} (on a machine with internet access).`,
+    );
+  }
+  const found = [...mirrorsInCliConfig(env.TF_CLI_CONFIG_FILE), ...candidateMirrorRoots()].find(holdsProvider);
+  if (found) return found;
+  throw new OfflinePlanSetupError(
+    `No Terraform provider mirror with ${AWS_PROVIDER.source} ${AWS_PROVIDER.version} was found. ` +
+      'Set TF_PROVIDER_MIRROR to a folder laid out as <folder>/registry.terraform.io/hashicorp/aws/' +
+      `${AWS_PROVIDER.version}/linux_amd64/, created with: terraform providers mirror -platform=linux_amd64 <folder>`,
+  );
+}
+
+/** Checks that the `terraform` CLI runs, returning its version. */
+export async function terraformVersion(): Promise<string> {
+  try {
+    const { stdout } = await run('terraform', ['version', '-json']);
+    return (JSON.parse(stdout) as { terraform_version: string }).terraform_version;
+  } catch (error) {
+    throw new OfflinePlanSetupError(
+      `The terraform CLI is not usable (${(error as Error).message.split('\n')[0]}). Install Terraform >= 1.10 ` +
+        '(https://developer.hashicorp.com/terraform/install) and put it on PATH.',
+    );
+  }
+}
+
+/** A Terraform CLI config that installs providers from the mirror only, never from the network. */
+export function cliConfigFor(mirror: string): string {
+  return [
+    'provider_installation {',
+    '  filesystem_mirror {',
+    `    path    = ${JSON.stringify(mirror)}`,
+    '    include = ["registry.terraform.io/hashicorp/*"]',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Override file (Terraform merges `*_override.tf.json` over the stack): a local backend and a provider that makes
+ * no AWS call to check credentials, account or region, so `plan` works with fake credentials and no network.
+ * The `allowed_account_ids` guard needs the real account id, which an offline provider cannot learn, so the
+ * override lifts it here only; every real plan and apply keeps it.
+ */
+export const OFFLINE_OVERRIDE = {
+  terraform: { backend: { local: { path: 'terraform.tfstate' } } },
+  provider: {
+    aws: {
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+      skip_metadata_api_check: true,
+      skip_region_validation: true,
+      allowed_account_ids: null,
+    },
+  },
+};
+
+export interface ResourceChange {
+  readonly address: string;
+  readonly type: string;
+  readonly actions: readonly string[];
+}
+
+export interface StackPlanResult {
+  readonly stack: string;
+  readonly directory: string;
+  readonly resourceChanges: readonly ResourceChange[];
+  /** Count of planned resources per type. */
+  readonly resourceTypes: Readonly<Record<string, number>>;
+  readonly seconds: { readonly init: number; readonly validate: number; readonly plan: number };
+  /** `terraform show -json` of the saved plan. */
+  readonly planJson: unknown;
+}
+
+interface PlanJson {
+  resource_changes?: { address: string; type: string; mode: string; change: { actions: string[] } }[];
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const start = process.hrtime.bigint();
+  const result = await work();
+  return [result, Number(process.hrtime.bigint() - start) / 1e9];
+}
+
+/** Environment for the terraform CLI: the mirror-only config, fake credentials, no IMDS, no checkpoint calls. */
+function terraformEnv(cliConfigFile: string, pluginCacheDir?: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: cliConfigFile,
+    TF_IN_AUTOMATION: '1',
+    TF_INPUT: '0',
+    CHECKPOINT_DISABLE: '1',
+    ...(pluginCacheDir ? { TF_PLUGIN_CACHE_DIR: pluginCacheDir } : {}),
+    AWS_ACCESS_KEY_ID: 'offline-plan-fake-access-key',
+    AWS_SECRET_ACCESS_KEY: 'offline-plan-fake-secret-not-a-credential',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PROFILE: '',
+  };
+}
+
+async function terraform(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run('terraform', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024 });
+    return stdout;
+  } catch (error) {
+    const failure = error as Error & { stderr?: string; stdout?: string };
+    throw new Error(`terraform ${args[0]} failed in ${dir}:\n${failure.stderr || failure.stdout || failure.message}`);
+  }
+}
+
+export interface OfflinePlanOptions {
+  /** Folder of the synthesized stacks (`cdktf.out/stacks`). */
+  readonly stacksDir: string;
+  /** Stack names to plan. @default every stack in stacksDir */
+  readonly stacks?: readonly string[];
+  /** @default discovered with findProviderMirror */
+  readonly mirror?: string;
+  /** Keep the working folders (for `terraform show` afterwards). @default false */
+  readonly keepWorkDirs?: boolean;
+}
+
+/**
+ * Copies each synthesized stack to a temporary folder, forces a local backend and offline provider settings, and
+ * runs `terraform init`, `validate` and `plan` against the provider mirror. Stacks are planned concurrently.
+ */
+export async function planOffline(options: OfflinePlanOptions): Promise<StackPlanResult[]> {
+  await terraformVersion();
+  const mirror = options.mirror ?? findProviderMirror();
+  const stacks = options.stacks ?? readdirSync(options.stacksDir).filter((name) => existsSync(join(options.stacksDir, name, 'cdk.tf.json')));
+  if (stacks.length === 0) {
+    throw new OfflinePlanSetupError(`No synthesized stacks in ${options.stacksDir}; run npm run synth first.`);
+  }
+  const root = mkdtempSync(join(tmpdir(), 'unicornhealth-offline-plan-'));
+  const cliConfigFile = join(root, 'terraform.rc');
+  writeFileSync(cliConfigFile, cliConfigFor(mirror));
+  const env = terraformEnv(cliConfigFile);
+  try {
+    return await Promise.all(
+      stacks.map(async (stack): Promise<StackPlanResult> => {
+        const dir = join(root, stack);
+        cpSync(join(options.stacksDir, stack), dir, { recursive: true });
+        rmSync(join(dir, '.terraform'), { recursive: true, force: true });
+        writeFileSync(join(dir, 'offline_override.tf.json'), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
+        const [, init] = await timed(() => terraform(dir, env, ['init', '-input=false', '-no-color', '-reconfigure']));
+        const [, validate] = await timed(() => terraform(dir, env, ['validate', '-no-color']));
+        const [, plan] = await timed(() =>
+          terraform(dir, env, ['plan', '-input=false', '-no-color', '-lock=false', '-refresh=false', '-out=offline.tfplan']),
+        );
+        const planJson = JSON.parse(await terraform(dir, env, ['show', '-json', 'offline.tfplan'])) as PlanJson;
+        const resourceChanges = (planJson.resource_changes ?? [])
+          .filter((change) => change.mode === 'managed')
+          .map((change) => ({ address: change.address, type: change.type, actions: change.change.actions }));
+        const resourceTypes: Record<string, number> = {};
+        for (const change of resourceChanges) resourceTypes[change.type] = (resourceTypes[change.type] ?? 0) + 1;
+        return { stack, directory: dir, resourceChanges, resourceTypes, seconds: { init, validate, plan }, planJson };
+      }),
+    );
+  } finally {
+    if (!options.keepWorkDirs) rmSync(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,27 @@
+/** Where a stack deploys: every ARN and service principal a construct builds is derived from this. */
+export interface AwsEnvironment {
+  readonly accountId: string;
+  readonly region: string;
+  /** `aws`, `aws-cn` or `aws-us-gov`, derived from the region. */
+  readonly partition: string;
+}
+
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+export function awsEnvironment(accountId: string, region: string): AwsEnvironment {
+  return { accountId, region, partition: partitionOfRegion(region) };
+}
+
+/** ARN of the account root principal: "any principal of this account that IAM allows". */
+export function accountRootArn(env: AwsEnvironment): string {
+  return `arn:${env.partition}:iam::${env.accountId}:root`;
+}
+
+/** The regional endpoint name of a service, as used in `kms:ViaService` and interface endpoint names. */
+export function regionalServiceName(env: AwsEnvironment, service: string): string {
+  return `${service}.${env.region}.amazonaws.com`;
+}

@@ -1,0 +1,208 @@
+import { Construct } from 'constructs';
+import { Fn } from 'cdktf';
+import { Vpc } from '@cdktf/provider-aws/lib/vpc';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { RouteTable } from '@cdktf/provider-aws/lib/route-table';
+import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association';
+import { Route } from '@cdktf/provider-aws/lib/route';
+import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway';
+import { Eip } from '@cdktf/provider-aws/lib/eip';
+import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
+import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
+import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
+import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { InternetEgress } from '../../config/types';
+import { SUBNET_NEWBITS } from '../../config/validate';
+import { AwsEnvironment } from '../aws-environment';
+import { policyDocument, serviceTrustStatement } from '../policy';
+import { ServiceSecurityGroup } from './service-security-group';
+
+/** Interface endpoints every environment needs: secrets, keys, role sessions and logs. */
+export const BASE_INTERFACE_ENDPOINTS = ['secretsmanager', 'kms', 'sts', 'logs'] as const;
+/** Interface endpoints Session Manager needs to reach an instance with no internet route. */
+export const SESSION_MANAGER_ENDPOINTS = ['ssm', 'ssmmessages', 'ec2messages'] as const;
+
+export interface NetworkProps {
+  readonly environment: AwsEnvironment;
+  /** Prefix of every resource name, for example `unicornhealth-dev`. */
+  readonly namePrefix: string;
+  readonly vpcCidr: string;
+  /** One private subnet per AZ, in this order. */
+  readonly availabilityZones: readonly string[];
+  /** @default 'vpc-endpoints-only' */
+  readonly internetEgress?: InternetEgress;
+  /**
+   * Interface endpoint services by short name (`kms`, `ssm`, ...), each placed in every private subnet.
+   * @default BASE_INTERFACE_ENDPOINTS
+   */
+  readonly interfaceEndpointServices?: readonly string[];
+  /** Key that encrypts the flow-log group. */
+  readonly logsKeyArn: string;
+  readonly flowLogRetentionDays: number;
+}
+
+/**
+ * A VPC whose data services live in private subnets only. AWS APIs are reached through VPC endpoints; the default
+ * security group is closed; every packet is recorded in VPC flow logs.
+ */
+export class Network extends Construct {
+  readonly vpc: Vpc;
+  readonly privateSubnets: Subnet[];
+  readonly privateSubnetIds: string[];
+  readonly privateRouteTable: RouteTable;
+  /** Security group of the interface endpoints; clients are allowed in with `allowTcpFrom(client, 443, ...)`. */
+  readonly endpointSecurityGroup: ServiceSecurityGroup;
+  /** Prefix list of the S3 gateway endpoint, for HTTPS egress rules to S3. */
+  readonly s3PrefixListId: string;
+  readonly flowLogGroup: CloudwatchLogGroup;
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const { environment: env, namePrefix } = props;
+
+    this.vpc = new Vpc(this, 'vpc', {
+      cidrBlock: props.vpcCidr,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      tags: { Name: namePrefix },
+    });
+
+    new DefaultSecurityGroup(this, 'default-security-group', {
+      vpcId: this.vpc.id,
+      tags: { Name: `${namePrefix}-default-closed` },
+    });
+
+    this.privateRouteTable = new RouteTable(this, 'private-routes', {
+      vpcId: this.vpc.id,
+      tags: { Name: `${namePrefix}-private` },
+    });
+    this.privateSubnets = props.availabilityZones.map((az, index) => {
+      const subnet = new Subnet(this, `private-${az}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: az,
+        cidrBlock: Fn.cidrsubnet(props.vpcCidr, SUBNET_NEWBITS, index),
+        mapPublicIpOnLaunch: false,
+        tags: { Name: `${namePrefix}-private-${az}`, Tier: 'private' },
+      });
+      new RouteTableAssociation(this, `private-${az}-routes`, {
+        subnetId: subnet.id,
+        routeTableId: this.privateRouteTable.id,
+      });
+      return subnet;
+    });
+    this.privateSubnetIds = this.privateSubnets.map((s) => s.id);
+
+    if ((props.internetEgress ?? 'vpc-endpoints-only') === 'nat-gateway') {
+      this.addNatGateway(props);
+    }
+
+    const s3 = new VpcEndpoint(this, 'endpoint-s3', {
+      vpcId: this.vpc.id,
+      serviceName: `com.amazonaws.${env.region}.s3`,
+      vpcEndpointType: 'Gateway',
+      routeTableIds: [this.privateRouteTable.id],
+      tags: { Name: `${namePrefix}-s3` },
+    });
+    this.s3PrefixListId = s3.prefixListId;
+
+    this.endpointSecurityGroup = new ServiceSecurityGroup(this, 'endpoints', {
+      vpcId: this.vpc.id,
+      name: `${namePrefix}-vpc-endpoints`,
+      description: 'Interface VPC endpoints: HTTPS from the services of this VPC only',
+    });
+    for (const service of props.interfaceEndpointServices ?? BASE_INTERFACE_ENDPOINTS) {
+      new VpcEndpoint(this, `endpoint-${service}`, {
+        vpcId: this.vpc.id,
+        serviceName: `com.amazonaws.${env.region}.${service}`,
+        vpcEndpointType: 'Interface',
+        privateDnsEnabled: true,
+        subnetIds: this.privateSubnetIds,
+        securityGroupIds: [this.endpointSecurityGroup.id],
+        tags: { Name: `${namePrefix}-${service}` },
+      });
+    }
+
+    this.flowLogGroup = new CloudwatchLogGroup(this, 'flow-log-group', {
+      name: `/${namePrefix}/vpc-flow-logs`,
+      retentionInDays: props.flowLogRetentionDays,
+      kmsKeyId: props.logsKeyArn,
+    });
+    const flowLogRole = new IamRole(this, 'flow-log-role', {
+      name: `${namePrefix}-vpc-flow-logs`,
+      description: 'Lets VPC Flow Logs write to its log group',
+      assumeRolePolicy: policyDocument(this, 'flow-log-trust', [
+        serviceTrustStatement(
+          'vpc-flow-logs.amazonaws.com',
+          env.accountId,
+          `arn:${env.partition}:ec2:${env.region}:${env.accountId}:vpc-flow-log/*`,
+        ),
+      ]).json,
+    });
+    new IamRolePolicy(this, 'flow-log-role-policy', {
+      role: flowLogRole.name,
+      name: 'write-flow-log-group',
+      policy: policyDocument(this, 'flow-log-write', [
+        {
+          sid: 'WriteFlowLogGroup',
+          effect: 'Allow',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+          resources: [this.flowLogGroup.arn, `${this.flowLogGroup.arn}:*`],
+        },
+      ]).json,
+    });
+    new FlowLog(this, 'flow-log', {
+      vpcId: this.vpc.id,
+      trafficType: 'ALL',
+      logDestinationType: 'cloud-watch-logs',
+      logDestination: this.flowLogGroup.arn,
+      iamRoleArn: flowLogRole.arn,
+      maxAggregationInterval: 60,
+      tags: { Name: `${namePrefix}-all-traffic` },
+    });
+  }
+
+  /** One small public subnet holding a NAT gateway; the private route table sends internet traffic to it. */
+  private addNatGateway(props: NetworkProps): void {
+    const { namePrefix } = props;
+    const lastSubnetIndex = 2 ** SUBNET_NEWBITS - 1;
+    const igw = new InternetGateway(this, 'internet-gateway', {
+      vpcId: this.vpc.id,
+      tags: { Name: namePrefix },
+    });
+    const publicSubnet = new Subnet(this, 'nat-public', {
+      vpcId: this.vpc.id,
+      availabilityZone: props.availabilityZones[0],
+      cidrBlock: Fn.cidrsubnet(props.vpcCidr, SUBNET_NEWBITS, lastSubnetIndex),
+      mapPublicIpOnLaunch: false,
+      tags: { Name: `${namePrefix}-nat-public`, Tier: 'public-nat-only' },
+    });
+    const publicRoutes = new RouteTable(this, 'nat-public-routes', {
+      vpcId: this.vpc.id,
+      tags: { Name: `${namePrefix}-nat-public` },
+    });
+    new Route(this, 'nat-public-default-route', {
+      routeTableId: publicRoutes.id,
+      destinationCidrBlock: '0.0.0.0/0',
+      gatewayId: igw.id,
+    });
+    new RouteTableAssociation(this, 'nat-public-association', {
+      subnetId: publicSubnet.id,
+      routeTableId: publicRoutes.id,
+    });
+    const eip = new Eip(this, 'nat-address', { domain: 'vpc', tags: { Name: `${namePrefix}-nat` } });
+    const nat = new NatGateway(this, 'nat-gateway', {
+      allocationId: eip.allocationId,
+      subnetId: publicSubnet.id,
+      tags: { Name: namePrefix },
+      dependsOn: [igw],
+    });
+    new Route(this, 'private-default-route', {
+      routeTableId: this.privateRouteTable.id,
+      destinationCidrBlock: '0.0.0.0/0',
+      natGatewayId: nat.id,
+    });
+  }
+}

@@ -1,0 +1,171 @@
+import { Construct } from 'constructs';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
+import {
+  S3BucketLifecycleConfiguration,
+  S3BucketLifecycleConfigurationRule,
+} from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
+import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
+import { PolicyStatement, policyDocument } from '../policy';
+
+/** Default encryption of a bucket. */
+export type BucketEncryption =
+  | { readonly kind: 'kms'; readonly keyArn: string }
+  /** SSE-S3: only for the server-access-log bucket, whose log deliveries AWS documents for SSE-S3. */
+  | { readonly kind: 's3-managed' };
+
+export interface SecureBucketProps {
+  readonly bucketName: string;
+  readonly encryption: BucketEncryption;
+  /** Bucket that receives this bucket's server access logs; omit only for the access-log bucket itself. */
+  readonly accessLogBucketName?: string;
+  readonly noncurrentVersionExpirationDays: number;
+  /** Expire current objects after this many days. @default never */
+  readonly expireObjectsAfterDays?: number;
+  /** @default 7 */
+  readonly abortIncompleteUploadsAfterDays?: number;
+  /** Let `terraform destroy` delete a non-empty bucket. @default false */
+  readonly forceDestroy?: boolean;
+  /** Statements appended to the bucket policy, for example a log-delivery grant. @default [] */
+  readonly additionalPolicyStatements?: readonly PolicyStatement[];
+}
+
+/**
+ * An S3 bucket with every guard a PHI bucket needs: all four Block Public Access settings, bucket-owner-enforced
+ * ownership (no ACLs), versioning, default encryption with bucket keys, a policy that refuses plain HTTP, TLS
+ * older than 1.2 and (with SSE-KMS) uploads under another key, lifecycle rules, and server access logging.
+ */
+export class SecureBucket extends Construct {
+  readonly bucket: S3Bucket;
+  readonly name: string;
+  readonly arn: string;
+
+  constructor(scope: Construct, id: string, props: SecureBucketProps) {
+    super(scope, id);
+    this.bucket = new S3Bucket(this, 'bucket', {
+      bucket: props.bucketName,
+      forceDestroy: props.forceDestroy ?? false,
+      tags: { Name: props.bucketName },
+    });
+    this.name = this.bucket.bucket;
+    this.arn = this.bucket.arn;
+    const bucket = this.bucket.id;
+
+    const publicAccessBlock = new S3BucketPublicAccessBlock(this, 'public-access-block', {
+      bucket,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'ownership', {
+      bucket,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+    const versioning = new S3BucketVersioningA(this, 'versioning', {
+      bucket,
+      versioningConfiguration: { status: 'Enabled' },
+    });
+    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
+      bucket,
+      rule: [
+        props.encryption.kind === 'kms'
+          ? {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.encryption.keyArn },
+              bucketKeyEnabled: true,
+            }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
+      ],
+    });
+
+    const rules: S3BucketLifecycleConfigurationRule[] = [
+      {
+        id: 'abort-incomplete-multipart-uploads',
+        status: 'Enabled',
+        filter: [{ prefix: '' }],
+        abortIncompleteMultipartUpload: [{ daysAfterInitiation: props.abortIncompleteUploadsAfterDays ?? 7 }],
+      },
+      {
+        id: 'expire-noncurrent-versions',
+        status: 'Enabled',
+        filter: [{ prefix: '' }],
+        noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays }],
+        expiration: [{ expiredObjectDeleteMarker: true }],
+      },
+    ];
+    if (props.expireObjectsAfterDays !== undefined) {
+      rules.push({
+        id: 'expire-current-objects',
+        status: 'Enabled',
+        filter: [{ prefix: '' }],
+        expiration: [{ days: props.expireObjectsAfterDays }],
+      });
+    }
+    new S3BucketLifecycleConfiguration(this, 'lifecycle', { bucket, rule: rules, dependsOn: [versioning] });
+
+    if (props.accessLogBucketName) {
+      new S3BucketLoggingA(this, 'access-logging', {
+        bucket,
+        targetBucket: props.accessLogBucketName,
+        targetPrefix: `${props.bucketName}/`,
+        targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: 'EventTime' } },
+      });
+    }
+
+    const objects = `${this.arn}/*`;
+    const statements: PolicyStatement[] = [
+      {
+        sid: 'DenyInsecureTransport',
+        effect: 'Deny',
+        principals: [{ type: '*', identifiers: ['*'] }],
+        actions: ['s3:*'],
+        resources: [this.arn, objects],
+        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
+      },
+      {
+        sid: 'DenyTlsOlderThan12',
+        effect: 'Deny',
+        principals: [{ type: '*', identifiers: ['*'] }],
+        actions: ['s3:*'],
+        resources: [this.arn, objects],
+        condition: [{ test: 'NumericLessThan', variable: 's3:TlsVersion', values: ['1.2'] }],
+      },
+    ];
+    if (props.encryption.kind === 'kms') {
+      statements.push(
+        {
+          sid: 'DenyUploadsNotEncryptedWithKms',
+          effect: 'Deny',
+          principals: [{ type: '*', identifiers: ['*'] }],
+          actions: ['s3:PutObject'],
+          resources: [objects],
+          condition: [{ test: 'StringNotEqualsIfExists', variable: 's3:x-amz-server-side-encryption', values: ['aws:kms'] }],
+        },
+        {
+          sid: 'DenyUploadsWithAnotherKmsKey',
+          effect: 'Deny',
+          principals: [{ type: '*', identifiers: ['*'] }],
+          actions: ['s3:PutObject'],
+          resources: [objects],
+          condition: [
+            {
+              test: 'StringNotEqualsIfExists',
+              variable: 's3:x-amz-server-side-encryption-aws-kms-key-id',
+              values: [props.encryption.keyArn],
+            },
+          ],
+        },
+      );
+    }
+    statements.push(...(props.additionalPolicyStatements ?? []));
+    new S3BucketPolicy(this, 'policy', {
+      bucket,
+      policy: policyDocument(this, 'policy-document', statements).json,
+      dependsOn: [publicAccessBlock],
+    });
+  }
+}

@@ -1,0 +1,177 @@
+import { Construct } from 'constructs';
+import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { EnvironmentConfig } from '../config/types';
+import { assertValidConfig } from '../config/validate';
+import { AwsEnvironment, awsEnvironment } from './aws-environment';
+import { CustomerManagedKey } from './constructs/customer-managed-key';
+import { BASE_INTERFACE_ENDPOINTS, Network, SESSION_MANAGER_ENDPOINTS } from './constructs/network';
+import { LakeStorage } from './constructs/lake-storage';
+import { Database } from './constructs/database';
+import { AccessHost } from './constructs/access-host';
+
+export function stackName(config: EnvironmentConfig): string {
+  return `${config.project}-${config.name}`;
+}
+
+/** The three customer-managed keys: lake data, database and its secrets, and logs. */
+export interface PlatformKeys {
+  readonly lake: CustomerManagedKey;
+  readonly database: CustomerManagedKey;
+  readonly logs: CustomerManagedKey;
+}
+
+/**
+ * One environment of the platform in one Terraform stack, so that every environment plans with plain `terraform`
+ * on its own and a pull-request plan has no cross-stack remote-state lookups.
+ */
+export class PlatformStack extends TerraformStack {
+  readonly config: EnvironmentConfig;
+  readonly environment: AwsEnvironment;
+  readonly keys: PlatformKeys;
+  readonly network: Network;
+  readonly storage: LakeStorage;
+  readonly database: Database;
+  readonly accessHost?: AccessHost;
+
+  constructor(scope: Construct, config: EnvironmentConfig) {
+    super(scope, stackName(assertValidConfig(config)));
+    this.config = config;
+    const namePrefix = stackName(config);
+    const env = awsEnvironment(config.accountId, config.region);
+    this.environment = env;
+
+    new AwsProvider(this, 'aws', {
+      region: config.region,
+      allowedAccountIds: [config.accountId],
+      defaultTags: [{ tags: { ...config.tags } }],
+    });
+    this.configureBackend(config);
+
+    this.keys = {
+      lake: new CustomerManagedKey(this, 'lake-key', {
+        environment: env,
+        alias: `${namePrefix}-lake`,
+        description: 'UnicornHealth data lake: S3 lake and Athena results, DMS target, Glue catalog',
+        usedThroughServices: ['s3', 'glue', 'athena'],
+      }),
+      database: new CustomerManagedKey(this, 'database-key', {
+        environment: env,
+        alias: `${namePrefix}-database`,
+        description: 'UnicornHealth database: RDS storage, Performance Insights, Secrets Manager secrets, EBS',
+        usedThroughServices: ['rds', 'secretsmanager', 'ec2'],
+      }),
+      logs: new CustomerManagedKey(this, 'logs-key', {
+        environment: env,
+        alias: `${namePrefix}-logs`,
+        description: 'UnicornHealth logs: CloudWatch Logs groups (flow logs, RDS logs)',
+        servicePrincipalUses: [
+          {
+            sid: 'CloudWatchLogsOfThisAccount',
+            servicePrincipal: `logs.${env.region}.amazonaws.com`,
+            actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+            conditions: [
+              {
+                test: 'ArnLike',
+                variable: 'kms:EncryptionContext:aws:logs:arn',
+                values: [`arn:${env.partition}:logs:${env.region}:${env.accountId}:log-group:*`],
+              },
+            ],
+          },
+        ],
+      }),
+    };
+
+    const accessHostConfig = config.network.accessHost;
+    this.network = new Network(this, 'network', {
+      environment: env,
+      namePrefix,
+      vpcCidr: config.network.vpcCidr,
+      availabilityZones: config.network.availabilityZones,
+      internetEgress: config.network.internetEgress,
+      interfaceEndpointServices: [
+        ...BASE_INTERFACE_ENDPOINTS,
+        ...(accessHostConfig.enabled ? SESSION_MANAGER_ENDPOINTS : []),
+      ],
+      logsKeyArn: this.keys.logs.arn,
+      flowLogRetentionDays: config.logRetentionDays,
+    });
+
+    this.storage = new LakeStorage(this, 'storage', {
+      environment: env,
+      namePrefix,
+      lakeKeyArn: this.keys.lake.arn,
+      athenaResultsExpirationDays: config.storage.athenaResultsExpirationDays,
+      noncurrentVersionExpirationDays: config.storage.noncurrentVersionExpirationDays,
+      accessLogRetentionDays: config.storage.accessLogRetentionDays,
+      forceDestroy: config.storage.forceDestroyBuckets,
+    });
+
+    this.database = new Database(this, 'database', {
+      namePrefix,
+      vpcId: this.network.vpc.id,
+      subnetIds: this.network.privateSubnetIds,
+      ...config.database,
+      databaseKeyArn: this.keys.database.arn,
+      logsKeyArn: this.keys.logs.arn,
+      logRetentionDays: config.logRetentionDays,
+    });
+
+    if (accessHostConfig.enabled) {
+      const host = new AccessHost(this, 'access-host', {
+        environment: env,
+        namePrefix,
+        vpcId: this.network.vpc.id,
+        subnetId: this.network.privateSubnetIds[0],
+        instanceType: accessHostConfig.instanceType,
+        amiSsmParameter: accessHostConfig.amiSsmParameter,
+        volumeKeyArn: this.keys.database.arn,
+      });
+      this.database.allowMysqlFrom(host.securityGroup, 'Operator port forwarding to MySQL');
+      this.network.endpointSecurityGroup.allowTcpFrom(host.securityGroup, 443, 'Session Manager agent to AWS APIs');
+      host.securityGroup.allowTcpToPrefixList(this.network.s3PrefixListId, 443, 'Agent and package updates from S3');
+      this.accessHost = host;
+    }
+
+    this.addOutputs();
+  }
+
+  private configureBackend(config: EnvironmentConfig): void {
+    if (!config.stateBackend) {
+      new LocalBackend(this, { path: `terraform.${stackName(config)}.tfstate` });
+      return;
+    }
+    new S3Backend(this, {
+      bucket: config.stateBackend.bucket,
+      key: `${config.project}/${config.name}/terraform.tfstate`,
+      region: config.stateBackend.region,
+      encrypt: true,
+      kmsKeyId: config.stateBackend.kmsKeyId,
+    });
+    // cdktf 0.21 predates the S3 backend's native lock file; DynamoDB locking is deprecated.
+    this.addOverride('terraform.backend.s3.use_lockfile', true);
+  }
+
+  private addOutputs(): void {
+    const output = (id: string, value: unknown, description: string): void => {
+      new TerraformOutput(this, id, { value, description });
+    };
+    output('region', this.config.region, 'AWS region of this environment');
+    output('rds_endpoint', this.database.instance.address, 'RDS MySQL host name (also the TLS server name)');
+    output('rds_port', this.database.instance.port, 'RDS MySQL port');
+    output('rds_database_name', this.database.databaseName, 'Clinic database name');
+    output('rds_instance_id', this.database.instance.identifier, 'RDS instance identifier');
+    output('rds_master_secret_arn', this.database.masterSecretArn, 'Secrets Manager secret of the RDS-managed master credentials');
+    output('rds_ca_cert_identifier', this.database.instance.caCertIdentifier, 'CA that signs the RDS server certificate');
+    output('lake_bucket_name', this.storage.lakeBucket.name, 'Data-lake bucket');
+    output('raw_zone_prefix', this.storage.rawZonePrefix, 'Key prefix of the raw zone DMS writes');
+    output('athena_results_bucket_name', this.storage.athenaResultsBucket.name, 'Athena query-results bucket');
+    output('access_log_bucket_name', this.storage.accessLogBucket.name, 'S3 server access-log bucket');
+    output('vpc_id', this.network.vpc.id, 'VPC id');
+    output('private_subnet_ids', this.network.privateSubnetIds, 'Private subnet ids, one per AZ');
+    output('kms_lake_key_arn', this.keys.lake.arn, 'KMS key of the lake, DMS target, Glue and Athena');
+    output('kms_database_key_arn', this.keys.database.arn, 'KMS key of RDS and its secrets');
+    output('kms_logs_key_arn', this.keys.logs.arn, 'KMS key of the CloudWatch log groups');
+    output('access_host_instance_id', this.accessHost?.instance.id ?? '', 'Session Manager access host (empty when disabled)');
+  }
+}

@@ -1,9 +1,4 @@
-import { App } from 'cdktf';
 import { environments } from './config/environments';
-import { PlatformStack } from './stacks/platform-stack';
+import { buildApp } from './stacks/app';
 
-const app = new App();
-for (const config of environments) {
-  new PlatformStack(app, config);
-}
-app.synth();
+buildApp(environments).synth();

@@ -52,7 +52,7 @@ export interface DatabaseConfig {
   readonly deletionProtection: boolean;
   /** Take and keep a final snapshot when the instance is destroyed. */
   readonly keepFinalSnapshot: boolean;
-  /** Record connections and queries (who read PHI) with the MariaDB Audit Plugin option. */
+  /** Record connections and queries (who read PHI) with the MariaDB Audit Plugin option (MySQL 8.0.28+ and 8.4). */
   readonly auditLog: boolean;
 }
 

@@ -102,10 +102,6 @@ export function configProblems(config: EnvironmentConfig): string[] {
     database.backupRetentionDays < MIN_BACKUP_RETENTION_DAYS || database.backupRetentionDays > 35,
     `database.backupRetentionDays ${database.backupRetentionDays} must be from ${MIN_BACKUP_RETENTION_DAYS} to 35 (binary logs for DMS need backups)`,
   );
-  add(
-    database.auditLog && database.engineVersion !== '8.0',
-    `database.auditLog needs MySQL 8.0: RDS offers the MariaDB Audit Plugin for 8.0.28+ only, not ${database.engineVersion}`,
-  );
 
   add(
     !(CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(config.logRetentionDays),

@@ -76,9 +76,9 @@ export function findProviderMirror(env: NodeJS.ProcessEnv = process.env): string
 }
 
 /** Checks that the `terraform` CLI runs, returning its version. */
-export async function terraformVersion(): Promise<string> {
+export async function terraformVersion(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   try {
-    const { stdout } = await run('terraform', ['version', '-json']);
+    const { stdout } = await run('terraform', ['version', '-json'], { env });
     return (JSON.parse(stdout) as { terraform_version: string }).terraform_version;
   } catch (error) {
     throw new OfflinePlanSetupError(

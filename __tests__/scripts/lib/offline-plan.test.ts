@@ -1,0 +1,88 @@
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { environments } from '../../../config/environments';
+import { buildApp } from '../../../stacks/app';
+import { stackName } from '../../../stacks/platform-stack';
+import {
+  AWS_PROVIDER,
+  OfflinePlanSetupError,
+  StackPlanResult,
+  cliConfigFor,
+  findProviderMirror,
+  planOffline,
+  terraformVersion,
+} from '../../../scripts/lib/offline-plan';
+
+describe('provider mirror discovery', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'mirror-test-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  test('TF_PROVIDER_MIRROR wins when it holds the provider', () => {
+    const mirror = join(scratch, 'good');
+    mkdirSync(join(mirror, 'registry.terraform.io', 'hashicorp', 'aws', AWS_PROVIDER.version, 'linux_amd64'), { recursive: true });
+    expect(findProviderMirror({ TF_PROVIDER_MIRROR: mirror })).toBe(mirror);
+  });
+
+  test('a TF_PROVIDER_MIRROR without the provider fails with the command that fills it', () => {
+    const empty = join(scratch, 'empty');
+    mkdirSync(empty);
+    expect(() => findProviderMirror({ TF_PROVIDER_MIRROR: empty })).toThrow(OfflinePlanSetupError);
+    expect(() => findProviderMirror({ TF_PROVIDER_MIRROR: empty })).toThrow(/terraform providers mirror -platform=linux_amd64/);
+  });
+
+  test('a mirror named in the current TF_CLI_CONFIG_FILE is used', () => {
+    const mirror = join(scratch, 'from-cli-config');
+    mkdirSync(join(mirror, 'registry.terraform.io', 'hashicorp', 'aws', AWS_PROVIDER.version), { recursive: true });
+    const rc = join(scratch, 'terraform.rc');
+    writeFileSync(rc, cliConfigFor(mirror));
+    expect(findProviderMirror({ TF_CLI_CONFIG_FILE: rc })).toBe(mirror);
+  });
+
+  test('a missing terraform CLI fails with how to install it', async () => {
+    await expect(terraformVersion({ ...process.env, PATH: scratch })).rejects.toThrow(OfflinePlanSetupError);
+    await expect(terraformVersion({ ...process.env, PATH: scratch })).rejects.toThrow(/Install Terraform >= 1.10/);
+  });
+
+  test('the generated CLI config installs from the mirror only, never directly from the registry', () => {
+    const text = cliConfigFor('/some/mirror');
+    expect(text).toContain('filesystem_mirror');
+    expect(text).toContain('path    = "/some/mirror"');
+    expect(text).not.toContain('direct');
+  });
+});
+
+describe('offline terraform init, validate and plan of every environment', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'unicornhealth-synth-'));
+  let results: StackPlanResult[];
+
+  beforeAll(async () => {
+    buildApp(environments, outdir).synth();
+    results = await planOffline({ stacksDir: join(outdir, 'stacks') });
+  }, 300_000);
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  test('every environment plans', () => {
+    expect(results.map((r) => r.stack).sort()).toEqual(environments.map(stackName).sort());
+  });
+
+  test.each(environments.map((e) => stackName(e)))('%s: the plan only creates, and holds every expected resource type', (stack) => {
+    const result = results.find((r) => r.stack === stack)!;
+    expect(result.resourceChanges.length).toBeGreaterThan(40);
+    for (const change of result.resourceChanges) expect(change.actions).toEqual(['create']);
+    for (const type of [
+      'aws_vpc', 'aws_subnet', 'aws_vpc_endpoint', 'aws_default_security_group', 'aws_flow_log',
+      'aws_cloudwatch_log_group', 'aws_kms_key', 'aws_kms_alias', 'aws_s3_bucket', 'aws_s3_bucket_policy',
+      'aws_s3_bucket_public_access_block', 'aws_s3_bucket_server_side_encryption_configuration',
+      'aws_s3_bucket_lifecycle_configuration', 'aws_s3_bucket_logging', 'aws_db_instance',
+      'aws_db_parameter_group', 'aws_db_option_group', 'aws_db_subnet_group', 'aws_security_group',
+    ]) {
+      expect(result.resourceTypes).toHaveProperty(type);
+    }
+  });
+
+  test('the prod plan includes the Session Manager access host', () => {
+    const prod = results.find((r) => r.stack === 'unicornhealth-prod')!;
+    expect(prod.resourceTypes).toMatchObject({ aws_instance: 1, aws_launch_template: 1 });
+  });
+});

@@ -1,0 +1,326 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Transform, TransformCallback } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
+import { parse } from 'csv-parse';
+import { Column, Table } from '../../contract/clinic';
+
+/** A problem in an input file, located like a compiler error: `path:line:column: message`. */
+export interface LocatedError {
+  readonly path: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export const formatError = (e: LocatedError): string => `${e.path}:${e.line}:${e.column}: ${e.message}`;
+
+/** A value ready for MySQL: text as is, dates `YYYY-MM-DD`, times `HH:MM:SS`, money `1234.50`; null for NULL. */
+export type SqlValue = string | null;
+
+/** Result of converting one CSV field. */
+type Converted = { ok: true; value: SqlValue } | { ok: false; message: string };
+
+const ok = (value: SqlValue): Converted => ({ ok: true, value });
+const bad = (message: string): Converted => ({ ok: false, message });
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+const show = (raw: string): string => JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
+
+function convertDate(raw: string): Converted {
+  const match = /^([0-9]{1,2})\/([0-9]{1,2})\/([0-9]{4})$/.exec(raw);
+  if (!match) return bad(`${show(raw)} is not a date M/D/YYYY`);
+  const [month, day, year] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (month < 1 || month > 12 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return bad(`${show(raw)} is not a real calendar date`);
+  }
+  if (year < 1900 || year > 2100) return bad(`${show(raw)} is outside the years 1900-2100`);
+  return ok(`${year}-${pad(month)}-${pad(day)}`);
+}
+
+function convertTime(raw: string): Converted {
+  const match = /^([0-9]{1,2}):([0-9]{2}) (AM|PM)$/.exec(raw);
+  if (!match) return bad(`${show(raw)} is not a time H:MM AM|PM`);
+  const [hour, minute] = [Number(match[1]), Number(match[2])];
+  if (hour < 1 || hour > 12 || minute > 59) return bad(`${show(raw)} is not a valid time of day`);
+  const hour24 = (hour % 12) + (match[3] === 'PM' ? 12 : 0);
+  return ok(`${pad(hour24)}:${pad(minute)}:00`);
+}
+
+function convertMoney(raw: string, precision: number, scale: number): Converted {
+  const match = /^(-)?\$([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]{1,2}))?$/.exec(raw);
+  if (!match) return bad(`${show(raw)} is not an amount such as $2419.20`);
+  const whole = match[2].replace(/,/g, '').replace(/^0+(?=[0-9])/, '');
+  if (whole.length > precision - scale) return bad(`${show(raw)} is larger than DECIMAL(${precision},${scale}) holds`);
+  const cents = (match[3] ?? '').padEnd(scale, '0');
+  return ok(`${match[1] ?? ''}${whole}.${cents}`);
+}
+
+/** Converts and checks one field against its column: format, calendar, range, length, enum. */
+export function convertField(column: Column, raw: string): Converted {
+  if (raw === '') return column.nullable ? ok(null) : bad(`${column.name} is required`);
+  if (/[\r\n]/.test(raw)) return bad(`${column.name} contains a line break`);
+  const { type, csv } = column;
+  let converted: Converted;
+  switch (csv.kind) {
+    case 'id':
+      converted = new RegExp(`^${csv.prefix}[0-9]{1,12}$`).test(raw) ? ok(raw) : bad(`${show(raw)} is not an id ${csv.prefix}<number>`);
+      break;
+    case 'text':
+      converted = raw.trim() === '' ? bad(`${column.name} is blank`) : ok(raw);
+      break;
+    case 'email':
+      converted = /^[^@\s][^@]*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(raw) ? ok(raw) : bad(`${show(raw)} is not an e-mail address`);
+      break;
+    case 'pattern':
+      converted = csv.pattern.test(raw) ? ok(raw) : bad(`${show(raw)} is not ${csv.description}`);
+      break;
+    case 'date-mdy':
+      converted = convertDate(raw);
+      break;
+    case 'time-12h':
+      converted = convertTime(raw);
+      break;
+    case 'money':
+      converted = type.kind === 'decimal' ? convertMoney(raw, type.precision, type.scale) : bad('money needs a DECIMAL column');
+      break;
+    case 'enum':
+      converted =
+        type.kind === 'enum' && type.values.includes(raw)
+          ? ok(raw)
+          : bad(`${show(raw)} is not one of ${type.kind === 'enum' ? type.values.map((v) => `"${v}"`).join(', ') : '(no values)'}`);
+      break;
+  }
+  if (converted.ok && converted.value !== null && (type.kind === 'varchar' || type.kind === 'char') && [...converted.value].length > type.length) {
+    return bad(`${column.name} is ${[...converted.value].length} characters, longer than the ${type.length} allowed`);
+  }
+  return converted;
+}
+
+/**
+ * Where each field of a raw CSV record starts, as 1-based line and column. A quoted field may span lines, so
+ * the fields after it start on later lines.
+ */
+export function fieldStarts(raw: string, firstLine: number): { line: number; column: number }[] {
+  const starts = [{ line: firstLine, column: 1 }];
+  let line = firstLine;
+  let column = 1;
+  let quoted = false;
+  for (let i = 0; i < raw.length; i += 1) {
+    const ch = raw[i];
+    if (ch === '"') {
+      if (quoted && raw[i + 1] === '"') {
+        i += 1;
+        column += 1;
+      } else {
+        quoted = !quoted;
+      }
+    } else if (ch === ',' && !quoted) {
+      starts.push({ line, column: column + 1 });
+    } else if (ch === '\n') {
+      line += 1;
+      column = 0;
+    }
+    column += 1;
+  }
+  return starts;
+}
+
+/**
+ * Passes bytes through unchanged while checking they are UTF-8 and counting lines; invalid bytes fail the stream
+ * with their line and column (csv-parse would silently replace them).
+ */
+class Utf8Guard extends Transform {
+  private carry = Buffer.alloc(0);
+  private linesBefore = 0;
+  private lastLineStart: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly path: string) {
+    super();
+  }
+
+  /** Bytes at the end that may be the start of a multi-byte sequence continued in the next chunk. */
+  private static incompleteTail(buffer: Buffer): number {
+    for (let back = 1; back <= Math.min(3, buffer.length); back += 1) {
+      const byte = buffer[buffer.length - back];
+      if ((byte & 0xc0) !== 0x80) {
+        const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+        return needed > back ? back : 0;
+      }
+    }
+    return 0;
+  }
+
+  private fail(buffer: Buffer): Error {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let offset = 0;
+    while (offset < buffer.length) {
+      const byte = buffer[offset];
+      const size = byte < 0x80 ? 1 : byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 0;
+      try {
+        if (size === 0) throw new Error('continuation byte');
+        decoder.decode(buffer.subarray(offset, offset + size));
+        offset += size;
+      } catch {
+        break;
+      }
+    }
+    const before = Buffer.concat([this.lastLineStart, buffer.subarray(0, offset)]);
+    const lastNewline = before.lastIndexOf(0x0a);
+    const linesInChunk = buffer.subarray(0, offset).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
+    const lineText = before.subarray(lastNewline + 1).toString('utf8').replace(/^\ufeff/, '');
+    const error = new Error('invalid UTF-8') as Error & { located: LocatedError };
+    error.located = {
+      path: this.path,
+      line: this.linesBefore + linesInChunk + 1,
+      column: [...lineText].length + 1,
+      message: `invalid UTF-8 byte 0x${buffer[offset].toString(16).padStart(2, '0')} (export the file as UTF-8)`,
+    };
+    return error;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    const buffer = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const tail = Utf8Guard.incompleteTail(buffer);
+    const complete = buffer.subarray(0, buffer.length - tail);
+    this.carry = Buffer.from(buffer.subarray(buffer.length - tail));
+    if (!isUtf8(complete)) {
+      done(this.fail(complete));
+      return;
+    }
+    let newline = complete.indexOf(0x0a);
+    let lastNewline = -1;
+    while (newline !== -1) {
+      this.linesBefore += 1;
+      lastNewline = newline;
+      newline = complete.indexOf(0x0a, newline + 1);
+    }
+    this.lastLineStart = lastNewline === -1 ? Buffer.concat([this.lastLineStart, complete]).subarray(-4096) : Buffer.from(complete.subarray(lastNewline + 1)).subarray(-4096);
+    done(null, complete);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.carry.length > 0) {
+      done(this.fail(this.carry));
+      return;
+    }
+    done();
+  }
+}
+
+export interface ValidRow {
+  /** Line of the record's first field (the header is line 1). */
+  readonly line: number;
+  readonly values: SqlValue[];
+  /** Start column of each field, for errors found later (foreign keys). */
+  readonly columns: number[];
+}
+
+export interface ValidationResult {
+  readonly rowsRead: number;
+  readonly rowsRejected: number;
+  readonly errors: LocatedError[];
+  /** True when `maxErrors` was reached and reading stopped. */
+  readonly truncated: boolean;
+}
+
+export interface ValidateOptions {
+  /** Stop reading once this many errors are collected. */
+  readonly maxErrors: number;
+  /** Receives every valid row in file order; may apply backpressure by returning a promise. */
+  readonly onRow: (row: ValidRow) => void | Promise<void>;
+}
+
+const csvErrorLine = (error: Error & { lines?: number }): number => error.lines ?? 1;
+
+/**
+ * Streams one CSV export through csv-parse and checks it against a contract table: the header (names and order),
+ * field counts, and each field's format, calendar, range, length and enum. Memory stays flat whatever the size.
+ */
+export async function validateCsvFile(path: string, table: Table, options: ValidateOptions): Promise<ValidationResult> {
+  const errors: LocatedError[] = [];
+  let rowsRead = 0;
+  let rowsRejected = 0;
+  const at = (line: number, column: number, message: string): void => {
+    errors.push({ path, line, column, message });
+  };
+  const full = (): boolean => errors.length >= options.maxErrors;
+
+  if ((await stat(path)).size === 0) {
+    at(1, 1, `file is empty; expected the header ${table.columns.map((c) => c.name).join(',')}`);
+    return { rowsRead, rowsRejected, errors, truncated: false };
+  }
+
+  const source = createReadStream(path);
+  const guard = new Utf8Guard(path);
+  const parser = parse({ bom: true, raw: true, info: true, relax_column_count: true, skip_empty_lines: false });
+  source.pipe(guard).pipe(parser);
+  guard.on('error', (error) => parser.destroy(error));
+  source.on('error', (error) => parser.destroy(error));
+
+  let previousEndLine = 0;
+  let sawHeader = false;
+  const expected = table.columns.map((c) => c.name);
+  try {
+    for await (const record of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
+      const line = previousEndLine + 1;
+      previousEndLine = record.info.lines;
+      const starts = fieldStarts(record.raw, line);
+      const fields = record.record;
+      if (!sawHeader) {
+        sawHeader = true;
+        const headerProblems = checkHeader(fields, expected);
+        for (const { index, message } of headerProblems) at(line, starts[Math.min(index, starts.length - 1)].column, message);
+        if (headerProblems.length > 0) break;
+        continue;
+      }
+      rowsRead += 1;
+      if (fields.length !== expected.length) {
+        rowsRejected += 1;
+        const index = Math.min(fields.length, expected.length);
+        at(line, (starts[index] ?? starts[starts.length - 1]).column, `expected ${expected.length} fields, found ${fields.length}`);
+      } else {
+        const values: SqlValue[] = [];
+        let rejected = false;
+        table.columns.forEach((column, index) => {
+          const converted = convertField(column, fields[index]);
+          if (converted.ok) {
+            values.push(converted.value);
+          } else {
+            rejected = true;
+            if (!full()) at(starts[index].line, starts[index].column, converted.message);
+          }
+        });
+        if (rejected) rowsRejected += 1;
+        else await options.onRow({ line, values, columns: starts.map((s) => s.column) });
+      }
+      if (full()) break;
+    }
+  } catch (error) {
+    const failure = error as Error & { located?: LocatedError; code?: string; lines?: number };
+    if (failure.located) errors.push(failure.located);
+    else if (failure.code?.startsWith('CSV_')) at(csvErrorLine(failure), 1, failure.message.replace(/^.*?: /, ''));
+    else throw error;
+  } finally {
+    source.destroy();
+  }
+  if (!sawHeader && errors.length === 0) at(1, 1, 'no header line');
+  else if (sawHeader && rowsRead === 0 && errors.length === 0) at(2, 1, 'the file has a header but no data rows');
+  return { rowsRead, rowsRejected, errors: errors.slice(0, options.maxErrors), truncated: full() };
+}
+
+function checkHeader(fields: string[], expected: string[]): { index: number; message: string }[] {
+  if (fields.join(',') === expected.join(',')) return [];
+  const missing = expected.filter((name) => !fields.includes(name));
+  const extra = fields.map((name, index) => ({ name, index })).filter(({ name }) => !expected.includes(name));
+  const problems: { index: number; message: string }[] = [];
+  if (missing.length > 0) {
+    problems.push({ index: Math.min(fields.length, expected.indexOf(missing[0])), message: `header is missing column(s) ${missing.join(', ')}; expected ${expected.join(',')}` });
+  }
+  for (const { name, index } of extra) problems.push({ index, message: `unexpected column "${name}" in the header; expected ${expected.join(',')}` });
+  if (problems.length === 0) {
+    const index = fields.findIndex((name, i) => name !== expected[i]);
+    problems.push({ index, message: `header columns are out of order: found ${fields.join(',')}, expected ${expected.join(',')}` });
+  }
+  return problems;
+}

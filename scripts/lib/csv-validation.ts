@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Transform, TransformCallback } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
+import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { Column, Table } from '../../contract/clinic';
 
@@ -231,7 +232,42 @@ export interface ValidateOptions {
   readonly onRow: (row: ValidRow) => void | Promise<void>;
 }
 
-const csvErrorLine = (error: Error & { lines?: number }): number => error.lines ?? 1;
+/**
+ * Finds the quote that broke parsing in the record starting at `fromLine`: the opening quote of a field that is
+ * never closed, or whose closing quote is followed by something other than a delimiter.
+ */
+async function locateQuoteProblem(path: string, fromLine: number): Promise<{ line: number; column: number } | undefined> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let lineNumber = 0;
+  let quoted = false;
+  let opening: { line: number; column: number } | undefined;
+  try {
+    for await (const rawLine of lines) {
+      lineNumber += 1;
+      if (lineNumber < fromLine) continue;
+      const text = lineNumber === 1 ? rawLine.replace(/^\ufeff/, '') : rawLine.replace(/\r$/, '');
+      for (let i = 0; i < text.length; i += 1) {
+        if (text[i] !== '"') continue;
+        if (!quoted) {
+          if (i === 0 || text[i - 1] === ',') {
+            quoted = true;
+            opening = { line: lineNumber, column: i + 1 };
+          }
+        } else if (text[i + 1] === '"') {
+          i += 1;
+        } else if (i + 1 < text.length && text[i + 1] !== ',') {
+          return opening;
+        } else {
+          quoted = false;
+        }
+      }
+      if (!quoted && lineNumber > fromLine + 1000) break;
+    }
+  } finally {
+    lines.close();
+  }
+  return quoted ? opening : undefined;
+}
 
 /**
  * Streams one CSV export through csv-parse and checks it against a contract table: the header (names and order),
@@ -299,7 +335,11 @@ export async function validateCsvFile(path: string, table: Table, options: Valid
   } catch (error) {
     const failure = error as Error & { located?: LocatedError; code?: string; lines?: number };
     if (failure.located) errors.push(failure.located);
-    else if (failure.code?.startsWith('CSV_')) at(csvErrorLine(failure), 1, failure.message.replace(/^.*?: /, ''));
+    else if (failure.code?.startsWith('CSV_')) {
+      const quote = failure.code.includes('QUOTE') ? await locateQuoteProblem(path, previousEndLine + 1) : undefined;
+      if (quote) at(quote.line, quote.column, 'quoted field is not closed (a quote inside a value must be doubled)');
+      else at(failure.lines ?? previousEndLine + 1, 1, failure.message.replace(/^.*?: /, ''));
+    }
     else throw error;
   } finally {
     source.destroy();

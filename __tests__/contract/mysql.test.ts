@@ -1,0 +1,65 @@
+import type { Connection } from 'mysql2/promise';
+import { CLINIC_TABLES, directIdentifierColumns } from '../../contract/clinic';
+import { columnType, compareSchema, schemaDdl } from '../../contract/mysql';
+import { LocalMariadb, startLocalMariadb } from '../../scripts/lib/local-mariadb';
+import { checkSchema } from '../../scripts/lib/seed-loader';
+import { freshDatabase } from '../helpers/mariadb';
+
+describe('the data contract and its MySQL DDL', () => {
+  let db: LocalMariadb;
+  let admin: Connection;
+  beforeAll(async () => {
+    db = await startLocalMariadb();
+    admin = await db.connect();
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await db?.stop();
+  });
+
+  test('the DDL runs on a real server and the resulting schema equals the contract', async () => {
+    const database = await freshDatabase(admin);
+    const connection = await db.connect(database);
+    for (const statement of schemaDdl(CLINIC_TABLES)) await connection.query(statement);
+    expect(await checkSchema(connection, database, CLINIC_TABLES)).toEqual({ differences: [], missing: [] });
+    await connection.end();
+  });
+
+  test('a schema that drifts from the contract is described column by column', async () => {
+    const database = await freshDatabase(admin);
+    const connection = await db.connect(database);
+    for (const statement of schemaDdl(CLINIC_TABLES)) await connection.query(statement);
+    await connection.query('ALTER TABLE account MODIFY account_balance VARCHAR(20) NOT NULL');
+    await connection.query('ALTER TABLE patient MODIFY email VARCHAR(254) NULL');
+    const { differences } = await checkSchema(connection, database, CLINIC_TABLES);
+    expect(differences).toEqual([
+      'patient.email: allows NULL, the contract forbids it',
+      'account.account_balance: type is varchar(20), the contract has decimal(10,2)',
+    ]);
+    await connection.end();
+  });
+
+  test.each(CLINIC_TABLES.map((t) => [t.name, t] as const))('%s: the first column is the key and every reference points at a key', (_name, table) => {
+    expect(table.primaryKey).toBe(table.columns[0].name);
+    for (const column of table.columns.filter((c) => c.references)) {
+      const parent = CLINIC_TABLES.find((t) => t.name === column.references!.table)!;
+      expect(parent.primaryKey).toBe(column.references!.column);
+      expect(CLINIC_TABLES.indexOf(parent)).toBeLessThan(CLINIC_TABLES.indexOf(table));
+    }
+  });
+
+  test('dates, times and money have real types, not text', () => {
+    expect(columnType(CLINIC_TABLES.find((t) => t.name === 'patient')!.columns.find((c) => c.name === 'dob')!.type)).toBe('date');
+    expect(columnType(CLINIC_TABLES.find((t) => t.name === 'appointment')!.columns.find((c) => c.name === 'app_time')!.type)).toBe('time');
+    expect(columnType(CLINIC_TABLES.find((t) => t.name === 'account')!.columns.find((c) => c.name === 'last_payment')!.type)).toBe('date');
+    expect(columnType(CLINIC_TABLES.find((t) => t.name === 'account')!.columns.find((c) => c.name === 'account_balance')!.type)).toBe('decimal(10,2)');
+  });
+
+  test('the direct patient identifiers are names, e-mail, date of birth, address and zip', () => {
+    expect(directIdentifierColumns()).toEqual([{ table: 'patient', columns: ['first_name', 'last_name', 'email', 'dob', 'address', 'zip'] }]);
+  });
+
+  test('a missing table is reported as missing, not as a difference', () => {
+    expect(compareSchema(CLINIC_TABLES, [])).toEqual({ differences: [], missing: CLINIC_TABLES.map((t) => t.name) });
+  });
+});

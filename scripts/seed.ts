@@ -158,7 +158,8 @@ async function main(): Promise<number> {
         secretArn, secrets: secrets(),
       });
     }
-    if (argv.json) console.log(JSON.stringify({ ...report, ignored: selection.ignored, dmsUser: dms }, null, 2));
+    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+    if (argv.json) console.log(JSON.stringify({ ...report, ignored: selection.ignored, dmsUser: dms, peakRssMb }, null, 2));
     else {
       printReport(report, selection.ignored);
       if (dms) console.log(`DMS user ${(dms as { username: string }).username} provisioned; its password is in ${(dms as { secretArn: string }).secretArn}`);

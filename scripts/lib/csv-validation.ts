@@ -58,14 +58,29 @@ function convertMoney(raw: string, precision: number, scale: number): Converted 
 }
 
 /** Converts and checks one field against its column: format, calendar, range, length, enum. */
+const idPatterns = new Map<string, RegExp>();
+const idPattern = (prefix: string): RegExp => {
+  let pattern = idPatterns.get(prefix);
+  if (!pattern) idPatterns.set(prefix, (pattern = new RegExp(`^${prefix}[0-9]{1,12}$`)));
+  return pattern;
+};
+const codePoints = (value: string): number => {
+  let count = 0;
+  for (let i = 0; i < value.length; i += 1) {
+    const unit = value.charCodeAt(i);
+    if (unit < 0xdc00 || unit > 0xdfff) count += 1;
+  }
+  return count;
+};
+
 export function convertField(column: Column, raw: string): Converted {
   if (raw === '') return column.nullable ? ok(null) : bad(`${column.name} is required`);
-  if (/[\r\n]/.test(raw)) return bad(`${column.name} contains a line break`);
+  if (raw.includes('\n') || raw.includes('\r')) return bad(`${column.name} contains a line break`);
   const { type, csv } = column;
   let converted: Converted;
   switch (csv.kind) {
     case 'id':
-      converted = new RegExp(`^${csv.prefix}[0-9]{1,12}$`).test(raw) ? ok(raw) : bad(`${show(raw)} is not an id ${csv.prefix}<number>`);
+      converted = idPattern(csv.prefix).test(raw) ? ok(raw) : bad(`${show(raw)} is not an id ${csv.prefix}<number>`);
       break;
     case 'text':
       converted = raw.trim() === '' ? bad(`${column.name} is blank`) : ok(raw);
@@ -92,8 +107,9 @@ export function convertField(column: Column, raw: string): Converted {
           : bad(`${show(raw)} is not one of ${type.kind === 'enum' ? type.values.map((v) => `"${v}"`).join(', ') : '(no values)'}`);
       break;
   }
-  if (converted.ok && converted.value !== null && (type.kind === 'varchar' || type.kind === 'char') && [...converted.value].length > type.length) {
-    return bad(`${column.name} is ${[...converted.value].length} characters, longer than the ${type.length} allowed`);
+  if (converted.ok && converted.value !== null && (type.kind === 'varchar' || type.kind === 'char') && converted.value.length > type.length) {
+    const length = codePoints(converted.value);
+    if (length > type.length) return bad(`${column.name} is ${length} characters, longer than the ${type.length} allowed`);
   }
   return converted;
 }
@@ -213,8 +229,14 @@ export interface ValidRow {
   /** Line of the record's first field (the header is line 1). */
   readonly line: number;
   readonly values: SqlValue[];
-  /** Start column of each field, for errors found later (foreign keys). */
-  readonly columns: number[];
+}
+
+/** An error found before its column is known: the line of the record and the index of the field. */
+export interface PendingError {
+  readonly line: number;
+  /** Index of the offending field in the record; columns are resolved from the file afterwards. */
+  readonly field: number;
+  readonly message: string;
 }
 
 export interface ValidationResult {
@@ -270,83 +292,135 @@ async function locateQuoteProblem(path: string, fromLine: number): Promise<{ lin
 }
 
 /**
+ * Turns pending errors into located ones: one streaming pass over the file reads just the records that have
+ * errors and finds where each offending field starts. Only runs when there are errors, so the happy path never
+ * pays for column positions.
+ */
+export async function resolveColumns(path: string, pending: readonly PendingError[]): Promise<LocatedError[]> {
+  if (pending.length === 0) return [];
+  const wanted = new Map<number, PendingError[]>();
+  for (const error of pending) wanted.set(error.line, [...(wanted.get(error.line) ?? []), error]);
+  const located = new Map<PendingError, LocatedError>();
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const lastLine = Math.max(...wanted.keys());
+  let lineNumber = 0;
+  let record: { start: number; text: string } | undefined;
+  const quotesOpen = (text: string): boolean => (text.match(/"/g)?.length ?? 0) % 2 === 1;
+  const finish = (start: number, text: string): void => {
+    const starts = fieldStarts(text, start);
+    for (const error of wanted.get(start) ?? []) {
+      const at = starts[Math.min(error.field, starts.length - 1)];
+      located.set(error, { path, line: at.line, column: at.column, message: error.message });
+    }
+  };
+  try {
+    for await (const rawLine of lines) {
+      lineNumber += 1;
+      const text = (lineNumber === 1 ? rawLine.replace(/^\ufeff/, '') : rawLine).replace(/\r$/, '');
+      if (record) {
+        record.text += `\n${text}`;
+        if (!quotesOpen(record.text)) {
+          finish(record.start, record.text);
+          record = undefined;
+        }
+      } else if (wanted.has(lineNumber)) {
+        if (quotesOpen(text)) record = { start: lineNumber, text };
+        else finish(lineNumber, text);
+      }
+      if (lineNumber >= lastLine && !record) break;
+    }
+  } finally {
+    lines.close();
+  }
+  return pending.map((error) => located.get(error) ?? { path, line: error.line, column: 1, message: error.message });
+}
+
+/**
  * Streams one CSV export through csv-parse and checks it against a contract table: the header (names and order),
  * field counts, and each field's format, calendar, range, length and enum. Memory stays flat whatever the size.
  */
 export async function validateCsvFile(path: string, table: Table, options: ValidateOptions): Promise<ValidationResult> {
-  const errors: LocatedError[] = [];
+  const pending: PendingError[] = [];
+  const located: LocatedError[] = [];
   let rowsRead = 0;
   let rowsRejected = 0;
-  const at = (line: number, column: number, message: string): void => {
-    errors.push({ path, line, column, message });
+  const full = (): boolean => pending.length + located.length >= options.maxErrors;
+  const finish = async (): Promise<ValidationResult> => {
+    const errors = [...(await resolveColumns(path, pending)), ...located].slice(0, options.maxErrors);
+    return { rowsRead, rowsRejected, errors, truncated: full() };
   };
-  const full = (): boolean => errors.length >= options.maxErrors;
 
   if ((await stat(path)).size === 0) {
-    at(1, 1, `file is empty; expected the header ${table.columns.map((c) => c.name).join(',')}`);
-    return { rowsRead, rowsRejected, errors, truncated: false };
+    located.push({ path, line: 1, column: 1, message: `file is empty; expected the header ${table.columns.map((c) => c.name).join(',')}` });
+    return finish();
   }
 
-  const source = createReadStream(path);
+  const source = createReadStream(path, { highWaterMark: 256 * 1024 });
   const guard = new Utf8Guard(path);
-  const parser = parse({ bom: true, raw: true, info: true, relax_column_count: true, skip_empty_lines: false });
+  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: false });
   source.pipe(guard).pipe(parser);
   guard.on('error', (error) => parser.destroy(error));
   source.on('error', (error) => parser.destroy(error));
 
-  let previousEndLine = 0;
-  let sawHeader = false;
   const expected = table.columns.map((c) => c.name);
+  const width = expected.length;
+  let line = 1;
+  let sawHeader = false;
   try {
-    for await (const record of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
-      const line = previousEndLine + 1;
-      previousEndLine = record.info.lines;
-      const starts = fieldStarts(record.raw, line);
-      const fields = record.record;
+    for await (const fields of parser as AsyncIterable<string[]>) {
+      const recordLine = line;
+      line += 1;
+      for (const field of fields) if (field.includes('\n')) line += field.split('\n').length - 1;
       if (!sawHeader) {
         sawHeader = true;
         const headerProblems = checkHeader(fields, expected);
-        for (const { index, message } of headerProblems) at(line, starts[Math.min(index, starts.length - 1)].column, message);
+        for (const { index, message } of headerProblems) pending.push({ line: recordLine, field: index, message });
         if (headerProblems.length > 0) break;
         continue;
       }
       rowsRead += 1;
-      if (fields.length !== expected.length) {
+      if (fields.length !== width) {
         rowsRejected += 1;
-        const index = Math.min(fields.length, expected.length);
-        at(line, (starts[index] ?? starts[starts.length - 1]).column, `expected ${expected.length} fields, found ${fields.length}`);
+        pending.push({ line: recordLine, field: Math.min(fields.length, width), message: `expected ${width} fields, found ${fields.length}` });
       } else {
-        const values: SqlValue[] = [];
+        const values: SqlValue[] = new Array(width);
         let rejected = false;
-        table.columns.forEach((column, index) => {
-          const converted = convertField(column, fields[index]);
+        for (let index = 0; index < width; index += 1) {
+          const converted = convertField(table.columns[index], fields[index]);
           if (converted.ok) {
-            values.push(converted.value);
+            values[index] = converted.value;
           } else {
             rejected = true;
-            if (!full()) at(starts[index].line, starts[index].column, converted.message);
+            if (!full()) pending.push({ line: recordLine, field: index, message: converted.message });
           }
-        });
+        }
         if (rejected) rowsRejected += 1;
-        else await options.onRow({ line, values, columns: starts.map((s) => s.column) });
+        else {
+          const waiting = options.onRow({ line: recordLine, values });
+          if (waiting) await waiting;
+        }
       }
       if (full()) break;
     }
   } catch (error) {
     const failure = error as Error & { located?: LocatedError; code?: string; lines?: number };
-    if (failure.located) errors.push(failure.located);
+    if (failure.located) located.push(failure.located);
     else if (failure.code?.startsWith('CSV_')) {
-      const quote = failure.code.includes('QUOTE') ? await locateQuoteProblem(path, previousEndLine + 1) : undefined;
-      if (quote) at(quote.line, quote.column, 'quoted field is not closed (a quote inside a value must be doubled)');
-      else at(failure.lines ?? previousEndLine + 1, 1, failure.message.replace(/^.*?: /, ''));
-    }
-    else throw error;
+      const quote = failure.code.includes('QUOTE') ? await locateQuoteProblem(path, line) : undefined;
+      located.push(
+        quote
+          ? { path, ...quote, message: 'quoted field is not closed (a quote inside a value must be doubled)' }
+          : { path, line: failure.lines ?? line, column: 1, message: failure.message.replace(/^.*?: /, '') },
+      );
+    } else throw error;
   } finally {
     source.destroy();
   }
-  if (!sawHeader && errors.length === 0) at(1, 1, 'no header line');
-  else if (sawHeader && rowsRead === 0 && errors.length === 0) at(2, 1, 'the file has a header but no data rows');
-  return { rowsRead, rowsRejected, errors: errors.slice(0, options.maxErrors), truncated: full() };
+  if (!sawHeader && pending.length + located.length === 0) located.push({ path, line: 1, column: 1, message: 'no header line' });
+  else if (sawHeader && rowsRead === 0 && pending.length + located.length === 0) {
+    located.push({ path, line: 2, column: 1, message: 'the file has a header but no data rows' });
+  }
+  return finish();
 }
 
 function checkHeader(fields: string[], expected: string[]): { index: number; message: string }[] {

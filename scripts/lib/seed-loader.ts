@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Table } from '../../contract/clinic';
 import { ACTUAL_COLUMNS_SQL, ActualColumn, TABLE_CHARSET, TABLE_COLLATION, columnType, compareSchema, createTableSql, quoteIdentifier as q } from '../../contract/mysql';
-import { LocatedError, SqlValue, ValidRow, validateCsvFile } from './csv-validation';
+import { LocatedError, PendingError, SqlValue, ValidRow, resolveColumns, validateCsvFile } from './csv-validation';
 
 /** How validated rows reach the staging tables. */
 export type LoadMethod = 'infile' | 'insert';
@@ -58,39 +58,44 @@ export interface LoadOptions {
 
 const stageName = (table: Table): string => `_stage_${table.name}`;
 const foreignKeys = (table: Table) => table.columns.filter((c) => c.references);
-const positionColumn = (column: string): string => `_pos_${column}`;
 
 function escapeTsv(value: SqlValue): string {
   if (value === null) return '\\N';
   return value.replace(/[\\\t\n\r\0]/g, (ch) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' })[ch]!);
 }
 
-/** Streams validated rows of one file into its staging table, with LOAD DATA LOCAL INFILE or batched INSERTs. */
-class StagingWriter {
+/**
+ * Streams validated rows into a table, with LOAD DATA LOCAL INFILE fed from the validation stream (so parsing in
+ * Node and ingestion in the server run at the same time) or with batched multi-row INSERTs.
+ */
+class RowWriter {
   private readonly columns: string[];
-  private batch: unknown[][] = [];
+  private batch: SqlValue[][] = [];
   private infile?: { stream: PassThrough; done: Promise<unknown> };
+  private pending = '';
   private static readonly BATCH_ROWS = 2000;
+  private static readonly CHUNK_CHARS = 64 * 1024;
 
   constructor(
     private readonly connection: Connection,
-    private readonly table: Table,
+    private readonly target: string,
+    table: Table,
+    private readonly withLine: boolean,
     private readonly method: LoadMethod,
   ) {
-    this.columns = ['_line', ...foreignKeys(table).map((c) => positionColumn(c.name)), ...table.columns.map((c) => c.name)];
+    this.columns = [...(withLine ? ['_line'] : []), ...table.columns.map((c) => c.name)];
   }
 
   private rowOf(row: ValidRow): SqlValue[] {
-    const positions = foreignKeys(this.table).map((c) => String(row.columns[this.table.columns.indexOf(c)]));
-    return [String(row.line), ...positions, ...row.values];
+    return this.withLine ? [String(row.line), ...row.values] : row.values;
   }
 
   start(): void {
     if (this.method !== 'infile') return;
-    const stream = new PassThrough();
+    const stream = new PassThrough({ highWaterMark: 1024 * 1024 });
     const done = this.connection.query({
       sql:
-        `LOAD DATA LOCAL INFILE 'validated-rows' INTO TABLE ${q(stageName(this.table))} CHARACTER SET ${TABLE_CHARSET} ` +
+        `LOAD DATA LOCAL INFILE 'validated-rows' INTO TABLE ${q(this.target)} CHARACTER SET ${TABLE_CHARSET} ` +
         `FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${this.columns.map(q).join(', ')})`,
       infileStreamFactory: () => stream,
     });
@@ -98,28 +103,40 @@ class StagingWriter {
     this.infile = { stream, done };
   }
 
-  async write(row: ValidRow): Promise<void> {
+  /** Writes one row; returns a promise only when the caller must wait (backpressure or a full batch). */
+  write(row: ValidRow): Promise<unknown> | undefined {
     if (this.infile) {
-      if (!this.infile.stream.write(`${this.rowOf(row).map(escapeTsv).join('\t')}\n`)) {
-        await Promise.race([once(this.infile.stream, 'drain'), this.infile.done]);
-      }
-      return;
+      this.pending += `${this.rowOf(row).map(escapeTsv).join('\t')}\n`;
+      // One protocol packet per row would cost more than the row; send about 64 KiB at a time.
+      if (this.pending.length < RowWriter.CHUNK_CHARS) return undefined;
+      const chunk = this.pending;
+      this.pending = '';
+      if (this.infile.stream.write(chunk)) return undefined;
+      return Promise.race([once(this.infile.stream, 'drain'), this.infile.done]);
     }
     this.batch.push(this.rowOf(row));
-    if (this.batch.length >= StagingWriter.BATCH_ROWS) await this.flush();
+    return this.batch.length >= RowWriter.BATCH_ROWS ? this.flush() : undefined;
   }
 
   private async flush(): Promise<void> {
     if (this.batch.length === 0) return;
     const rows = this.batch;
     this.batch = [];
-    await this.connection.query(`INSERT INTO ${q(stageName(this.table))} (${this.columns.map(q).join(', ')}) VALUES ?`, [rows]);
+    await this.connection.query(`INSERT INTO ${q(this.target)} (${this.columns.map(q).join(', ')}) VALUES ?`, [rows]);
   }
 
-  async finish(): Promise<void> {
+  /**
+   * Ends the stream. LOAD DATA LOCAL cannot stop a file mid-transfer, so the server skips rows it rejects
+   * (duplicate or dangling keys) with a warning instead of failing: fewer rows taken than sent is a rejection.
+   */
+  async finish(rowsSent: number): Promise<void> {
     if (this.infile) {
-      this.infile.stream.end();
-      await this.infile.done;
+      this.infile.stream.end(this.pending);
+      this.pending = '';
+      const [header] = (await this.infile.done) as [ResultSetHeader];
+      if (header.affectedRows !== rowsSent) {
+        throw new Error(`${this.target}: the server took ${header.affectedRows} of ${rowsSent} rows (${header.warningStatus} warnings)`);
+      }
       return;
     }
     await this.flush();
@@ -145,11 +162,7 @@ export async function checkSchema(connection: Connection, database: string, tabl
 }
 
 async function createStagingTable(connection: Connection, table: Table): Promise<void> {
-  const columns = [
-    '`_line` INT UNSIGNED NOT NULL',
-    ...foreignKeys(table).map((c) => `${q(positionColumn(c.name))} SMALLINT UNSIGNED NOT NULL`),
-    ...table.columns.map((c) => `${q(c.name)} ${columnType(c.type)} NULL`),
-  ];
+  const columns = ['`_line` INT UNSIGNED NOT NULL', ...table.columns.map((c) => `${q(c.name)} ${columnType(c.type)} NULL`)];
   await connection.query(`DROP TEMPORARY TABLE IF EXISTS ${q(stageName(table))}`);
   await connection.query(
     `CREATE TEMPORARY TABLE ${q(stageName(table))} (${columns.join(', ')}, KEY (${q(table.primaryKey)})) ` +
@@ -157,9 +170,8 @@ async function createStagingTable(connection: Connection, table: Table): Promise
   );
 }
 
-/** Duplicate primary keys within one file, as located errors at the later occurrences. */
-async function duplicateKeys(connection: Connection, file: TableFile, limit: number): Promise<LocatedError[]> {
-  const { table } = file;
+/** Duplicate primary keys within one file, at the later occurrences. */
+async function duplicateKeys(connection: Connection, table: Table, limit: number): Promise<PendingError[]> {
   const pk = q(table.primaryKey);
   const [rows] = await connection.query<RowDataPacket[]>(
     `SELECT later.\`_line\` AS line, later.${pk} AS id, MIN(earlier.\`_line\`) AS firstLine
@@ -167,24 +179,19 @@ async function duplicateKeys(connection: Connection, file: TableFile, limit: num
       GROUP BY later.\`_line\`, later.${pk} ORDER BY later.\`_line\` LIMIT ?`,
     [limit],
   );
-  return rows.map((r) => ({
-    path: file.path,
-    line: Number(r.line),
-    column: 1,
-    message: `duplicate ${table.primaryKey} ${JSON.stringify(r.id)} (first at line ${r.firstLine})`,
-  }));
+  return rows.map((r) => ({ line: Number(r.line), field: 0, message: `duplicate ${table.primaryKey} ${JSON.stringify(r.id)} (first at line ${r.firstLine})` }));
 }
 
-/** Foreign keys that match neither a row of this run's parent file nor a row already in the database. */
+/** Foreign keys that match neither a staged parent row of this run nor a row in the database. */
 async function danglingReferences(
   connection: Connection,
-  file: TableFile,
+  table: Table,
   staged: ReadonlySet<string>,
   existing: ReadonlySet<string>,
   limit: number,
-): Promise<LocatedError[]> {
-  const errors: LocatedError[] = [];
-  for (const column of foreignKeys(file.table)) {
+): Promise<PendingError[]> {
+  const errors: PendingError[] = [];
+  for (const column of foreignKeys(table)) {
     const parent = column.references!;
     const sources = [
       ...(staged.has(parent.table) ? [q(`_stage_${parent.table}`)] : []),
@@ -192,16 +199,14 @@ async function danglingReferences(
     ];
     const conditions = sources.map((source) => `NOT EXISTS (SELECT 1 FROM ${source} p WHERE p.${q(parent.column)} = s.${q(column.name)})`);
     const [rows] = await connection.query<RowDataPacket[]>(
-      `SELECT s.\`_line\` AS line, s.${q(positionColumn(column.name))} AS position, s.${q(column.name)} AS value
-         FROM ${q(stageName(file.table))} s ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-        ORDER BY s.\`_line\` LIMIT ?`,
+      `SELECT s.\`_line\` AS line, s.${q(column.name)} AS value FROM ${q(stageName(table))} s
+        ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''} ORDER BY s.\`_line\` LIMIT ?`,
       [limit],
     );
     for (const r of rows) {
       errors.push({
-        path: file.path,
         line: Number(r.line),
-        column: Number(r.position),
+        field: table.columns.indexOf(column),
         message: `${column.name} ${JSON.stringify(r.value)} matches no ${parent.table}.${parent.column} in this run or the database`,
       });
     }
@@ -237,19 +242,32 @@ async function pruneTable(connection: Connection, table: Table): Promise<number>
 
 const elapsed = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
 
+async function isEmpty(connection: Connection, table: Table): Promise<boolean> {
+  const [rows] = await connection.query<RowDataPacket[]>(`SELECT 1 FROM ${q(table.name)} LIMIT 1`);
+  return rows.length === 0;
+}
+
 /**
  * Loads the clinic's CSV exports into MySQL so that a failure at any point leaves the database as it was:
  *
  * 1. the existing schema is compared with the contract, and a different one is refused;
- * 2. each file is streamed, validated and written to a session-private staging table;
- * 3. duplicate keys and foreign keys are checked set-wise against the staged files and the existing rows;
- * 4. only when nothing is wrong, missing tables are created and every table is merged (changed rows updated, new
- *    rows inserted, absent rows pruned on request) in one transaction, parents first.
+ * 2. in one transaction, parents first, each file is streamed through validation into the database: straight
+ *    into its table when that table is empty (the bulk first load), otherwise into a session-private staging
+ *    table whose duplicate and foreign keys are checked set-wise before changed rows are updated and new rows
+ *    inserted (and, on request, absent rows pruned);
+ * 3. any invalid row, key error or lost connection rolls everything back. When the server itself rejected a
+ *    direct load (a duplicate or dangling key), the files are checked again through staging, without writing,
+ *    to name each offending line and column.
+ *
+ * Creating missing tables is DDL, which MySQL cannot roll back: tables created by a run that then fails are
+ * dropped again; a run killed at that moment leaves empty tables, which the next run fills.
  */
 export async function loadClinicData(options: LoadOptions): Promise<LoadReport> {
   const started = process.hrtime.bigint();
   const { connection, database } = options;
+  const dryRun = options.dryRun ?? false;
   const maxErrors = options.maxErrors ?? 50;
+  const method = options.loadMethod ?? 'infile';
   const progress = options.onProgress ?? (() => undefined);
   const order = options.tables.map((t) => t.name);
   const files = [...options.files].sort((a, b) => order.indexOf(a.table.name) - order.indexOf(b.table.name));
@@ -257,76 +275,109 @@ export async function loadClinicData(options: LoadOptions): Promise<LoadReport> 
     table: f.table.name, path: f.path, read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, pruned: 0, seconds: 0,
   }));
   const result = (ok: boolean, extra: Partial<LoadReport> = {}): LoadReport => ({
-    ok, dryRun: options.dryRun ?? false, tables: reports, errors: [], schemaDifferences: [], createdTables: [],
-    seconds: elapsed(started), ...extra,
+    ok, dryRun, tables: reports, errors: [], schemaDifferences: [], createdTables: [], seconds: elapsed(started), ...extra,
   });
 
   const schema = await checkSchema(connection, database, options.tables);
   if (schema.differences.length > 0) return result(false, { schemaDifferences: schema.differences });
   const existing = new Set(options.tables.map((t) => t.name).filter((name) => !schema.missing.includes(name)));
 
+  const createdTables = dryRun ? [] : options.tables.filter((t) => !existing.has(t.name));
+  for (const table of createdTables) await connection.query(createTableSql(table));
+  const present = new Set([...existing, ...createdTables.map((t) => t.name)]);
+
   const errors: LocatedError[] = [];
+  const staged = new Set<string>();
+  let serverRejection: Error | undefined;
+  let committed = false;
+  await connection.beginTransaction();
   try {
     for (const [index, file] of files.entries()) {
+      if (errors.length >= maxErrors) break;
+      const { table } = file;
       const tableStart = process.hrtime.bigint();
-      await createStagingTable(connection, file.table);
-      const writer = new StagingWriter(connection, file.table, options.loadMethod ?? 'infile');
-      writer.start();
+      const writing = errors.length === 0;
+      const direct = writing && !dryRun && present.has(table.name) && (await isEmpty(connection, table));
+      if (writing && !direct) {
+        await createStagingTable(connection, table);
+        staged.add(table.name);
+      }
+      const writer = writing ? new RowWriter(connection, direct ? table.name : stageName(table), table, !direct, method) : undefined;
+      writer?.start();
       let rows = 0;
-      const validation = await validateCsvFile(file.path, file.table, {
+      let writeFailure: Error | undefined;
+      const validation = await validateCsvFile(file.path, table, {
         maxErrors: maxErrors - errors.length,
-        onRow: async (row) => {
-          await writer.write(row);
+        onRow: (row) => {
           rows += 1;
-          if (rows % 50_000 === 0) await progress({ phase: 'validate', table: file.table.name, rows });
+          const reported = rows % 100_000 === 0 ? progress({ phase: 'validate', table: table.name, rows }) : undefined;
+          const waiting = writer && !writeFailure ? writer.write(row) : undefined;
+          if (!reported && !waiting) return undefined;
+          return Promise.all([reported, waiting?.catch((error: Error) => (writeFailure = error))]).then(() => undefined);
         },
       });
-      await writer.finish();
-      Object.assign(reports[index], { read: validation.rowsRead, rejected: validation.rowsRejected, seconds: elapsed(tableStart) });
-      await progress({ phase: 'validate', table: file.table.name, rows: validation.rowsRead });
-      errors.push(...validation.errors);
-      if (errors.length >= maxErrors) break;
-    }
-    if (errors.length > 0) return result(false, { errors: errors.slice(0, maxErrors) });
-
-    const staged = new Set(files.map((f) => f.table.name));
-    for (const file of files) {
-      await progress({ phase: 'check', table: file.table.name, rows: 0 });
-      errors.push(...(await duplicateKeys(connection, file, maxErrors - errors.length)));
-      if (errors.length < maxErrors) errors.push(...(await danglingReferences(connection, file, staged, existing, maxErrors - errors.length)));
-      if (errors.length >= maxErrors) break;
-    }
-    if (errors.length > 0 || options.dryRun) {
-      for (const report of reports) report.unchanged = 0;
-      return result(errors.length === 0, { errors: errors.slice(0, maxErrors) });
-    }
-
-    const createdTables = options.tables.filter((t) => !existing.has(t.name));
-    for (const table of createdTables) await connection.query(createTableSql(table));
-    await connection.beginTransaction();
-    try {
-      for (const [index, file] of files.entries()) {
-        await progress({ phase: 'merge', table: file.table.name, rows: 0 });
-        const mergeStart = process.hrtime.bigint();
-        const counts = await mergeTable(connection, file.table);
-        const report = reports[index];
-        Object.assign(report, counts, {
-          unchanged: report.read - report.rejected - counts.inserted - counts.updated,
-          seconds: report.seconds + elapsed(mergeStart),
-        });
-        await progress({ phase: 'merged', table: file.table.name, rows: counts.inserted + counts.updated });
+      if (writer && !writeFailure) await writer.finish(rows).catch((error: Error) => (writeFailure = error));
+      if (writeFailure) {
+        if (!direct) throw writeFailure;
+        serverRejection = writeFailure;
       }
+      const report = reports[index];
+      Object.assign(report, { read: validation.rowsRead, rejected: validation.rowsRejected });
+      await progress({ phase: 'validate', table: table.name, rows: validation.rowsRead });
+      errors.push(...validation.errors);
+      if (serverRejection) break;
+      if (errors.length > 0 || !writer) continue;
+
+      if (direct) {
+        Object.assign(report, { inserted: validation.rowsRead, seconds: elapsed(tableStart) });
+        await progress({ phase: 'merged', table: table.name, rows: validation.rowsRead });
+        continue;
+      }
+      await progress({ phase: 'check', table: table.name, rows: 0 });
+      const keyErrors = await duplicateKeys(connection, table, maxErrors - errors.length);
+      if (keyErrors.length < maxErrors - errors.length) {
+        keyErrors.push(...(await danglingReferences(connection, table, staged, present, maxErrors - errors.length - keyErrors.length)));
+      }
+      errors.push(...(await resolveColumns(file.path, keyErrors)));
+      if (errors.length > 0 || dryRun) {
+        report.seconds = elapsed(tableStart);
+        continue;
+      }
+      await progress({ phase: 'merge', table: table.name, rows: 0 });
+      const counts = await mergeTable(connection, table);
+      Object.assign(report, counts, {
+        unchanged: report.read - report.rejected - counts.inserted - counts.updated,
+        seconds: elapsed(tableStart),
+      });
+      await progress({ phase: 'merged', table: table.name, rows: counts.inserted + counts.updated });
+    }
+    if (errors.length === 0 && !serverRejection && !dryRun) {
       if (options.prune) {
-        for (const [index, file] of [...files.entries()].reverse()) reports[index].pruned = await pruneTable(connection, file.table);
+        for (const [index, file] of [...files.entries()].reverse()) {
+          if (staged.has(file.table.name)) reports[index].pruned = await pruneTable(connection, file.table);
+        }
       }
       await progress({ phase: 'commit', table: '', rows: 0 });
       await connection.commit();
-    } catch (error) {
-      await connection.rollback().catch(() => undefined);
-      throw error;
+      committed = true;
+      return result(true, { createdTables: createdTables.map((t) => t.name) });
     }
-    return result(true, { createdTables: createdTables.map((t) => t.name) });
   } finally {
-    for (const file of files) await connection.query(`DROP TEMPORARY TABLE IF EXISTS ${q(stageName(file.table))}`).catch(() => undefined);
+    if (!committed) {
+      await connection.rollback().catch(() => undefined);
+      for (const table of [...createdTables].reverse()) await connection.query(`DROP TABLE IF EXISTS ${q(table.name)}`).catch(() => undefined);
+    }
+    for (const name of staged) await connection.query(`DROP TEMPORARY TABLE IF EXISTS ${q(`_stage_${name}`)}`).catch(() => undefined);
   }
+
+  if (serverRejection && errors.length === 0) {
+    const diagnosis = await loadClinicData({ ...options, dryRun: true, onProgress: undefined });
+    if (diagnosis.errors.length === 0) throw serverRejection;
+    return result(false, { errors: diagnosis.errors });
+  }
+  if (dryRun && errors.length === 0) {
+    for (const report of reports) report.unchanged = 0;
+    return result(true);
+  }
+  return result(false, { errors: errors.slice(0, maxErrors) });
 }

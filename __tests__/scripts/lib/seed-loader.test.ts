@@ -216,6 +216,19 @@ describe('seed loader on a real MariaDB', () => {
     });
   });
 
+  test.each([
+    ['a duplicate key', 'patient', (t: string) => `${t}${lineOf(t, 6)}\n`, /patient\.csv:502:1: duplicate person_id "PER5" \(first at line 6\)/],
+    ['a dangling foreign key', 'encounter', (t: string) => replaceLine(t, 7, lineOf(t, 7).replace(/,PER[0-9]+,/, ',PER99999,')),
+      /encounter\.csv:7:6: patient "PER99999" matches no patient\.person_id/],
+  ])('on a first load straight into empty tables, %s rejected by the server is still located, and nothing remains', async (_case, table, edit, expected) => {
+    const database = await freshDatabase(admin);
+    const report = await load(database, seedCopy({ [table]: edit }));
+    expect(report.ok).toBe(false);
+    expect(report.errors.map(formatError).join('\n')).toMatch(expected);
+    expect(report.createdTables).toEqual([]);
+    expect(await snapshot(admin, database)).toEqual({});
+  });
+
   test('the quoted line break shifts the following line numbers correctly', async () => {
     const database = await seeded();
     const dir = seedCopy({ insurance: (t) => replaceLine(replaceLine(t, 2, 'INS1,"Blue\nShield"'), 4, 'INS3,') });

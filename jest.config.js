@@ -7,4 +7,5 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   testTimeout: 120000,
+  globalSetup: '<rootDir>/__tests__/global-setup.ts',
 };

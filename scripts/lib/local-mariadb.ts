@@ -24,6 +24,20 @@ export class MariadbMissingError extends Error {
   }
 }
 
+/**
+ * Makes sure a MariaDB server is installed: installs Debian's `mariadb-server` when running as root on a machine
+ * with apt-get, otherwise fails with the exact command to run.
+ */
+export async function ensureMariadbInstalled(log: (line: string) => void = () => undefined): Promise<void> {
+  if (findBinary(['mariadbd', 'mysqld']) && findBinary(['mariadb-install-db', 'mysql_install_db'])) return;
+  if (process.getuid?.() !== 0 || !findBinary(['apt-get'])) throw new MariadbMissingError();
+  log(`MariaDB is missing; installing it: ${MARIADB_INSTALL_HINT}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await run('apt-get', ['update', '-qq'], { env, timeout: 600_000 });
+  await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'mariadb-server', 'mariadb-client'], { env, timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
+  if (!findBinary(['mariadbd', 'mysqld'])) throw new MariadbMissingError();
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();

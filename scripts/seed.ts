@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { $, chalk, minimist } from 'zx';
 import mysql from 'mysql2/promise';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CLINIC_TABLES } from '../contract/clinic';
 import { formatError } from './lib/csv-validation';
 import { selectInputFiles } from './lib/input-files';
-import { MysqlTarget, connectionOptions, parseSslMode } from './lib/mysql-connection';
+import { connectionOptions } from './lib/mysql-connection';
+import { Outputs, UsageError, output, resolveTarget } from './lib/seed-target';
 import { LoadMethod, LoadReport, loadClinicData } from './lib/seed-loader';
 import { provisionDmsUser } from './lib/dms-user';
 
@@ -40,50 +41,13 @@ Options:
 
 Exit status: 0 loaded (or dry run passed), 1 invalid input or load failure, 2 usage or schema mismatch.`;
 
-type Outputs = Record<string, { value: unknown }>;
-
+/** `terraform output -json` of the environment's synthesized stack, or the file given with --outputs. */
 async function terraformOutputs(argv: minimist.ParsedArgs): Promise<Outputs> {
   if (argv.outputs) return JSON.parse(readFileSync(argv.outputs, 'utf8')) as Outputs;
   const stack = `cdktf.out/stacks/unicornhealth-${argv.env ?? 'dev'}`;
   const result = await $({ quiet: true, nothrow: true })`terraform -chdir=${stack} output -json`;
   if (result.exitCode !== 0) throw new UsageError(`cannot read Terraform outputs of ${stack}: ${result.stderr.trim() || 'run npm run synth and deploy first'}`);
   return JSON.parse(result.stdout) as Outputs;
-}
-
-class UsageError extends Error {}
-
-const output = (outputs: Outputs, name: string): string => {
-  const value = outputs[name]?.value;
-  if (value === undefined || value === '') throw new UsageError(`Terraform output ${name} is missing`);
-  return String(value);
-};
-
-async function resolveTarget(argv: minimist.ParsedArgs, secrets: () => SecretsManagerClient): Promise<{ target: MysqlTarget; outputs?: Outputs }> {
-  const sslMode = parseSslMode(argv['ssl-mode'] ?? 'VERIFY_IDENTITY');
-  const caPem = argv['ca-bundle'] ? readFileSync(argv['ca-bundle'], 'utf8') : undefined;
-  if (argv.host) {
-    for (const flag of ['user', 'database']) if (!argv[flag]) throw new UsageError(`--host needs --${flag}`);
-    if (argv.password !== undefined) throw new UsageError('passwords are never flags: set MYSQL_PWD');
-    return {
-      target: {
-        host: argv.host, port: Number(argv.port ?? 3306), user: argv.user, database: argv.database,
-        password: process.env.MYSQL_PWD ?? '', sslMode, caPem, tlsServername: argv['tls-servername'],
-      },
-    };
-  }
-  const outputs = await terraformOutputs(argv);
-  const secret = await secrets().send(new GetSecretValueCommand({ SecretId: output(outputs, 'rds_master_secret_arn') }));
-  const credentials = JSON.parse(secret.SecretString ?? '{}') as { username?: string; password?: string };
-  if (!credentials.username || !credentials.password) throw new UsageError('the master secret has no username/password');
-  const endpoint = output(outputs, 'rds_endpoint');
-  return {
-    outputs,
-    target: {
-      host: argv['tunnel-host'] ?? endpoint, port: Number(argv.port ?? output(outputs, 'rds_port')),
-      user: credentials.username, password: credentials.password, database: output(outputs, 'rds_database_name'),
-      sslMode, caPem, tlsServername: argv['tls-servername'] ?? endpoint,
-    },
-  };
 }
 
 function printReport(report: LoadReport, ignored: string[]): void {
@@ -140,7 +104,7 @@ async function main(): Promise<number> {
 
   let secretsClient: SecretsManagerClient | undefined;
   const secrets = (): SecretsManagerClient => (secretsClient ??= new SecretsManagerClient({}));
-  const { target, outputs } = await resolveTarget(argv, secrets);
+  const { target, outputs } = await resolveTarget(argv, secrets, terraformOutputs);
   const connection = await mysql.createConnection(connectionOptions(target));
   try {
     const report = await loadClinicData({

@@ -70,6 +70,58 @@ export interface StorageConfig {
   readonly forceDestroyBuckets: boolean;
 }
 
+/** How DMS copies the tables. */
+export type MigrationMode =
+  /** One full load per task run: the lake is a snapshot as of the last run. */
+  | 'full-load'
+  /** Full load, then ongoing change capture from the binary log. Needs binary-log retention on RDS. */
+  | 'full-load-and-cdc';
+
+export interface MigrationConfig {
+  /** DMS replication instance class such as `dms.t3.micro`. */
+  readonly replicationInstanceClass: string;
+  /** Storage of the replication instance in GiB (task logs and cached changes). */
+  readonly allocatedStorageGiB: number;
+  readonly multiAz: boolean;
+  /** @default 'full-load' */
+  readonly mode: MigrationMode;
+  /**
+   * Create the account-level roles `dms-vpc-role` and `dms-cloudwatch-logs-role`. They exist once per account: set
+   * false when another stack or the console already created them.
+   */
+  readonly createServiceRoles: boolean;
+  /** CDC latency (seconds) that raises an alarm, when CDC is on. */
+  readonly cdcLatencyAlarmSeconds: number;
+}
+
+export interface AnalyticsConfig {
+  /** Athena refuses a query once it has scanned this many bytes (at least 10 MB). */
+  readonly bytesScannedCutoffPerQuery: number;
+  /** @default 'Athena engine version 3' */
+  readonly athenaEngineVersion: string;
+}
+
+export interface GovernanceConfig {
+  /**
+   * Role that deploys this stack (CI's OIDC role); it becomes a Lake Formation admin so Terraform can grant.
+   * An ARN of a role, never a group.
+   */
+  readonly deployRoleArn: string;
+  /** Existing IAM user names put in the `LakeAdministrators` group (no access keys are created). */
+  readonly lakeAdministratorUsers: readonly string[];
+  /** Principals (account root or role ARNs) allowed to assume the analyst role. */
+  readonly analystTrustedPrincipalArns: readonly string[];
+}
+
+export interface WarehouseConfig {
+  /** Redshift Serverless base capacity in RPUs (8 to 512, multiples of 8). */
+  readonly baseRpu: number;
+  /** Ceiling the workgroup may scale to. */
+  readonly maxRpu: number;
+  /** Monthly RPU-hours after which the workgroup is deactivated (cost guard). */
+  readonly monthlyRpuHoursLimit: number;
+}
+
 export interface StateBackendConfig {
   /** S3 bucket that holds the Terraform state (created once by hand, see README). */
   readonly bucket: string;
@@ -92,8 +144,14 @@ export interface EnvironmentConfig {
   readonly storage: StorageConfig;
   /** Retention of the CloudWatch log groups this project creates (flow logs, RDS logs). At least 365. */
   readonly logRetentionDays: number;
+  readonly migration: MigrationConfig;
+  readonly analytics: AnalyticsConfig;
+  readonly governance: GovernanceConfig;
+  readonly warehouse: WarehouseConfig;
   /** Monthly cost budget in USD; an AWS Budgets alert fires before it is reached. */
   readonly monthlyBudgetUsd: number;
+  /** Addresses that receive budget alerts and pipeline failure notifications (SNS e-mail subscriptions). */
+  readonly alertEmails: readonly string[];
   /** Remote state; a local backend when absent. */
   readonly stateBackend?: StateBackendConfig;
   /** Tags on every taggable resource (`default_tags`). */

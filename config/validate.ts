@@ -119,6 +119,22 @@ export function configProblems(config: EnvironmentConfig): string[] {
     'storage.forceDestroyBuckets cannot be true in an environment whose database has deletion protection: it would let a destroy delete the lake',
   );
   add(!(config.monthlyBudgetUsd > 0), `monthlyBudgetUsd ${config.monthlyBudgetUsd} must be positive`);
+  add(
+    !/^dms\.[a-z][a-z0-9]*\.(micro|small|medium|large|xlarge|[0-9]+xlarge)$/.test(config.migration.replicationInstanceClass),
+    `migration.replicationInstanceClass "${config.migration.replicationInstanceClass}" is not a DMS instance class such as dms.t3.micro`,
+  );
+  add(config.migration.mode === 'full-load-and-cdc' && database.backupRetentionDays < 1, 'migration.mode full-load-and-cdc needs automated backups (binary logs)');
+  add(config.analytics.bytesScannedCutoffPerQuery < 10_000_000, `analytics.bytesScannedCutoffPerQuery ${config.analytics.bytesScannedCutoffPerQuery} is below Athena's 10 MB minimum`);
+  const arnRole = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]+$/;
+  add(!arnRole.test(config.governance.deployRoleArn), `governance.deployRoleArn "${config.governance.deployRoleArn}" must be an IAM role ARN (Lake Formation admins are users or roles, never groups)`);
+  for (const principal of config.governance.analystTrustedPrincipalArns) {
+    add(!/^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role\/[\w+=,.@/-]+)$/.test(principal), `governance.analystTrustedPrincipalArns: "${principal}" is not an account root or role ARN`);
+  }
+  const { baseRpu, maxRpu, monthlyRpuHoursLimit } = config.warehouse;
+  add(baseRpu < 8 || baseRpu > 512 || baseRpu % 8 !== 0, `warehouse.baseRpu ${baseRpu} must be 8 to 512 in steps of 8`);
+  add(maxRpu < baseRpu || maxRpu % 8 !== 0, `warehouse.maxRpu ${maxRpu} must be a multiple of 8 no lower than baseRpu`);
+  add(!(monthlyRpuHoursLimit > 0), `warehouse.monthlyRpuHoursLimit ${monthlyRpuHoursLimit} must be positive`);
+  add(config.alertEmails.length === 0, 'alertEmails must name at least one address for budget and failure alerts');
   if (config.stateBackend) {
     add(!BUCKET.test(config.stateBackend.bucket), `stateBackend.bucket "${config.stateBackend.bucket}" is not a valid S3 bucket name`);
     add(!REGION.test(config.stateBackend.region), `stateBackend.region "${config.stateBackend.region}" is not an AWS region name`);

@@ -5,10 +5,16 @@ import { EnvironmentConfig } from '../config/types';
 import { assertValidConfig } from '../config/validate';
 import { AwsEnvironment, awsEnvironment } from './aws-environment';
 import { CustomerManagedKey } from './constructs/customer-managed-key';
-import { BASE_INTERFACE_ENDPOINTS, Network, SESSION_MANAGER_ENDPOINTS } from './constructs/network';
+import { BASE_INTERFACE_ENDPOINTS, Network, SESSION_MANAGER_ENDPOINTS, WAREHOUSE_ENDPOINTS } from './constructs/network';
 import { LakeStorage } from './constructs/lake-storage';
 import { Database } from './constructs/database';
 import { AccessHost } from './constructs/access-host';
+import { Migration } from './constructs/migration';
+import { Catalog } from './constructs/catalog';
+import { Governance } from './constructs/governance';
+import { Warehouse } from './constructs/warehouse';
+import { ALERT_PUBLISHERS, Monitoring } from './constructs/monitoring';
+import { CLINIC_TABLES, Table } from '../contract/clinic';
 
 export function stackName(config: EnvironmentConfig): string {
   return `${config.project}-${config.name}`;
@@ -33,8 +39,17 @@ export class PlatformStack extends TerraformStack {
   readonly storage: LakeStorage;
   readonly database: Database;
   readonly accessHost?: AccessHost;
+  readonly migration: Migration;
+  readonly governance: Governance;
+  readonly catalog: Catalog;
+  readonly warehouse: Warehouse;
+  readonly monitoring: Monitoring;
 
-  constructor(scope: Construct, config: EnvironmentConfig) {
+  /**
+   * @param tables the data contract's tables; a different list is for tests that show how the platform follows
+   *   a change of the contract.
+   */
+  constructor(scope: Construct, config: EnvironmentConfig, tables: readonly Table[] = CLINIC_TABLES) {
     super(scope, stackName(assertValidConfig(config)));
     this.config = config;
     const namePrefix = stackName(config);
@@ -58,17 +73,17 @@ export class PlatformStack extends TerraformStack {
       database: new CustomerManagedKey(this, 'database-key', {
         environment: env,
         alias: `${namePrefix}-database`,
-        description: 'UnicornHealth database: RDS storage, Performance Insights, Secrets Manager secrets, EBS',
-        usedThroughServices: ['rds', 'secretsmanager', 'ec2'],
+        description: 'UnicornHealth databases: RDS and Redshift storage, Performance Insights, secrets, DMS, EBS',
+        usedThroughServices: ['rds', 'secretsmanager', 'ec2', 'dms', 'redshift-serverless'],
       }),
       logs: new CustomerManagedKey(this, 'logs-key', {
         environment: env,
         alias: `${namePrefix}-logs`,
-        description: 'UnicornHealth logs: CloudWatch Logs groups (flow logs, RDS logs)',
+        description: 'UnicornHealth logs and alerts: CloudWatch Logs groups, Glue crawler logs, the alerts topic',
         servicePrincipalUses: [
           {
             sid: 'CloudWatchLogsOfThisAccount',
-            servicePrincipal: `logs.${env.region}.amazonaws.com`,
+            servicePrincipals: [`logs.${env.region}.amazonaws.com`],
             actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
             conditions: [
               {
@@ -77,6 +92,12 @@ export class PlatformStack extends TerraformStack {
                 values: [`arn:${env.partition}:logs:${env.region}:${env.accountId}:log-group:*`],
               },
             ],
+          },
+          {
+            sid: 'AlertPublishersOfThisAccount',
+            servicePrincipals: ALERT_PUBLISHERS,
+            actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+            conditions: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [env.accountId] }],
           },
         ],
       }),
@@ -91,6 +112,7 @@ export class PlatformStack extends TerraformStack {
       internetEgress: config.network.internetEgress,
       interfaceEndpointServices: [
         ...BASE_INTERFACE_ENDPOINTS,
+        ...WAREHOUSE_ENDPOINTS,
         ...(accessHostConfig.enabled ? SESSION_MANAGER_ENDPOINTS : []),
       ],
       logsKeyArn: this.keys.logs.arn,
@@ -133,6 +155,87 @@ export class PlatformStack extends TerraformStack {
       this.accessHost = host;
     }
 
+    this.migration = new Migration(this, 'migration', {
+      environment: env,
+      namePrefix,
+      vpcId: this.network.vpc.id,
+      subnetIds: this.network.privateSubnetIds,
+      tables,
+      ...config.migration,
+      databaseKeyArn: this.keys.database.arn,
+      lakeKeyArn: this.keys.lake.arn,
+      logsKeyArn: this.keys.logs.arn,
+      logRetentionDays: config.logRetentionDays,
+      lakeBucketName: this.storage.lakeBucket.name,
+      lakeBucketArn: this.storage.lakeBucket.arn,
+      rawZonePrefix: this.storage.rawZonePrefix,
+      sourceDatabaseName: this.database.databaseName,
+    });
+    this.database.allowMysqlFrom(this.migration.securityGroup, 'DMS full load and change capture');
+    this.network.endpointSecurityGroup.allowTcpFrom(this.migration.securityGroup, 443, 'DMS to Secrets Manager and KMS');
+    this.migration.securityGroup.allowTcpToPrefixList(this.network.s3PrefixListId, 443, 'DMS writes Parquet to the lake');
+
+    this.governance = new Governance(this, 'governance', {
+      environment: env,
+      namePrefix,
+      deployRoleArn: config.governance.deployRoleArn,
+      lakeAdministratorUsers: config.governance.lakeAdministratorUsers,
+      analystTrustedPrincipalArns: config.governance.analystTrustedPrincipalArns,
+      lakeBucketArn: this.storage.lakeBucket.arn,
+      rawZonePrefix: this.storage.rawZonePrefix,
+      lakeKeyArn: this.keys.lake.arn,
+    });
+    this.catalog = new Catalog(this, 'catalog', {
+      environment: env,
+      namePrefix,
+      tables,
+      lakeBucketName: this.storage.lakeBucket.name,
+      rawZonePrefix: this.storage.rawZonePrefix,
+      athenaResultsBucketName: this.storage.athenaResultsBucket.name,
+      lakeKeyArn: this.keys.lake.arn,
+      logsKeyArn: this.keys.logs.arn,
+      bytesScannedCutoffPerQuery: config.analytics.bytesScannedCutoffPerQuery,
+      athenaEngineVersion: config.analytics.athenaEngineVersion,
+      after: [this.governance.settings],
+    });
+    this.warehouse = new Warehouse(this, 'warehouse', {
+      environment: env,
+      namePrefix,
+      vpcId: this.network.vpc.id,
+      subnetIds: this.network.privateSubnetIds,
+      ...config.warehouse,
+      databaseKeyArn: this.keys.database.arn,
+      lakeKeyArn: this.keys.lake.arn,
+      glueDatabaseName: this.catalog.database.name,
+    });
+    this.network.endpointSecurityGroup.allowTcpFrom(this.warehouse.securityGroup, 443, 'Redshift to Glue and Lake Formation');
+    this.warehouse.securityGroup.allowTcpToPrefixList(this.network.s3PrefixListId, 443, 'Redshift Spectrum reads the lake');
+
+    const catalogTables = tables.map((contract, index) => ({ contract, name: this.catalog.tables[index].name }));
+    const databaseName = this.catalog.database.name;
+    this.governance.grantCrawler(this.catalog.crawlerRole.arn, databaseName, catalogTables);
+    this.governance.grantReader({ name: 'analyst', roleArn: this.governance.analystRole.arn }, databaseName, catalogTables);
+    this.governance.grantReader({ name: 'redshift', roleArn: this.warehouse.spectrumRole.arn }, databaseName, catalogTables);
+    this.governance.allowAnalystQueries({
+      workgroupArn: this.catalog.workgroup.arn,
+      resultsBucketArn: this.storage.athenaResultsBucket.arn,
+      databaseName,
+    });
+
+    const cdc = config.migration.mode === 'full-load-and-cdc';
+    this.monitoring = new Monitoring(this, 'monitoring', {
+      environment: env,
+      namePrefix,
+      topicKeyArn: this.keys.logs.arn,
+      alertEmails: config.alertEmails,
+      monthlyBudgetUsd: config.monthlyBudgetUsd,
+      dmsTaskId: this.migration.task.replicationTaskId,
+      cdc: cdc
+        ? { instanceId: this.migration.instance.replicationInstanceId, taskResourceId: this.migration.taskResourceId, latencySeconds: config.migration.cdcLatencyAlarmSeconds }
+        : undefined,
+      crawlerName: this.catalog.crawler.name,
+    });
+
     this.addOutputs();
   }
 
@@ -172,6 +275,23 @@ export class PlatformStack extends TerraformStack {
     output('kms_lake_key_arn', this.keys.lake.arn, 'KMS key of the lake, DMS target, Glue and Athena');
     output('kms_database_key_arn', this.keys.database.arn, 'KMS key of RDS and its secrets');
     output('kms_logs_key_arn', this.keys.logs.arn, 'KMS key of the CloudWatch log groups');
+    output('dms_replication_instance_arn', this.migration.instance.replicationInstanceArn, 'DMS replication instance');
+    output('dms_task_arn', this.migration.task.replicationTaskArn, 'DMS replication task RDS -> raw zone');
+    output('dms_source_endpoint_arn', this.migration.sourceEndpoint.endpointArn, 'DMS MySQL source endpoint');
+    output('dms_target_endpoint_arn', this.migration.targetEndpoint.endpointArn, 'DMS S3 target endpoint');
+    output('dms_secret_arn', this.migration.sourceSecret.arn, 'Secret DMS reads the source credentials from (filled by npm run seed -- --dms-user)');
+    output('glue_database_name', this.catalog.database.name, 'Glue catalog database of the lake');
+    output('glue_crawler_name', this.catalog.crawler.name, 'Crawler of the raw zone');
+    output('athena_workgroup', this.catalog.workgroup.name, 'Athena workgroup');
+    output('athena_results_location', this.catalog.resultsLocation, 'Where the workgroup writes query results');
+    output('redshift_workgroup', this.warehouse.workgroup.workgroupName, 'Redshift Serverless workgroup');
+    output('redshift_namespace', this.warehouse.namespace.namespaceName, 'Redshift Serverless namespace');
+    output('redshift_database', this.warehouse.databaseName, 'Redshift database');
+    output('redshift_role_arn', this.warehouse.spectrumRole.arn, 'Role Redshift reads the lake with');
+    output('lake_admin_role_arn', this.governance.lakeAdminRole.arn, 'Lake Formation admin role (LakeAdministrators, MFA)');
+    output('analyst_role_arn', this.governance.analystRole.arn, 'Analyst role: no direct patient identifiers');
+    output('crawler_role_arn', this.catalog.crawlerRole.arn, 'Glue crawler role');
+    output('alerts_topic_arn', this.monitoring.topic.arn, 'SNS topic of failures and budget alerts');
     output('access_host_instance_id', this.accessHost?.instance.id ?? '', 'Session Manager access host (empty when disabled)');
   }
 }

@@ -4,11 +4,11 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { AwsEnvironment, accountRootArn, regionalServiceName } from '../aws-environment';
 import { PolicyStatement, policyDocument } from '../policy';
 
-/** A service principal that uses the key directly (not on behalf of an IAM principal), bound by conditions. */
+/** Service principals that use the key directly (not on behalf of an IAM principal), bound by conditions. */
 export interface ServicePrincipalKeyUse {
   readonly sid: string;
   /** For example `logs.us-east-1.amazonaws.com`. */
-  readonly servicePrincipal: string;
+  readonly servicePrincipals: readonly string[];
   readonly actions: readonly string[];
   readonly conditions: PolicyStatement['condition'];
 }
@@ -105,7 +105,7 @@ export class CustomerManagedKey extends Construct {
       statements.push({
         sid: use.sid,
         effect: 'Allow',
-        principals: [{ type: 'Service', identifiers: [use.servicePrincipal] }],
+        principals: [{ type: 'Service', identifiers: [...use.servicePrincipals] }],
         actions: [...use.actions],
         resources: ['*'],
         condition: use.conditions,

@@ -22,6 +22,8 @@ import { ServiceSecurityGroup } from './service-security-group';
 
 /** Interface endpoints every environment needs: secrets, keys, role sessions and logs. */
 export const BASE_INTERFACE_ENDPOINTS = ['secretsmanager', 'kms', 'sts', 'logs'] as const;
+/** Interface endpoints Redshift Serverless needs with enhanced VPC routing to read the governed catalog. */
+export const WAREHOUSE_ENDPOINTS = ['glue', 'lakeformation'] as const;
 /** Interface endpoints Session Manager needs to reach an instance with no internet route. */
 export const SESSION_MANAGER_ENDPOINTS = ['ssm', 'ssmmessages', 'ec2messages'] as const;
 

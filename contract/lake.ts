@@ -1,0 +1,44 @@
+import { CLINIC_TABLES, Column, SqlType, Table } from './clinic';
+
+/** The schema (MySQL database) DMS reads, which is also the folder under the raw-zone prefix. */
+export const SOURCE_SCHEMA = 'unicornhealth';
+
+/**
+ * DMS table mappings: one selection rule per contract table, so DMS copies exactly the contract's tables and a
+ * table added to the database by hand is not silently exported.
+ */
+export function dmsTableMappings(tables: readonly Table[] = CLINIC_TABLES, schema = SOURCE_SCHEMA): object {
+  return {
+    rules: tables.map((table, index) => ({
+      'rule-type': 'selection',
+      'rule-id': String(index + 1),
+      'rule-name': `include-${table.name}`,
+      'object-locator': { 'schema-name': schema, 'table-name': table.name },
+      'rule-action': 'include',
+    })),
+  };
+}
+
+/**
+ * The type a Parquet column written by DMS has in the Glue catalog (Hive DDL spelling): text and enums are strings,
+ * dates stay dates, money stays an exact decimal. TIME has no Athena column type and is carried as a string.
+ */
+export function glueType(type: SqlType): string {
+  switch (type.kind) {
+    case 'varchar':
+    case 'char':
+    case 'enum':
+    case 'time':
+      return 'string';
+    case 'date':
+      return 'date';
+    case 'decimal':
+      return `decimal(${type.precision},${type.scale})`;
+  }
+}
+
+/** Key of one table's objects under the lake bucket: `<raw prefix>/<schema>/<table>/`. */
+export const rawTablePrefix = (rawPrefix: string, table: Table): string => `${rawPrefix}/${SOURCE_SCHEMA}/${table.name}/`;
+
+/** Columns a reader without access to direct identifiers is granted (an allow-list: new columns start hidden). */
+export const grantableColumns = (table: Table): Column[] => table.columns.filter((c) => c.classification !== 'direct-identifier');

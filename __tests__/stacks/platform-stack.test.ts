@@ -53,7 +53,10 @@ describe('PlatformStack provider, backend and outputs', () => {
     'region', 'rds_endpoint', 'rds_port', 'rds_database_name', 'rds_instance_id', 'rds_master_secret_arn',
     'rds_ca_cert_identifier', 'lake_bucket_name', 'raw_zone_prefix', 'athena_results_bucket_name',
     'access_log_bucket_name', 'vpc_id', 'private_subnet_ids', 'kms_lake_key_arn', 'kms_database_key_arn',
-    'kms_logs_key_arn', 'access_host_instance_id',
+    'kms_logs_key_arn', 'access_host_instance_id', 'dms_replication_instance_arn', 'dms_task_arn', 'dms_source_endpoint_arn',
+    'dms_target_endpoint_arn', 'dms_secret_arn', 'glue_database_name', 'glue_crawler_name', 'athena_workgroup',
+    'athena_results_location', 'redshift_workgroup', 'redshift_namespace', 'redshift_database', 'redshift_role_arn',
+    'lake_admin_role_arn', 'analyst_role_arn', 'crawler_role_arn', 'alerts_topic_arn',
   ])('both environments output %s under the same name', (output) => {
     expect(stacks.dev.outputs()).toHaveProperty(output);
     expect(stacks.prod.outputs()).toHaveProperty(output);

@@ -97,7 +97,7 @@ export class Migration extends Construct {
     const mode = props.mode ?? 'full-load';
     const dmsPrincipal = regionalServiceName(env, 'dms');
 
-    const serviceRoles: ITerraformDependable[] = [];
+    const roles: ITerraformDependable[] = [];
     if (props.createServiceRoles) {
       for (const [roleName, policy] of [
         ['dms-vpc-role', 'AmazonDMSVPCManagementRole'],
@@ -110,12 +110,14 @@ export class Migration extends Construct {
             { sid: 'TrustedService', effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['dms.amazonaws.com'] }] },
           ]).json,
         });
-        serviceRoles.push(role, new IamRolePolicyAttachment(this, `${roleName}-policy`, {
+        roles.push(role, new IamRolePolicyAttachment(this, `${roleName}-policy`, {
           role: role.name,
           policyArn: `arn:${env.partition}:iam::aws:policy/service-role/${policy}`,
         }));
       }
     }
+
+    const serviceRoles = roles.length > 0 ? roles : undefined;
 
     this.securityGroup = new ServiceSecurityGroup(this, 'dms', {
       vpcId: props.vpcId,

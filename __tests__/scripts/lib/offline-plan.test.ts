@@ -76,6 +76,12 @@ describe('offline terraform init, validate and plan of every environment', () =>
       'aws_s3_bucket_public_access_block', 'aws_s3_bucket_server_side_encryption_configuration',
       'aws_s3_bucket_lifecycle_configuration', 'aws_s3_bucket_logging', 'aws_db_instance',
       'aws_db_parameter_group', 'aws_db_option_group', 'aws_db_subnet_group', 'aws_security_group',
+      'aws_dms_replication_subnet_group', 'aws_dms_replication_instance', 'aws_dms_endpoint', 'aws_dms_s3_endpoint',
+      'aws_dms_replication_task', 'aws_dms_event_subscription', 'aws_secretsmanager_secret', 'aws_glue_catalog_database',
+      'aws_glue_catalog_table', 'aws_glue_crawler', 'aws_glue_security_configuration', 'aws_glue_data_catalog_encryption_settings',
+      'aws_athena_workgroup', 'aws_lakeformation_data_lake_settings', 'aws_lakeformation_resource', 'aws_lakeformation_permissions',
+      'aws_iam_group', 'aws_iam_group_policy', 'aws_redshiftserverless_namespace', 'aws_redshiftserverless_workgroup',
+      'aws_redshiftserverless_usage_limit', 'aws_sns_topic', 'aws_cloudwatch_event_rule', 'aws_budgets_budget',
     ]) {
       expect(result.resourceTypes).toHaveProperty(type);
     }

@@ -16,7 +16,7 @@ describe('CustomerManagedKey', () => {
 
   test.each([
     ['lake', ['s3', 'glue', 'athena']],
-    ['database', ['rds', 'secretsmanager', 'ec2']],
+    ['database', ['rds', 'secretsmanager', 'ec2', 'dms', 'redshift-serverless']],
   ])('%s key may be used only through %j by this account', (name, services) => {
     const use = keyPolicy(name).statement.find((s: Json) => s.sid === 'UseThroughNamedServices');
     expect(use.actions).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
@@ -43,6 +43,13 @@ describe('CustomerManagedKey', () => {
         for (const principal of statement.principals ?? []) expect(principal.identifiers).not.toContain('*');
       }
     }
+  });
+
+  test('the alert publishers may use the logs key for the encrypted topic, for this account only', () => {
+    const publishers = keyPolicy('logs').statement.find((s: Json) => s.sid === 'AlertPublishersOfThisAccount');
+    expect(publishers.principals[0].identifiers).toEqual(['events.amazonaws.com', 'cloudwatch.amazonaws.com', 'dms.amazonaws.com', 'budgets.amazonaws.com']);
+    expect(publishers.actions).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
+    expect(publishers.condition).toEqual([{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [dev.accountId] }]);
   });
 
   test('the logs key lets CloudWatch Logs use it only for this account\'s log groups', () => {

@@ -60,7 +60,7 @@ export const dev: EnvironmentConfig = {
   },
   warehouse: { baseRpu: 8, maxRpu: 16, monthlyRpuHoursLimit: 100 },
   logRetentionDays: 365,
-  monthlyBudgetUsd: 300,
+  monthlyBudgetUsd: 400,
   alertEmails: ['platform-alerts@example.com'],
   stateBackend: {
     bucket: 'unicornhealth-tfstate-111111111111',
@@ -117,7 +117,7 @@ export const prod: EnvironmentConfig = {
   },
   warehouse: { baseRpu: 8, maxRpu: 32, monthlyRpuHoursLimit: 400 },
   logRetentionDays: 2192,
-  monthlyBudgetUsd: 1500,
+  monthlyBudgetUsd: 1200,
   alertEmails: ['platform-alerts@example.com'],
   stateBackend: {
     bucket: 'unicornhealth-tfstate-222222222222',

@@ -33,6 +33,13 @@ describe('environment configuration', () => {
     ['force-destroy with deletion protection', { storage: { forceDestroyBuckets: true }, database: { deletionProtection: true } }, /forceDestroyBuckets cannot be true/],
     ['a bad state bucket name', { stateBackend: { bucket: 'Bad_Bucket', region: 'us-east-1' } }, /stateBackend.bucket "Bad_Bucket"/],
     ['a non-positive budget', { monthlyBudgetUsd: 0 }, /monthlyBudgetUsd 0 must be positive/],
+    ['a DMS class of unknown shape', { migration: { replicationInstanceClass: 't3.micro' } }, /migration.replicationInstanceClass "t3.micro" is not a DMS instance class/],
+    ['a group as Lake Formation admin', { governance: { deployRoleArn: 'arn:aws:iam::111111111111:group/LakeAdministrators' } }, /never groups/],
+    ['an analyst principal that is a user', { governance: { analystTrustedPrincipalArns: ['arn:aws:iam::111111111111:user/bob'] } }, /is not an account root or role ARN/],
+    ['an Athena cutoff below 10 MB', { analytics: { bytesScannedCutoffPerQuery: 1000 } }, /below Athena's 10 MB minimum/],
+    ['Redshift base capacity not a multiple of 8', { warehouse: { baseRpu: 12 } }, /warehouse.baseRpu 12 must be 8 to 512 in steps of 8/],
+    ['a Redshift ceiling below the base', { warehouse: { baseRpu: 16, maxRpu: 8 } }, /warehouse.maxRpu 8 must be a multiple of 8 no lower than baseRpu/],
+    ['no alert address', { alertEmails: [] }, /alertEmails must name at least one address/],
   ])('rejects %s', (_case, patch, message) => {
     const config = withConfig(dev, patch);
     expect(() => assertValidConfig(config)).toThrow(ConfigError);

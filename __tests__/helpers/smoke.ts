@@ -1,0 +1,269 @@
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  QueryExecutionState,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import {
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  RedshiftDataClient,
+  StatusString,
+} from '@aws-sdk/client-redshift-data';
+import {
+  DatabaseMigrationServiceClient,
+  DescribeReplicationTasksCommand,
+  DescribeTableStatisticsCommand,
+  StartReplicationTaskCommand,
+} from '@aws-sdk/client-database-migration-service';
+import { GetCrawlerCommand, GetTablesCommand, GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
+import { CLINIC_TABLES } from '../../contract/clinic';
+import { glueType } from '../../contract/lake';
+import { externalSchemaSql } from '../../contract/warehouse';
+import { Dialect, mysqlDialect } from '../../scripts/lib/smoke/checksum';
+import { AthenaEngine, RedshiftDataEngine, Row, SqlEngine } from '../../scripts/lib/smoke/engines';
+import { SmokeContext } from '../../scripts/lib/smoke/steps';
+import { Clock, Deadline } from '../../scripts/lib/smoke/waiting';
+
+/** A clock that only moves when someone sleeps: waits cost no real time and deadlines are exact. */
+export class VirtualClock implements Clock {
+  time = 1_700_000_000_000;
+  slept: number[] = [];
+  now(): number {
+    return this.time;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.slept.push(ms);
+    this.time += ms;
+  }
+}
+
+/** Table → [rows, checksum_a, checksum_b] as every engine should report it. */
+export type Fingerprints = Record<string, [number, number, number]>;
+
+export const SOURCE: Fingerprints = Object.fromEntries(
+  CLINIC_TABLES.map((t, i) => [t.name, [[5, 25, 500, 100, 250, 250][i], 1_000_000 + i, 2_000_000 + i]]),
+) as Fingerprints;
+
+const tableOf = (sql: string): string => {
+  const match = /FROM (?:lake\.)?[`"]?([a-z_]+)[`"]?/.exec(sql);
+  if (!match) throw new Error(`no table in ${sql}`);
+  return match[1];
+};
+
+/** The source: an in-memory engine answering the checksum query from fixed fingerprints. */
+export function fakeSource(fingerprints: Fingerprints = SOURCE): SqlEngine {
+  return {
+    name: 'mysql',
+    dialect: mysqlDialect as Dialect,
+    query: async (sql: string): Promise<Row[]> => {
+      const [rows, a, b] = fingerprints[tableOf(sql)];
+      return [{ row_count: String(rows), checksum_a: String(a), checksum_b: String(b) }];
+    },
+  };
+}
+
+export interface LakeBehaviour {
+  /** What the lake holds per table (defaults to the source). */
+  readonly fingerprints?: Fingerprints;
+  /** SQL fragments whose queries fail with this reason. */
+  readonly failures?: ReadonlyArray<[RegExp, string]>;
+  /** Throttle the first N calls of StartQueryExecution / ExecuteStatement. */
+  readonly throttleFirst?: number;
+  /** Per-query latency in virtual ms, keyed by table, added while the query is RUNNING. */
+  readonly polls?: number;
+}
+
+const throttling = (): Error => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+
+/** Athena behind aws-sdk-client-mock: QUEUED → RUNNING → SUCCEEDED (or FAILED), results in two pages. */
+export function mockAthena(behaviour: LakeBehaviour = {}) {
+  const athena = mockClient(AthenaClient);
+  const queries = new Map<string, { sql: string; polls: number }>();
+  let starts = 0;
+  athena.on(StartQueryExecutionCommand).callsFake(async (input) => {
+    starts += 1;
+    if (starts <= (behaviour.throttleFirst ?? 0)) throw throttling();
+    const id = `q-${queries.size + 1}`;
+    queries.set(id, { sql: input.QueryString!, polls: 0 });
+    return { QueryExecutionId: id };
+  });
+  athena.on(GetQueryExecutionCommand).callsFake(async (input) => {
+    const query = queries.get(input.QueryExecutionId!)!;
+    query.polls += 1;
+    const states: QueryExecutionState[] = ['QUEUED', 'RUNNING', 'SUCCEEDED'];
+    let state = states[Math.min(query.polls - 1, 2)];
+    const failure = behaviour.failures?.find(([pattern]) => pattern.test(query.sql));
+    if (state === 'SUCCEEDED' && failure) {
+      return { QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: 'FAILED', StateChangeReason: failure[1] } } };
+    }
+    if (query.polls < 2 + (behaviour.polls ?? 0) && state === 'SUCCEEDED') state = 'RUNNING';
+    return { QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: state } } };
+  });
+  athena.on(GetQueryResultsCommand).callsFake(async (input) => {
+    const sql = queries.get(input.QueryExecutionId!)!.sql;
+    if (!/row_count/.test(sql)) {
+      return { ResultSet: { ResultSetMetadata: { ColumnInfo: [{ Name: 'person_id', Type: 'varchar' }] }, Rows: [{ Data: [{ VarCharValue: 'person_id' }] }, { Data: [{ VarCharValue: 'PER1' }] }] } };
+    }
+    const [rows, a, b] = (behaviour.fingerprints ?? SOURCE)[tableOf(sql)];
+    const columns = ['row_count', 'checksum_a', 'checksum_b'];
+    if (!input.NextToken) {
+      return {
+        ResultSet: { ResultSetMetadata: { ColumnInfo: columns.map((Name) => ({ Name, Type: 'bigint' })) }, Rows: [{ Data: columns.map((c) => ({ VarCharValue: c })) }] },
+        NextToken: 'page-2',
+      };
+    }
+    return { ResultSet: { ResultSetMetadata: { ColumnInfo: columns.map((Name) => ({ Name, Type: 'bigint' })) }, Rows: [{ Data: [rows, a, b].map((v) => ({ VarCharValue: String(v) })) }] } };
+  });
+  return athena;
+}
+
+/** Redshift Data API: SUBMITTED → STARTED → FINISHED (or FAILED), results as long values. */
+export function mockRedshiftData(behaviour: LakeBehaviour = {}) {
+  const redshift = mockClient(RedshiftDataClient);
+  const statements = new Map<string, { sql: string; polls: number }>();
+  let executes = 0;
+  redshift.on(ExecuteStatementCommand).callsFake(async (input) => {
+    executes += 1;
+    if (executes <= (behaviour.throttleFirst ?? 0)) throw throttling();
+    const id = `s-${statements.size + 1}`;
+    statements.set(id, { sql: input.Sql!, polls: 0 });
+    return { Id: id };
+  });
+  redshift.on(DescribeStatementCommand).callsFake(async (input) => {
+    const statement = statements.get(input.Id!)!;
+    statement.polls += 1;
+    const states: StatusString[] = ['SUBMITTED', 'STARTED', 'FINISHED'];
+    const state = states[Math.min(statement.polls - 1, 2)];
+    const failure = behaviour.failures?.find(([pattern]) => pattern.test(statement.sql));
+    if (state === 'FINISHED' && failure) return { Id: input.Id, Status: 'FAILED', Error: failure[1] };
+    return { Id: input.Id, Status: state, HasResultSet: state === 'FINISHED' && /^SELECT/.test(statement.sql) };
+  });
+  redshift.on(GetStatementResultCommand).callsFake(async (input) => {
+    const sql = statements.get(input.Id!)!.sql;
+    if (!/row_count/.test(sql)) return { ColumnMetadata: [{ name: 'person_id' }], Records: [[{ stringValue: 'PER1' }]] };
+    const [rows, a, b] = (behaviour.fingerprints ?? SOURCE)[tableOf(sql)];
+    return { ColumnMetadata: [{ name: 'row_count' }, { name: 'checksum_a' }, { name: 'checksum_b' }], Records: [[{ longValue: rows }, { longValue: a }, { longValue: b }]] };
+  });
+  return redshift;
+}
+
+export interface DmsBehaviour {
+  readonly failWith?: string;
+  readonly fullLoadRows?: Record<string, number>;
+  readonly validation?: string;
+  readonly missingTable?: string;
+}
+
+/** DMS: ready → starting → running → stopped (full load finished), with paginated table statistics. */
+export function mockDms(clock: VirtualClock, behaviour: DmsBehaviour = {}) {
+  const dms = mockClient(DatabaseMigrationServiceClient);
+  let started = false;
+  let polls = 0;
+  dms.on(StartReplicationTaskCommand).callsFake(async () => {
+    started = true;
+    return { ReplicationTask: { Status: 'starting' } };
+  });
+  dms.on(DescribeReplicationTasksCommand).callsFake(async () => {
+    const base = { ReplicationTaskArn: TASK_ARN, MigrationType: 'full-load' as const };
+    if (!started) return { ReplicationTasks: [{ ...base, Status: 'ready' }] };
+    polls += 1;
+    if (polls === 1) return { ReplicationTasks: [{ ...base, Status: 'starting' }] };
+    if (polls === 2) return { ReplicationTasks: [{ ...base, Status: 'running', ReplicationTaskStats: { FullLoadProgressPercent: 60 } }] };
+    if (behaviour.failWith) return { ReplicationTasks: [{ ...base, Status: 'failed', LastFailureMessage: behaviour.failWith }] };
+    return {
+      ReplicationTasks: [{ ...base, Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED', ReplicationTaskStats: { FullLoadProgressPercent: 100, StopDate: new Date(clock.now()) } }],
+    };
+  });
+  dms.on(DescribeTableStatisticsCommand).callsFake(async (input) => {
+    const stats = CLINIC_TABLES.filter((t) => t.name !== behaviour.missingTable).map((t) => ({
+      SchemaName: 'unicornhealth',
+      TableName: t.name,
+      FullLoadRows: behaviour.fullLoadRows?.[t.name] ?? SOURCE[t.name][0],
+      TableState: 'Table completed',
+      ValidationState: behaviour.validation ?? 'Validated',
+    }));
+    return input.Marker ? { TableStatistics: stats.slice(3) } : { TableStatistics: stats.slice(0, 3), Marker: 'next' };
+  });
+  return dms;
+}
+
+export interface GlueBehaviour {
+  readonly crawlFails?: string;
+  readonly columnsOf?: (table: string) => { Name: string; Type: string }[];
+  readonly tables?: string[];
+  readonly crawlerAlreadyRunning?: boolean;
+}
+
+/** Glue: the crawler goes RUNNING → STOPPING → READY, then GetTables in two pages. */
+export function mockGlue(behaviour: GlueBehaviour = {}) {
+  const glue = mockClient(GlueClient);
+  let polls = 0;
+  glue.on(StartCrawlerCommand).callsFake(async () => {
+    if (behaviour.crawlerAlreadyRunning) throw Object.assign(new Error('Crawler with name x has already started'), { name: 'CrawlerRunningException' });
+    return {};
+  });
+  glue.on(GetCrawlerCommand).callsFake(async () => {
+    polls += 1;
+    const State = ['RUNNING', 'STOPPING', 'READY'][Math.min(polls - 1, 2)] as 'RUNNING';
+    const LastCrawl = behaviour.crawlFails ? { Status: 'FAILED' as const, ErrorMessage: behaviour.crawlFails } : { Status: 'SUCCEEDED' as const };
+    return { Crawler: { Name: 'crawler', State, LastCrawl } };
+  });
+  glue.on(GetTablesCommand).callsFake(async (input) => {
+    const names = behaviour.tables ?? CLINIC_TABLES.map((t) => t.name);
+    const list = names.map((name) => ({
+      Name: name,
+      StorageDescriptor: {
+        Columns:
+          behaviour.columnsOf?.(name) ??
+          CLINIC_TABLES.find((t) => t.name === name)!.columns.map((c) => ({ Name: c.name.toLowerCase(), Type: glueType(c.type) })),
+      },
+    }));
+    return input.NextToken ? { TableList: list.slice(2) } : { TableList: list.slice(0, 2), NextToken: 'more' };
+  });
+  return glue;
+}
+
+/** What Lake Formation does to a query of a column the persona was not granted: the engine reports it failed. */
+export const LAKE_FORMATION_REFUSES_IDENTIFIERS: LakeBehaviour = {
+  failures: [[/^SELECT "first_name"/, "COLUMN_NOT_FOUND: Column 'first_name' cannot be resolved or requester is not authorized to access requested resources"]],
+};
+
+export const TASK_ARN = 'arn:aws:dms:us-east-1:111111111111:task:ABCDEFGHIJKLMNOP';
+
+export interface ContextOptions {
+  readonly clock?: VirtualClock;
+  readonly timeoutMs?: number;
+  readonly athena?: LakeBehaviour;
+  readonly redshift?: LakeBehaviour;
+  readonly dms?: DmsBehaviour;
+  readonly glue?: GlueBehaviour;
+}
+
+/** A full smoke context on mocked AWS clients and a virtual clock. */
+export function smokeContext(options: ContextOptions = {}): { ctx: SmokeContext; clock: VirtualClock; mocks: Record<string, unknown> } {
+  const clock = options.clock ?? new VirtualClock();
+  const athenaMock = mockAthena(options.athena ?? LAKE_FORMATION_REFUSES_IDENTIFIERS);
+  const athena = new AthenaEngine(new AthenaClient({ region: 'us-east-1' }), { clock, workgroup: 'wg', database: 'unicornhealth_dev', baseMs: 100, capMs: 1000 });
+  const redshiftMock = mockRedshiftData(options.redshift ?? LAKE_FORMATION_REFUSES_IDENTIFIERS);
+  const redshift = new RedshiftDataEngine(new RedshiftDataClient({ region: 'us-east-1' }), { clock, workgroup: 'rs', database: 'clinic', externalSchema: 'lake', baseMs: 100, capMs: 1000 });
+  const dmsMock = mockDms(clock, options.dms);
+  const glueMock = mockGlue(options.glue);
+  const ctx: SmokeContext = {
+    tables: CLINIC_TABLES,
+    clock,
+    deadline: Deadline.in(clock, options.timeoutMs ?? 3_600_000),
+    names: { dmsTaskArn: TASK_ARN, crawlerName: 'crawler', glueDatabase: 'unicornhealth_dev', externalSchemaSql: externalSchemaSql({ glueDatabase: 'unicornhealth_dev', roleArn: 'arn:aws:iam::111111111111:role/rs', region: 'us-east-1' }) },
+    source: fakeSource(),
+    lakeEngines: [athena, redshift],
+    governedEngines: [athena, redshift],
+    executeOnWarehouse: (sql, deadline) => redshift.execute(sql, deadline),
+    dms: new DatabaseMigrationServiceClient({ region: 'us-east-1' }),
+    glue: new GlueClient({ region: 'us-east-1' }),
+    backoff: { baseMs: 100, capMs: 1000 },
+  };
+  return { ctx, clock, mocks: { athenaMock, redshiftMock, dmsMock, glueMock } };
+}

@@ -1,0 +1,154 @@
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import {
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  RedshiftDataClient,
+} from '@aws-sdk/client-redshift-data';
+import { Dialect, mysqlDialect, redshiftDialect, trinoDialect } from './checksum';
+import { Clock, Deadline, pollUntil, withRetry } from './waiting';
+
+export type Row = Record<string, string | null>;
+
+/** A query that the engine ran and refused or failed, with the service's own reason. */
+export class QueryFailed extends Error {
+  override name = 'QueryFailed';
+  constructor(
+    readonly engine: string,
+    readonly reason: string,
+  ) {
+    super(`${engine} query failed: ${reason}`);
+  }
+}
+
+/** One small interface for every engine the checks run on, so the same checks run on each. */
+export interface SqlEngine {
+  readonly name: string;
+  readonly dialect: Dialect;
+  query(sql: string, deadline: Deadline): Promise<Row[]>;
+}
+
+export interface PollSettings {
+  readonly clock: Clock;
+  /** @default 500 */
+  readonly baseMs?: number;
+  /** @default 10000 */
+  readonly capMs?: number;
+}
+
+export class MysqlEngine implements SqlEngine {
+  readonly name = 'mysql';
+  readonly dialect = mysqlDialect;
+  constructor(private readonly connection: Connection) {}
+
+  async query(sql: string): Promise<Row[]> {
+    const [rows] = await this.connection.query<RowDataPacket[]>(sql);
+    return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : String(v)])));
+  }
+}
+
+/** Athena: start the query in the workgroup, poll QUEUED → RUNNING → SUCCEEDED, read every result page. */
+export class AthenaEngine implements SqlEngine {
+  readonly name = 'athena';
+  readonly dialect = trinoDialect;
+  constructor(
+    private readonly client: AthenaClient,
+    private readonly options: PollSettings & { readonly workgroup: string; readonly database: string },
+  ) {}
+
+  async query(sql: string, deadline: Deadline): Promise<Row[]> {
+    const retry = { clock: this.options.clock, deadline, what: 'running an Athena query', baseMs: this.options.baseMs ?? 500, capMs: this.options.capMs ?? 10_000 };
+    const started = await withRetry(
+      () => this.client.send(new StartQueryExecutionCommand({
+        QueryString: sql,
+        WorkGroup: this.options.workgroup,
+        QueryExecutionContext: { Database: this.options.database },
+      })),
+      retry,
+    );
+    const id = started.QueryExecutionId!;
+    await pollUntil(async () => {
+      const { QueryExecution } = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+      const state = QueryExecution?.Status?.State;
+      if (state === 'SUCCEEDED') return true;
+      if (state === 'FAILED' || state === 'CANCELLED') {
+        throw new QueryFailed('athena', `${state}: ${QueryExecution?.Status?.StateChangeReason ?? QueryExecution?.Status?.AthenaError?.ErrorMessage ?? 'no reason given'}`);
+      }
+      return undefined;
+    }, retry);
+
+    const rows: Row[] = [];
+    let columns: string[] | undefined;
+    let token: string | undefined;
+    do {
+      const page = await withRetry(() => this.client.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token })), retry);
+      columns ??= (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name!);
+      const data = page.ResultSet?.Rows ?? [];
+      // The first row of the first page repeats the column names.
+      const body = token === undefined ? data.slice(1) : data;
+      for (const row of body) rows.push(Object.fromEntries(columns.map((name, i) => [name, row.Data?.[i]?.VarCharValue ?? null])));
+      token = page.NextToken;
+    } while (token);
+    return rows;
+  }
+}
+
+/** Redshift Serverless through the Data API: SUBMITTED → STARTED → FINISHED, then every result page. */
+export class RedshiftDataEngine implements SqlEngine {
+  readonly name = 'redshift';
+  readonly dialect: Dialect;
+  constructor(
+    private readonly client: RedshiftDataClient,
+    private readonly options: PollSettings & { readonly workgroup: string; readonly database: string; readonly externalSchema: string },
+  ) {
+    this.dialect = redshiftDialect(options.externalSchema);
+  }
+
+  async execute(sql: string, deadline: Deadline): Promise<{ id: string; hasResultSet: boolean }> {
+    const retry = { clock: this.options.clock, deadline, what: 'running a Redshift statement', baseMs: this.options.baseMs ?? 500, capMs: this.options.capMs ?? 10_000 };
+    const { Id } = await withRetry(
+      () => this.client.send(new ExecuteStatementCommand({ Sql: sql, WorkgroupName: this.options.workgroup, Database: this.options.database })),
+      retry,
+    );
+    const hasResultSet = await pollUntil(async () => {
+      const statement = await this.client.send(new DescribeStatementCommand({ Id }));
+      if (statement.Status === 'FINISHED') return Boolean(statement.HasResultSet);
+      if (statement.Status === 'FAILED' || statement.Status === 'ABORTED') {
+        throw new QueryFailed('redshift', `${statement.Status}: ${statement.Error ?? 'no reason given'}`);
+      }
+      return undefined;
+    }, retry);
+    return { id: Id!, hasResultSet };
+  }
+
+  async query(sql: string, deadline: Deadline): Promise<Row[]> {
+    const retry = { clock: this.options.clock, deadline, what: 'reading Redshift results', baseMs: this.options.baseMs ?? 500, capMs: this.options.capMs ?? 10_000 };
+    const { id, hasResultSet } = await this.execute(sql, deadline);
+    if (!hasResultSet) return [];
+    const rows: Row[] = [];
+    let token: string | undefined;
+    do {
+      const page = await withRetry(() => this.client.send(new GetStatementResultCommand({ Id: id, NextToken: token })), retry);
+      const names = (page.ColumnMetadata ?? []).map((c) => c.name!);
+      for (const record of page.Records ?? []) {
+        rows.push(
+          Object.fromEntries(
+            names.map((name, i) => {
+              const field = record[i] ?? {};
+              const value = field.isNull ? null : field.stringValue ?? field.longValue ?? field.doubleValue ?? field.booleanValue;
+              return [name, value === null || value === undefined ? null : String(value)];
+            }),
+          ),
+        );
+      }
+      token = page.NextToken;
+    } while (token);
+    return rows;
+  }
+}

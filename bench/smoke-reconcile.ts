@@ -1,0 +1,59 @@
+import { mockClient } from 'aws-sdk-client-mock';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { CLINIC_TABLES } from '../contract/clinic';
+import { AthenaEngine, Row, SqlEngine } from '../scripts/lib/smoke/engines';
+import { mysqlDialect } from '../scripts/lib/smoke/checksum';
+import { runSmoke } from '../scripts/lib/smoke/steps';
+import { Deadline, realClock } from '../scripts/lib/smoke/waiting';
+
+/**
+ * Benchmark of the reconciliation step with mocked Athena latencies: each table's query takes a different time
+ * (the patient table the longest). With bounded concurrency the step should take about as long as the slowest
+ * query, not the sum of all of them. Usage: npm run bench:smoke
+ */
+const LATENCY_MS: Record<string, number> = { insurance: 150, employee: 250, patient: 900, appointment: 300, encounter: 500, account: 450 };
+const tableOf = (sql: string): string => /FROM [`"]?([a-z_]+)/.exec(sql)![1];
+
+async function main(): Promise<void> {
+  const athena = mockClient(AthenaClient);
+  const queries = new Map<string, { sql: string; started: number }>();
+  athena.on(StartQueryExecutionCommand).callsFake(async (input) => {
+    const id = `q${queries.size}`;
+    queries.set(id, { sql: input.QueryString!, started: Date.now() });
+    return { QueryExecutionId: id };
+  });
+  athena.on(GetQueryExecutionCommand).callsFake(async (input) => {
+    const query = queries.get(input.QueryExecutionId!)!;
+    const done = Date.now() - query.started >= LATENCY_MS[tableOf(query.sql)];
+    return { QueryExecution: { Status: { State: done ? 'SUCCEEDED' : 'RUNNING' } } };
+  });
+  athena.on(GetQueryResultsCommand).resolves({
+    ResultSet: {
+      ResultSetMetadata: { ColumnInfo: ['row_count', 'checksum_a', 'checksum_b'].map((Name) => ({ Name, Type: 'bigint' })) },
+      Rows: [{ Data: [{ VarCharValue: 'row_count' }, { VarCharValue: 'checksum_a' }, { VarCharValue: 'checksum_b' }] }, { Data: [{ VarCharValue: '1' }, { VarCharValue: '2' }, { VarCharValue: '3' }] }],
+    },
+  });
+  const source: SqlEngine = { name: 'mysql', dialect: mysqlDialect, query: async (): Promise<Row[]> => [{ row_count: '1', checksum_a: '2', checksum_b: '3' }] };
+  const engine = new AthenaEngine(new AthenaClient({ region: 'us-east-1' }), { clock: realClock, workgroup: 'wg', database: 'db', baseMs: 25, capMs: 100 });
+
+  const slowest = Math.max(...Object.values(LATENCY_MS));
+  const sum = Object.values(LATENCY_MS).reduce((a, b) => a + b, 0);
+  console.log(`per-table query latency (ms): ${JSON.stringify(LATENCY_MS)}; slowest ${slowest}, sum ${sum}`);
+  console.log('concurrency   reconcile ms   / slowest   / sum');
+  for (const concurrency of [1, 2, 4, 6]) {
+    const started = Date.now();
+    const result = await runSmoke(
+      { tables: CLINIC_TABLES, clock: realClock, deadline: Deadline.in(realClock, 60_000), names: { dmsTaskArn: '', crawlerName: '', glueDatabase: '', externalSchemaSql: '' }, source, lakeEngines: [engine], governedEngines: [], concurrency },
+      ['source', 'reconcile'],
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.checks.filter((c) => !c.pass)));
+    const ms = Date.now() - started;
+    console.log(`${String(concurrency).padStart(11)}   ${String(ms).padStart(12)}   ${(ms / slowest).toFixed(2).padStart(9)}   ${(ms / sum).toFixed(2).padStart(5)}`);
+  }
+  athena.restore();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,132 @@
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** A Terraform resource as the policy rules see it, from a synthesized stack or a plan. */
+export interface Resource {
+  readonly type: string;
+  readonly name: string;
+  /** `type.name`, as Terraform addresses it. */
+  readonly address: string;
+  readonly values: Record<string, any>;
+  readonly dependsOn: readonly string[];
+}
+
+/** One stack: its resources, its local policy documents, its provider settings and whether it is production. */
+export interface StackModel {
+  readonly name: string;
+  readonly resources: readonly Resource[];
+  /** `aws_iam_policy_document` data sources by name: their statements. */
+  readonly policyDocuments: Readonly<Record<string, any>>;
+  readonly provider: Record<string, any>;
+  readonly production: boolean;
+}
+
+export interface PolicyStatement {
+  readonly sid?: string;
+  readonly effect: 'Allow' | 'Deny';
+  readonly actions: string[];
+  readonly resources: string[];
+  readonly principals: { type: string; identifiers: string[] }[];
+  readonly conditions: { test: string; variable: string; values: string[] }[];
+}
+
+const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** A synthesized `cdk.tf.json`. */
+export function modelFromSynth(name: string, json: any): StackModel {
+  const resources: Resource[] = [];
+  for (const [type, byName] of Object.entries<any>(json.resource ?? {})) {
+    for (const [resourceName, values] of Object.entries<any>(byName)) {
+      const { '//': _metadata, depends_on: dependsOn, ...rest } = values;
+      resources.push({ type, name: resourceName, address: `${type}.${resourceName}`, values: rest, dependsOn: dependsOn ?? [] });
+    }
+  }
+  const provider = list(json.provider?.aws)[0] ?? {};
+  const tags = provider.default_tags?.[0]?.tags ?? {};
+  return {
+    name,
+    resources,
+    policyDocuments: json.data?.aws_iam_policy_document ?? {},
+    provider,
+    production: tags.Environment === 'prod' || /-prod$/.test(name),
+  };
+}
+
+/** A `terraform show -json` plan: planned values, with the configuration's depends_on. */
+export function modelFromPlan(name: string, plan: any): StackModel {
+  const resources: Resource[] = [];
+  const config = new Map<string, any>();
+  for (const r of plan.configuration?.root_module?.resources ?? []) config.set(r.address, r);
+  for (const r of plan.planned_values?.root_module?.resources ?? []) {
+    if (r.mode !== 'managed') continue;
+    resources.push({ type: r.type, name: r.name, address: r.address, values: r.values ?? {}, dependsOn: config.get(r.address)?.depends_on ?? [] });
+  }
+  const documents: Record<string, any> = {};
+  for (const r of plan.prior_state?.values?.root_module?.resources ?? []) {
+    if (r.mode === 'data' && r.type === 'aws_iam_policy_document') documents[r.name] = r.values;
+  }
+  const providerExpressions = plan.configuration?.provider_config?.aws?.expressions ?? {};
+  const provider: Record<string, any> = {};
+  for (const [key, expression] of Object.entries<any>(providerExpressions)) provider[key] = expression?.constant_value ?? expression;
+  const tags = plan.configuration?.provider_config?.aws?.expressions?.default_tags?.[0]?.tags?.constant_value ?? {};
+  provider.default_tags = Object.keys(tags).length > 0 ? [{ tags }] : provider.default_tags;
+  return { name, resources, policyDocuments: documents, provider, production: tags.Environment === 'prod' || /-prod$/.test(name) };
+}
+
+const normalizeStatement = (s: any): PolicyStatement => ({
+  sid: s.sid ?? s.Sid,
+  effect: (s.effect ?? s.Effect ?? 'Allow') as 'Allow' | 'Deny',
+  actions: list(s.actions ?? s.Action),
+  resources: list(s.resources ?? s.Resource),
+  principals: s.principals
+    ? list(s.principals).map((p: any) => ({ type: p.type, identifiers: list(p.identifiers) }))
+    : s.Principal === '*'
+      ? [{ type: '*', identifiers: ['*'] }]
+      : Object.entries<any>(s.Principal ?? {}).map(([type, ids]) => ({ type, identifiers: list(ids) })),
+  conditions: s.condition
+    ? list(s.condition).map((c: any) => ({ test: c.test, variable: c.variable, values: list(c.values) }))
+    : Object.entries<any>(s.Condition ?? {}).flatMap(([test, byVariable]) =>
+        Object.entries<any>(byVariable).map(([variable, values]) => ({ test, variable, values: list(values) })),
+      ),
+});
+
+/**
+ * The statements of a policy attribute: a reference to a local policy document, the document's rendered JSON (in
+ * a plan), or a JSON string. Undefined when the policy is not known (computed at apply time).
+ */
+export function statementsOf(stack: StackModel, policy: unknown): PolicyStatement[] | undefined {
+  if (typeof policy !== 'string') return undefined;
+  const reference = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(policy);
+  if (reference) {
+    const document = stack.policyDocuments[reference[1]];
+    if (!document) return undefined;
+    if (typeof document.json === 'string') return statementsOf(stack, document.json);
+    return list(document.statement).map(normalizeStatement);
+  }
+  try {
+    return list(JSON.parse(policy).Statement).map(normalizeStatement);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every IAM-style policy in the stack: role trust and inline policies, group and user policies, key, bucket and topic policies. */
+export function allPolicies(stack: StackModel): { resource: Resource; attribute: string; statements: PolicyStatement[] }[] {
+  const attributes: Record<string, string> = {
+    aws_iam_role: 'assume_role_policy', aws_iam_role_policy: 'policy', aws_iam_group_policy: 'policy', aws_iam_user_policy: 'policy',
+    aws_iam_policy: 'policy', aws_kms_key: 'policy', aws_s3_bucket_policy: 'policy', aws_sns_topic_policy: 'policy',
+  };
+  const found: { resource: Resource; attribute: string; statements: PolicyStatement[] }[] = [];
+  for (const resource of stack.resources) {
+    const attribute = attributes[resource.type];
+    if (!attribute) continue;
+    const statements = statementsOf(stack, resource.values[attribute]);
+    if (statements) found.push({ resource, attribute, statements });
+  }
+  return found;
+}
+
+/** The target of a `${type.name.attr}` reference, if the value is one. */
+export function referenced(stack: StackModel, value: unknown): Resource | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^\$\{([a-z0-9_]+)\.([^.]+)\.[a-z_]+\}$/.exec(value);
+  return match ? stack.resources.find((r) => r.type === match[1] && r.name === match[2]) : undefined;
+}

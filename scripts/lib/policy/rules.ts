@@ -79,6 +79,7 @@ function owner(stack: StackModel, value: unknown, type: string, nameAttribute: s
 const settingsFor = (stack: StackModel, bucket: Resource, type: string): Resource[] =>
   of(stack, type).filter((r) => owner(stack, r.values.bucket, 'aws_s3_bucket', 'bucket')?.address === bucket.address);
 
+const isBucket = (r: Resource): boolean => r.type === 'aws_s3_bucket';
 const openIpv4 = (cidr: unknown): boolean => cidr === '0.0.0.0/0';
 const openIpv6 = (cidr: unknown): boolean => cidr === '::/0';
 
@@ -209,40 +210,40 @@ export const RULES: readonly Rule[] = [
     (r) => (r.values.auto_minor_version_upgrade !== true ? 'auto_minor_version_upgrade is not true' : undefined)),
 
   // S3
-  perResource('UH-S3-001', 'Buckets block all public access (all four settings)', ['aws_s3_bucket'],
+  perResource('UH-S3-001', 'Buckets block all public access (all four settings)', ['aws_s3_bucket', 'aws_s3_bucket_public_access_block'],
     { checkov: ['CKV_AWS_53', 'CKV_AWS_54', 'CKV_AWS_55', 'CKV_AWS_56'], trivy: ['AVD-AWS-0086', 'AVD-AWS-0087', 'AVD-AWS-0091', 'AVD-AWS-0093'], cdkNag: 'HIPAA.Security-S3BucketLevelPublicAccessProhibited', hipaa: HIPAA.access },
     (r, stack) => {
       const block = settingsFor(stack, r, 'aws_s3_bucket_public_access_block')[0];
       const flags = ['block_public_acls', 'block_public_policy', 'ignore_public_acls', 'restrict_public_buckets'];
       const off = block ? flags.filter((f) => block.values[f] !== true) : flags;
       return off.length ? `not set: ${off.join(', ')}` : undefined;
-    }),
-  perResource('UH-S3-002', 'Buckets encrypt by default with SSE-KMS', ['aws_s3_bucket'],
+    }, isBucket),
+  perResource('UH-S3-002', 'Buckets encrypt by default with SSE-KMS', ['aws_s3_bucket', 'aws_s3_bucket_server_side_encryption_configuration'],
     { checkov: ['CKV_AWS_145'], trivy: ['AVD-AWS-0132'], cdkNag: 'HIPAA.Security-S3DefaultEncryptionKMS', hipaa: HIPAA.encryptRest },
     (r, stack) => {
       const rule = first(settingsFor(stack, r, 'aws_s3_bucket_server_side_encryption_configuration')[0]?.values.rule);
       const byDefault = first(rule?.apply_server_side_encryption_by_default);
       return byDefault?.sse_algorithm !== 'aws:kms' || !byDefault?.kms_master_key_id ? `default encryption is ${byDefault?.sse_algorithm ?? 'not configured'}` : undefined;
-    }),
-  perResource('UH-S3-003', 'Buckets are versioned', ['aws_s3_bucket'],
+    }, isBucket),
+  perResource('UH-S3-003', 'Buckets are versioned', ['aws_s3_bucket', 'aws_s3_bucket_versioning'],
     { checkov: ['CKV_AWS_21'], trivy: ['AVD-AWS-0090'], cdkNag: 'HIPAA.Security-S3BucketVersioningEnabled', hipaa: HIPAA.integrity },
-    (r, stack) => (first(settingsFor(stack, r, 'aws_s3_bucket_versioning')[0]?.values.versioning_configuration)?.status !== 'Enabled' ? 'versioning is not enabled' : undefined)),
-  perResource('UH-S3-004', 'Bucket policies refuse requests without TLS', ['aws_s3_bucket'],
+    (r, stack) => (first(settingsFor(stack, r, 'aws_s3_bucket_versioning')[0]?.values.versioning_configuration)?.status !== 'Enabled' ? 'versioning is not enabled' : undefined), isBucket),
+  perResource('UH-S3-004', 'Bucket policies refuse requests without TLS', ['aws_s3_bucket', 'aws_s3_bucket_policy'],
     { trivy: ['AVD-AWS-0094'], cdkNag: 'HIPAA.Security-S3BucketSSLRequestsOnly', hipaa: HIPAA.transmission },
     (r, stack) => {
       const statements = settingsFor(stack, r, 'aws_s3_bucket_policy').flatMap((p) => statementsOf(stack, p.values.policy) ?? []);
       return statements.some((s) => s.effect === 'Deny' && s.conditions.some((c) => c.variable === 'aws:SecureTransport' && c.values.includes('false'))) ? undefined : 'no deny of aws:SecureTransport false';
-    }),
-  perResource('UH-S3-005', 'Buckets log server access', ['aws_s3_bucket'],
+    }, isBucket),
+  perResource('UH-S3-005', 'Buckets log server access', ['aws_s3_bucket', 'aws_s3_bucket_logging'],
     { checkov: ['CKV_AWS_18'], trivy: ['AVD-AWS-0089'], cdkNag: 'HIPAA.Security-S3BucketLoggingEnabled', hipaa: HIPAA.audit },
-    (r, stack) => (settingsFor(stack, r, 'aws_s3_bucket_logging').length === 0 ? 'no server access logging' : undefined)),
-  perResource('UH-S3-006', 'Buckets enforce bucket-owner ownership (no ACLs)', ['aws_s3_bucket'], { checkov: ['CKV2_AWS_65'], hipaa: HIPAA.access },
-    (r, stack) => (first(settingsFor(stack, r, 'aws_s3_bucket_ownership_controls')[0]?.values.rule)?.object_ownership !== 'BucketOwnerEnforced' ? 'ownership is not BucketOwnerEnforced' : undefined)),
-  perResource('UH-S3-007', 'Buckets have lifecycle rules that abort incomplete uploads', ['aws_s3_bucket'], { checkov: ['CKV2_AWS_61', 'CKV_AWS_300'] },
+    (r, stack) => (settingsFor(stack, r, 'aws_s3_bucket_logging').length === 0 ? 'no server access logging' : undefined), isBucket),
+  perResource('UH-S3-006', 'Buckets enforce bucket-owner ownership (no ACLs)', ['aws_s3_bucket', 'aws_s3_bucket_ownership_controls'], { checkov: ['CKV2_AWS_65'], hipaa: HIPAA.access },
+    (r, stack) => (first(settingsFor(stack, r, 'aws_s3_bucket_ownership_controls')[0]?.values.rule)?.object_ownership !== 'BucketOwnerEnforced' ? 'ownership is not BucketOwnerEnforced' : undefined), isBucket),
+  perResource('UH-S3-007', 'Buckets have lifecycle rules that abort incomplete uploads', ['aws_s3_bucket', 'aws_s3_bucket_lifecycle_configuration'], { checkov: ['CKV2_AWS_61', 'CKV_AWS_300'] },
     (r, stack) => {
       const rules = settingsFor(stack, r, 'aws_s3_bucket_lifecycle_configuration').flatMap((l) => l.values.rule ?? []);
       return rules.some((x: any) => first(x.abort_incomplete_multipart_upload)?.days_after_initiation) ? undefined : 'no abort of incomplete multipart uploads';
-    }),
+    }, isBucket),
   perResource('UH-S3-008', 'Production buckets cannot be force-destroyed', ['aws_s3_bucket'], { hipaa: HIPAA.integrity },
     (r, stack) => (stack.production && r.values.force_destroy === true ? 'force_destroy is true in production' : undefined)),
   perResource('UH-S3-009', 'SSE-KMS buckets use bucket keys', ['aws_s3_bucket_server_side_encryption_configuration'], {},

@@ -1,4 +1,7 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { POLICY_SUPPRESSIONS } from '../../../config/policy-suppressions';
+import { evaluateStack } from '../../../scripts/lib/policy/evaluate';
+import { modelFromPlan, modelFromSynth } from '../../../scripts/lib/policy/model';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { environments } from '../../../config/environments';
@@ -85,6 +88,14 @@ describe('offline terraform init, validate and plan of every environment', () =>
     ]) {
       expect(result.resourceTypes).toHaveProperty(type);
     }
+  });
+
+  test.each(environments.map((e) => stackName(e)))('%s: the policy checks pass on the plan JSON as on the synthesized stack', (stack) => {
+    const result = results.find((r) => r.stack === stack)!;
+    const fromPlan = evaluateStack(modelFromPlan(stack, result.planJson), POLICY_SUPPRESSIONS);
+    const fromSynth = evaluateStack(modelFromSynth(stack, JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'))), POLICY_SUPPRESSIONS);
+    expect(fromPlan.findings.filter((f) => !f.pass && !f.suppressed)).toEqual([]);
+    expect(fromPlan.findings.length).toBe(fromSynth.findings.length);
   });
 
   test('the prod plan includes the Session Manager access host', () => {

@@ -50,25 +50,50 @@ export function modelFromSynth(name: string, json: any): StackModel {
   };
 }
 
-/** A `terraform show -json` plan: planned values, with the configuration's depends_on. */
+/**
+ * What the configuration says an attribute is: a constant, or a `${reference}` when it refers to another resource
+ * (the plan cannot know that value yet, but the rules only need to know what it points at).
+ */
+function expressionValue(expression: any): any {
+  if (Array.isArray(expression)) return expression.map(expressionValue);
+  if (expression === null || typeof expression !== 'object') return expression;
+  if ('constant_value' in expression) return expression.constant_value;
+  if (Array.isArray(expression.references)) return expression.references.length ? `\${${expression.references[0]}}` : undefined;
+  return Object.fromEntries(Object.entries(expression).map(([key, value]) => [key, expressionValue(value)]));
+}
+
+/** Planned values where the plan knows them, the configuration's expressions where it does not. */
+function merge(planned: any, configured: any): any {
+  if (planned === undefined || planned === null) return configured;
+  if (Array.isArray(planned) && Array.isArray(configured)) return planned.map((value, i) => merge(value, configured[i]));
+  if (typeof planned === 'object' && typeof configured === 'object' && configured && !Array.isArray(planned)) {
+    const keys = new Set([...Object.keys(planned), ...Object.keys(configured)]);
+    return Object.fromEntries([...keys].map((key) => [key, merge(planned[key], configured[key])]));
+  }
+  return planned;
+}
+
+/** A `terraform show -json` plan: planned values completed by the configuration, policy documents included. */
 export function modelFromPlan(name: string, plan: any): StackModel {
   const resources: Resource[] = [];
   const config = new Map<string, any>();
   for (const r of plan.configuration?.root_module?.resources ?? []) config.set(r.address, r);
   for (const r of plan.planned_values?.root_module?.resources ?? []) {
     if (r.mode !== 'managed') continue;
-    resources.push({ type: r.type, name: r.name, address: r.address, values: r.values ?? {}, dependsOn: config.get(r.address)?.depends_on ?? [] });
+    const configured = config.get(r.address);
+    resources.push({
+      type: r.type, name: r.name, address: r.address,
+      values: merge(r.values ?? {}, expressionValue(configured?.expressions ?? {})),
+      dependsOn: configured?.depends_on ?? [],
+    });
   }
   const documents: Record<string, any> = {};
-  for (const r of plan.prior_state?.values?.root_module?.resources ?? []) {
-    if (r.mode === 'data' && r.type === 'aws_iam_policy_document') documents[r.name] = r.values;
+  for (const r of config.values()) {
+    if (r.mode === 'data' && r.type === 'aws_iam_policy_document') documents[r.name] = expressionValue(r.expressions);
   }
-  const providerExpressions = plan.configuration?.provider_config?.aws?.expressions ?? {};
-  const provider: Record<string, any> = {};
-  for (const [key, expression] of Object.entries<any>(providerExpressions)) provider[key] = expression?.constant_value ?? expression;
-  const tags = plan.configuration?.provider_config?.aws?.expressions?.default_tags?.[0]?.tags?.constant_value ?? {};
-  provider.default_tags = Object.keys(tags).length > 0 ? [{ tags }] : provider.default_tags;
-  return { name, resources, policyDocuments: documents, provider, production: tags.Environment === 'prod' || /-prod$/.test(name) };
+  const providerConfig = expressionValue(plan.configuration?.provider_config?.aws?.expressions ?? {});
+  const tags = providerConfig.default_tags?.[0]?.tags ?? {};
+  return { name, resources, policyDocuments: documents, provider: providerConfig, production: tags.Environment === 'prod' || /-prod$/.test(name) };
 }
 
 const normalizeStatement = (s: any): PolicyStatement => ({

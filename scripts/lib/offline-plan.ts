@@ -182,6 +182,11 @@ export interface OfflinePlanOptions {
   readonly mirror?: string;
   /** Keep the working folders (for `terraform show` afterwards). @default false */
   readonly keepWorkDirs?: boolean;
+  /**
+   * Existing state per stack (Terraform state JSON), to plan changes against something already deployed: how the
+   * tests get a plan that replaces the RDS instance without an AWS account. @default empty state
+   */
+  readonly states?: Readonly<Record<string, object>>;
 }
 
 /**
@@ -206,6 +211,8 @@ export async function planOffline(options: OfflinePlanOptions): Promise<StackPla
         cpSync(join(options.stacksDir, stack), dir, { recursive: true });
         rmSync(join(dir, '.terraform'), { recursive: true, force: true });
         writeFileSync(join(dir, 'offline_override.tf.json'), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
+        const state = options.states?.[stack];
+        if (state) writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify(state));
         const [, init] = await timed(() => terraform(dir, env, ['init', '-input=false', '-no-color', '-reconfigure']));
         const [, validate] = await timed(() => terraform(dir, env, ['validate', '-no-color']));
         const [, plan] = await timed(() =>

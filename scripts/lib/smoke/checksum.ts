@@ -47,6 +47,16 @@ export const trinoDialect: Dialect = {
   table: (name) => `"${name.toLowerCase()}"`,
 };
 
+/** DuckDB, the local stand-in for Athena and Redshift (views over the exported Parquet files). */
+export const duckdbDialect = (schema?: string): Dialect => ({
+  name: 'duckdb',
+  identifier: (name) => `"${name.toLowerCase()}"`,
+  canonical: (column) => `CAST(${column} AS VARCHAR)`,
+  concat: (parts) => parts.join(' || '),
+  md5Part: (text, from) => `CAST(('0x' || substr(md5(${text}), ${from}, 8)) AS UBIGINT)`,
+  table: (name) => (schema ? `${schema}."${name.toLowerCase()}"` : `"${name.toLowerCase()}"`),
+});
+
 /** Redshift, over the external schema of the lake. */
 export const redshiftDialect = (schema: string): Dialect => ({
   name: 'redshift',

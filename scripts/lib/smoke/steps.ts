@@ -38,6 +38,12 @@ export interface SmokeNames {
   readonly externalSchemaSql: string;
 }
 
+/** A catalog table as the checks compare it: name and columns with Glue (Hive) types. */
+export interface CatalogTable {
+  readonly name: string;
+  readonly columns: { readonly name: string; readonly type: string }[];
+}
+
 export interface SmokeContext {
   readonly tables: readonly Table[];
   readonly clock: Clock;
@@ -53,6 +59,8 @@ export interface SmokeContext {
   readonly executeOnWarehouse?: (sql: string, deadline: Deadline) => Promise<unknown>;
   readonly dms?: DatabaseMigrationServiceClient;
   readonly glue?: GlueClient;
+  /** The catalog as a stand-in sees it (local rehearsal), used when there is no Glue client. */
+  readonly catalog?: () => Promise<CatalogTable[]>;
   /** @default 4 */
   readonly concurrency?: number;
   /** Wait limits in ms. */
@@ -173,17 +181,16 @@ async function allGlueTables(ctx: SmokeContext, deadline: Deadline): Promise<Glu
   return all;
 }
 
-/** Runs the crawler (or joins a running crawl), waits for READY, then checks the catalog against the contract. */
-async function glueStep(ctx: SmokeContext): Promise<Check[]> {
+/** Runs the crawler (or joins a running crawl) and waits for READY; resolves with the crawl's duration check. */
+async function crawl(ctx: SmokeContext, deadline: Deadline): Promise<Check> {
   const started = ctx.clock.now();
-  const deadline = ctx.deadline.within(ctx.waits?.crawler ?? 30 * 60_000);
   try {
     await withRetry(() => ctx.glue!.send(new StartCrawlerCommand({ Name: ctx.names.crawlerName })), retryOptions(ctx, deadline, 'starting the crawler'));
   } catch (error) {
     if ((error as Error).name !== 'CrawlerRunningException') throw error;
   }
   let sawRunning = false;
-  const crawl = await pollUntil(async () => {
+  const last = await pollUntil(async () => {
     const { Crawler } = await ctx.glue!.send(new GetCrawlerCommand({ Name: ctx.names.crawlerName }));
     if (Crawler?.State !== 'READY') {
       sawRunning = true;
@@ -192,17 +199,33 @@ async function glueStep(ctx: SmokeContext): Promise<Check[]> {
     if (!sawRunning) return undefined;
     return Crawler.LastCrawl;
   }, retryOptions(ctx, deadline, 'waiting for the crawler'));
-  if (crawl.Status !== 'SUCCEEDED') throw new StepFailed(`crawler ${crawl.Status?.toLowerCase() ?? 'ended'}: ${crawl.ErrorMessage ?? 'no reason given'}`);
+  if (last.Status !== 'SUCCEEDED') throw new StepFailed(`crawler ${last.Status?.toLowerCase() ?? 'ended'}: ${last.ErrorMessage ?? 'no reason given'}`);
+  return { step: 'glue', check: 'crawl', expected: 'SUCCEEDED', actual: last.Status, pass: true, seconds: seconds(ctx.clock, started) };
+}
 
-  const checks: Check[] = [{ step: 'glue', check: 'crawl', expected: 'SUCCEEDED', actual: crawl.Status, pass: true, seconds: seconds(ctx.clock, started) }];
-  const tables = await allGlueTables(ctx, deadline);
+/** The catalog must hold exactly one table per contract table, with the contract's column names and types. */
+async function glueStep(ctx: SmokeContext): Promise<Check[]> {
+  const deadline = ctx.deadline.within(ctx.waits?.crawler ?? 30 * 60_000);
+  const checks: Check[] = [];
+  let tables: CatalogTable[];
+  if (ctx.glue) {
+    checks.push(await crawl(ctx, deadline));
+    tables = (await allGlueTables(ctx, deadline)).map((t) => ({
+      name: t.Name ?? '',
+      columns: (t.StorageDescriptor?.Columns ?? []).map((c) => ({ name: c.Name ?? '', type: c.Type ?? '' })),
+    }));
+  } else if (ctx.catalog) {
+    tables = await ctx.catalog();
+  } else {
+    throw new StepFailed('no catalog to check (neither Glue nor a local catalog)');
+  }
   const expectedNames = ctx.tables.map((t) => t.name.toLowerCase()).sort();
-  const actualNames = tables.map((t) => t.Name ?? '').sort();
+  const actualNames = tables.map((t) => t.name).sort();
   checks.push({ step: 'glue', check: 'one table per contract table', expected: expectedNames.join(','), actual: actualNames.join(','), pass: expectedNames.join(',') === actualNames.join(','), seconds: 0 });
   for (const table of ctx.tables) {
-    const glueTable = tables.find((t) => t.Name === table.name.toLowerCase());
+    const found = tables.find((t) => t.name === table.name.toLowerCase());
     const expected = table.columns.map((c) => `${c.name.toLowerCase()}:${glueType(c.type)}`).join(',');
-    const actual = glueTable ? (glueTable.StorageDescriptor?.Columns ?? []).map((c) => `${c.Name}:${c.Type}`).join(',') : 'missing';
+    const actual = found ? found.columns.map((c) => `${c.name}:${c.type}`).join(',') : 'missing';
     checks.push({ step: 'glue', check: `${table.name} columns`, expected, actual, pass: expected === actual, seconds: 0 });
   }
   return checks;

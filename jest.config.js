@@ -7,5 +7,7 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   testTimeout: 120000,
+  // Most suites wait on MariaDB or terraform child processes, so two workers keep both cores busy.
+  maxWorkers: 2,
   globalSetup: '<rootDir>/__tests__/global-setup.ts',
 };

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { $, chalk, minimist } from 'zx';
+import { chalk, minimist } from 'zx';
 import mysql from 'mysql2/promise';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CLINIC_TABLES } from '../contract/clinic';
 import { formatError } from './lib/csv-validation';
 import { selectInputFiles } from './lib/input-files';
 import { connectionOptions } from './lib/mysql-connection';
-import { Outputs, UsageError, output, resolveTarget } from './lib/seed-target';
+import { UsageError, output, readTerraformOutputs, resolveTarget } from './lib/seed-target';
 import { LoadMethod, LoadReport, loadClinicData } from './lib/seed-loader';
 import { provisionDmsUser } from './lib/dms-user';
 
@@ -40,15 +39,6 @@ Options:
   --help                  this text
 
 Exit status: 0 loaded (or dry run passed), 1 invalid input or load failure, 2 usage or schema mismatch.`;
-
-/** `terraform output -json` of the environment's synthesized stack, or the file given with --outputs. */
-async function terraformOutputs(argv: minimist.ParsedArgs): Promise<Outputs> {
-  if (argv.outputs) return JSON.parse(readFileSync(argv.outputs, 'utf8')) as Outputs;
-  const stack = `cdktf.out/stacks/unicornhealth-${argv.env ?? 'dev'}`;
-  const result = await $({ quiet: true, nothrow: true })`terraform -chdir=${stack} output -json`;
-  if (result.exitCode !== 0) throw new UsageError(`cannot read Terraform outputs of ${stack}: ${result.stderr.trim() || 'run npm run synth and deploy first'}`);
-  return JSON.parse(result.stdout) as Outputs;
-}
 
 function printReport(report: LoadReport, ignored: string[]): void {
   if (ignored.length > 0) console.log(chalk.dim(`ignored (not a contract table): ${ignored.join(', ')}`));
@@ -104,7 +94,7 @@ async function main(): Promise<number> {
 
   let secretsClient: SecretsManagerClient | undefined;
   const secrets = (): SecretsManagerClient => (secretsClient ??= new SecretsManagerClient({}));
-  const { target, outputs } = await resolveTarget(argv, secrets, terraformOutputs);
+  const { target, outputs } = await resolveTarget(argv, secrets, readTerraformOutputs);
   const connection = await mysql.createConnection(connectionOptions(target));
   try {
     const report = await loadClinicData({

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { $, chalk, minimist } from 'zx';
+import { chalk, minimist } from 'zx';
 import mysql from 'mysql2/promise';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
@@ -10,7 +9,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CLINIC_TABLES } from '../contract/clinic';
 import { EXTERNAL_SCHEMA, externalSchemaSql } from '../contract/warehouse';
 import { connectionOptions } from './lib/mysql-connection';
-import { Outputs, UsageError, output, resolveTarget } from './lib/seed-target';
+import { UsageError, output, readTerraformOutputs, resolveTarget } from './lib/seed-target';
 import { AthenaEngine, MysqlEngine, RedshiftDataEngine } from './lib/smoke/engines';
 import { STEPS, StepName, formatChecks, runSmoke } from './lib/smoke/steps';
 import { Deadline, realClock } from './lib/smoke/waiting';
@@ -37,14 +36,6 @@ Source database (as npm run seed): --ca-bundle FILE, --tunnel-host H --port P, -
 
 Exit status: 0 when every check passes, 1 when any fails, 2 on a usage error.`;
 
-async function terraformOutputs(argv: minimist.ParsedArgs): Promise<Outputs> {
-  if (argv.outputs) return JSON.parse(readFileSync(argv.outputs, 'utf8')) as Outputs;
-  const stack = `cdktf.out/stacks/unicornhealth-${argv.env ?? 'dev'}`;
-  const result = await $({ quiet: true, nothrow: true })`terraform -chdir=${stack} output -json`;
-  if (result.exitCode !== 0) throw new UsageError(`cannot read Terraform outputs of ${stack}: ${result.stderr.trim() || 'run npm run synth and deploy first'}`);
-  return JSON.parse(result.stdout) as Outputs;
-}
-
 function chosenSteps(argv: minimist.ParsedArgs): StepName[] {
   const list = (flag: string): string[] => (argv[flag] ? String(argv[flag]).split(',').map((s) => s.trim()).filter(Boolean) : []);
   for (const step of [...list('only'), ...list('skip')]) {
@@ -67,7 +58,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const steps = chosenSteps(argv);
-  const outputs = await terraformOutputs(argv);
+  const outputs = await readTerraformOutputs(argv);
   const name = (flag: string, outputName: string): string => argv[flag] ?? output(outputs, outputName);
   const region = name('region', 'region');
   const clock = realClock;

@@ -1,33 +1,22 @@
-import type { Connection } from 'mysql2/promise';
 import { CLINIC_TABLES, directIdentifierColumns } from '../../contract/clinic';
 import { columnType, compareSchema, schemaDdl } from '../../contract/mysql';
-import { LocalMariadb, startLocalMariadb } from '../../scripts/lib/local-mariadb';
 import { checkSchema } from '../../scripts/lib/seed-loader';
-import { freshDatabase } from '../helpers/mariadb';
+import { freshDatabase, useLocalMariadb } from '../helpers/mariadb';
 
 describe('the data contract and its MySQL DDL', () => {
-  let db: LocalMariadb;
-  let admin: Connection;
-  beforeAll(async () => {
-    db = await startLocalMariadb();
-    admin = await db.connect();
-  });
-  afterAll(async () => {
-    await admin?.end();
-    await db?.stop();
-  });
+  const server = useLocalMariadb();
 
   test('the DDL runs on a real server and the resulting schema equals the contract', async () => {
-    const database = await freshDatabase(admin);
-    const connection = await db.connect(database);
+    const database = await freshDatabase(server.admin());
+    const connection = await server.db().connect(database);
     for (const statement of schemaDdl(CLINIC_TABLES)) await connection.query(statement);
     expect(await checkSchema(connection, database, CLINIC_TABLES)).toEqual({ differences: [], missing: [] });
     await connection.end();
   });
 
   test('a schema that drifts from the contract is described column by column', async () => {
-    const database = await freshDatabase(admin);
-    const connection = await db.connect(database);
+    const database = await freshDatabase(server.admin());
+    const connection = await server.db().connect(database);
     for (const statement of schemaDdl(CLINIC_TABLES)) await connection.query(statement);
     await connection.query('ALTER TABLE account MODIFY account_balance VARCHAR(20) NOT NULL');
     await connection.query('ALTER TABLE patient MODIFY email VARCHAR(254) NULL');

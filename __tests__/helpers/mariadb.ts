@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { CLINIC_TABLES } from '../../contract/clinic';
 import { quoteIdentifier } from '../../contract/mysql';
+import { LocalMariadb, startLocalMariadb } from '../../scripts/lib/local-mariadb';
 
 export const SEED_DIR = join(__dirname, '..', '..', 'seed');
 
@@ -49,3 +50,21 @@ export const replaceLine = (text: string, n: number, line: string): string => {
 };
 
 export const lineOf = (text: string, n: number): string => text.split('\n')[n - 1];
+
+/**
+ * Starts one throwaway MariaDB for the enclosing `describe` and an admin connection to it; both are closed after
+ * its tests. Returns getters, since the server only exists once `beforeAll` has run.
+ */
+export function useLocalMariadb(): { db: () => LocalMariadb; admin: () => Connection } {
+  let db: LocalMariadb;
+  let admin: Connection;
+  beforeAll(async () => {
+    db = await startLocalMariadb();
+    admin = await db.connect();
+  });
+  afterAll(async () => {
+    await admin?.end();
+    await db?.stop();
+  });
+  return { db: () => db, admin: () => admin };
+}

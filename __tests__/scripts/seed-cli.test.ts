@@ -1,37 +1,12 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import type { Connection } from 'mysql2/promise';
-import { LocalMariadb, startLocalMariadb } from '../../scripts/lib/local-mariadb';
-import { freshDatabase, replaceLine, seedCopy } from '../helpers/mariadb';
+import { runScript } from '../helpers/cli';
+import { freshDatabase, replaceLine, seedCopy, useLocalMariadb } from '../helpers/mariadb';
 
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..', '..');
-
-async function seedCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'seed.ts'), ...args], {
-      cwd: ROOT, env: { ...process.env, MYSQL_PWD: '', FORCE_COLOR: '0' }, timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
+const seedCli = (args: string[]): ReturnType<typeof runScript> => runScript('seed.ts', args, { MYSQL_PWD: '' });
 
 describe('npm run seed (the zx command)', () => {
-  let db: LocalMariadb;
-  let admin: Connection;
-  beforeAll(async () => {
-    db = await startLocalMariadb();
-    admin = await db.connect();
-  });
-  afterAll(async () => {
-    await admin?.end();
-    await db?.stop();
-  });
-  const target = (database: string): string[] => ['--host', db.host, '--port', String(db.port), '--user', 'root', '--database', database, '--ssl-mode', 'DISABLED'];
+  const server = useLocalMariadb();
+  const target = (database: string): string[] => ['--host', server.db().host, '--port', String(server.db().port), '--user', 'root', '--database', database, '--ssl-mode', 'DISABLED'];
 
   test('--help explains targets, inputs and exit codes', async () => {
     const { code, stdout } = await seedCli(['--help']);
@@ -42,7 +17,7 @@ describe('npm run seed (the zx command)', () => {
   });
 
   test('loads the committed seed and prints a JSON report; a second run is a no-op', async () => {
-    const database = await freshDatabase(admin);
+    const database = await freshDatabase(server.admin());
     const first = await seedCli([...target(database), '--json']);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout).tables.map((t: { inserted: number }) => t.inserted)).toEqual([5, 25, 500, 100, 250, 250]);
@@ -52,13 +27,13 @@ describe('npm run seed (the zx command)', () => {
   });
 
   test('bad input exits 1 with path:line:column errors and the database untouched', async () => {
-    const database = await freshDatabase(admin);
+    const database = await freshDatabase(server.admin());
     const dir = seedCopy({ insurance: (t) => replaceLine(t, 3, 'INS2,') });
     const { code, stderr, stdout } = await seedCli([...target(database), '--dir', dir]);
     expect(code).toBe(1);
     expect(stderr).toContain(`${join(dir, 'insurance.csv')}:3:6: plan is required`);
     expect(stdout).toMatch(/failed with 1 error\(s\); the database is unchanged/);
-    const [rows] = await admin.query(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${database}'`);
+    const [rows] = await server.admin().query(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${database}'`);
     expect((rows as { n: number }[])[0].n).toBe(0);
   });
 

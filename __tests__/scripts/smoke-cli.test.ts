@@ -1,23 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runScript } from '../helpers/cli';
 
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..', '..');
-
-async function smokeCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'smoke.ts'), ...args], {
-      cwd: ROOT, env: { ...process.env, FORCE_COLOR: '0', AWS_EC2_METADATA_DISABLED: 'true' }, timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code: number; stdout: string; stderr: string };
-    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
-  }
-}
+const smokeCli = (args: string[]): ReturnType<typeof runScript> => runScript('smoke.ts', args, { AWS_EC2_METADATA_DISABLED: 'true' });
 
 describe('npm run smoke (the zx command)', () => {
   test('--help lists the steps, the name flags and the exit codes', async () => {

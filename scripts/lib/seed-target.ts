@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { $ } from 'zx';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { MysqlTarget, parseSslMode } from './mysql-connection';
 
@@ -7,6 +8,18 @@ export type Outputs = Record<string, { value: unknown }>;
 
 /** A mistake in how the command was called or configured (exit 2), as opposed to a failed load (exit 1). */
 export class UsageError extends Error {}
+
+/**
+ * The Terraform outputs of an environment: `--outputs FILE` (saved `terraform output -json`), or `terraform output
+ * -json` of the synthesized stack of `--env` (default dev).
+ */
+export async function readTerraformOutputs(flags: { readonly outputs?: string; readonly env?: string; readonly [flag: string]: unknown }): Promise<Outputs> {
+  if (flags.outputs) return JSON.parse(readFileSync(flags.outputs, 'utf8')) as Outputs;
+  const stack = `cdktf.out/stacks/unicornhealth-${flags.env ?? 'dev'}`;
+  const result = await $({ quiet: true, nothrow: true })`terraform -chdir=${stack} output -json`;
+  if (result.exitCode !== 0) throw new UsageError(`cannot read Terraform outputs of ${stack}: ${result.stderr.trim() || 'run npm run synth and deploy first'}`);
+  return JSON.parse(result.stdout) as Outputs;
+}
 
 export function output(outputs: Outputs, name: string): string {
   const value = outputs[name]?.value;

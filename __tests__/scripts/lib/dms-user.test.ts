@@ -1,37 +1,27 @@
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { provisionDmsUser } from '../../../scripts/lib/dms-user';
-import { LocalMariadb, startLocalMariadb } from '../../../scripts/lib/local-mariadb';
-import { freshDatabase } from '../../helpers/mariadb';
+import { freshDatabase, useLocalMariadb } from '../../helpers/mariadb';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:unicornhealth-dev-dms-source-AbCdEf';
 
 describe('DMS source user', () => {
-  let db: LocalMariadb;
-  let admin: Connection;
+  const server = useLocalMariadb();
   const secrets = mockClient(SecretsManagerClient);
-  beforeAll(async () => {
-    db = await startLocalMariadb();
-    admin = await db.connect();
-  });
-  afterAll(async () => {
-    await admin?.end();
-    await db?.stop();
-  });
   beforeEach(() => secrets.reset());
 
   const grantsOf = async (user: string): Promise<string[]> => {
-    const [rows] = await admin.query<RowDataPacket[]>(`SHOW GRANTS FOR '${user}'@'%'`);
+    const [rows] = await server.admin().query<RowDataPacket[]>(`SHOW GRANTS FOR '${user}'@'%'`);
     return rows.map((r) => String(Object.values(r)[0]));
   };
 
   test('gets exactly SELECT on the clinic database and the replication privileges, TLS required', async () => {
-    const database = await freshDatabase(admin);
+    const database = await freshDatabase(server.admin());
     secrets.on(PutSecretValueCommand).resolves({ ARN: SECRET_ARN, VersionId: 'v1' });
-    await admin.query(`GRANT INSERT ON ${database}.* TO 'dms_reader'@'%' IDENTIFIED BY 'stale-password'`);
+    await server.admin().query(`GRANT INSERT ON ${database}.* TO 'dms_reader'@'%' IDENTIFIED BY 'stale-password'`);
     await provisionDmsUser({
-      connection: admin, database, endpoint: { host: 'db.example.internal', port: 3306 }, secretArn: SECRET_ARN,
+      connection: server.admin(), database, endpoint: { host: 'db.example.internal', port: 3306 }, secretArn: SECRET_ARN,
       secrets: new SecretsManagerClient({ region: 'us-east-1' }),
     });
     const grants = await grantsOf('dms_reader');
@@ -42,10 +32,10 @@ describe('DMS source user', () => {
   });
 
   test('writes host, port, username and a generated password to the secret, and never returns it', async () => {
-    const database = await freshDatabase(admin);
+    const database = await freshDatabase(server.admin());
     secrets.on(PutSecretValueCommand).resolves({ ARN: SECRET_ARN, VersionId: 'v2' });
     const result = await provisionDmsUser({
-      connection: admin, database, username: 'dms_source', endpoint: { host: 'db.example.internal', port: 3306 },
+      connection: server.admin(), database, username: 'dms_source', endpoint: { host: 'db.example.internal', port: 3306 },
       secretArn: SECRET_ARN, secrets: new SecretsManagerClient({ region: 'us-east-1' }),
     });
     const call = secrets.commandCalls(PutSecretValueCommand)[0].args[0].input;
@@ -54,20 +44,20 @@ describe('DMS source user', () => {
     expect(stored).toMatchObject({ engine: 'mysql', host: 'db.example.internal', port: 3306, username: 'dms_source', dbname: database });
     expect(stored.password).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(JSON.stringify(result)).not.toContain(stored.password);
-    const probe = await db.connect();
+    const probe = await server.db().connect();
     await probe.end();
     const { default: mysql } = await import('mysql2/promise');
-    const asDms = await mysql.createConnection({ host: db.host, port: db.port, user: 'dms_source', password: stored.password }).catch((e: Error) => e);
+    const asDms = await mysql.createConnection({ host: server.db().host, port: server.db().port, user: 'dms_source', password: stored.password }).catch((e: Error) => e);
     expect(asDms).toBeInstanceOf(Error);
     expect(String(asDms)).toMatch(/Access denied/);
   });
 
   test('a failed secret write is reported, not swallowed', async () => {
-    const database = await freshDatabase(admin);
+    const database = await freshDatabase(server.admin());
     secrets.on(PutSecretValueCommand).rejects(Object.assign(new Error('User is not authorized to perform secretsmanager:PutSecretValue'), { name: 'AccessDeniedException' }));
     await expect(
       provisionDmsUser({
-        connection: admin, database, endpoint: { host: 'h', port: 3306 }, secretArn: SECRET_ARN,
+        connection: server.admin(), database, endpoint: { host: 'h', port: 3306 }, secretArn: SECRET_ARN,
         secrets: new SecretsManagerClient({ region: 'us-east-1' }),
       }),
     ).rejects.toThrow(/not authorized/);

@@ -32,13 +32,13 @@ describe('plan summary, stateful-destroy detection and the PR comment, on real t
 
   beforeAll(async () => {
     buildApp([dev, prod], outdir).synth();
+    // dev plans from empty state (a first deployment); prod against a database deployed under an old name.
     const stacks = join(outdir, 'stacks');
     const prodJson = JSON.parse(readFileSync(join(stacks, 'unicornhealth-prod', 'cdk.tf.json'), 'utf8'));
     const database = `aws_db_instance.${Object.keys(prodJson.resource.aws_db_instance)[0]}`;
-    [created, replaced] = await Promise.all([
-      planOffline({ stacksDir: stacks, stacks: ['unicornhealth-dev'] }).then((r) => r[0]),
-      planOffline({ stacksDir: stacks, stacks: ['unicornhealth-prod'], states: { 'unicornhealth-prod': stateWithOldDatabase(database) } }).then((r) => r[0]),
-    ]);
+    const results = await planOffline({ stacksDir: stacks, states: { 'unicornhealth-prod': stateWithOldDatabase(database) } });
+    created = results.find((r) => r.stack === 'unicornhealth-dev')!;
+    replaced = results.find((r) => r.stack === 'unicornhealth-prod')!;
   }, 300_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 

@@ -1,26 +1,16 @@
 import { join } from 'node:path';
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import { CLINIC_TABLES } from '../../../contract/clinic';
 import { formatError } from '../../../scripts/lib/csv-validation';
 import { selectInputFiles } from '../../../scripts/lib/input-files';
-import { LocalMariadb, startLocalMariadb } from '../../../scripts/lib/local-mariadb';
 import { LoadMethod, LoadOptions, LoadReport, loadClinicData } from '../../../scripts/lib/seed-loader';
-import { SEED_DIR, freshDatabase, lineOf, replaceLine, seedCopy, snapshot } from '../../helpers/mariadb';
+import { SEED_DIR, freshDatabase, lineOf, replaceLine, seedCopy, snapshot, useLocalMariadb } from '../../helpers/mariadb';
 
 describe('seed loader on a real MariaDB', () => {
-  let db: LocalMariadb;
-  let admin: Connection;
-  beforeAll(async () => {
-    db = await startLocalMariadb();
-    admin = await db.connect();
-  });
-  afterAll(async () => {
-    await admin?.end();
-    await db?.stop();
-  });
+  const server = useLocalMariadb();
 
   const load = async (database: string, dir: string, extra: Partial<LoadOptions> = {}): Promise<LoadReport> => {
-    const connection = await db.connect(database);
+    const connection = await server.db().connect(database);
     try {
       const { files } = selectInputFiles(CLINIC_TABLES, dir, []);
       return await loadClinicData({ connection, database, tables: CLINIC_TABLES, files, ...extra });
@@ -29,19 +19,19 @@ describe('seed loader on a real MariaDB', () => {
     }
   };
   const seeded = async (): Promise<string> => {
-    const database = await freshDatabase(admin);
+    const database = await freshDatabase(server.admin());
     expect((await load(database, SEED_DIR)).ok).toBe(true);
     return database;
   };
   const rowsOf = async (database: string, sql: string): Promise<RowDataPacket[]> => {
-    const connection = await db.connect(database);
+    const connection = await server.db().connect(database);
     const [rows] = await connection.query<RowDataPacket[]>(sql);
     await connection.end();
     return rows;
   };
 
   test.each(['infile', 'insert'] as LoadMethod[])('the committed seed loads with exact counts (%s)', async (loadMethod) => {
-    const database = await freshDatabase(admin);
+    const database = await freshDatabase(server.admin());
     const report = await load(database, SEED_DIR, { loadMethod });
     expect(report.ok).toBe(true);
     expect(report.createdTables).toEqual(CLINIC_TABLES.map((t) => t.name));
@@ -54,7 +44,7 @@ describe('seed loader on a real MariaDB', () => {
   });
 
   test('values round-trip: dates, times, money, apostrophes, spaces, leading zeros, injection text', async () => {
-    const database = await freshDatabase(admin);
+    const database = await freshDatabase(server.admin());
     const dir = seedCopy({
       patient: (text) => replaceLine(text, 2, `PER1,"Mary Ann",O'Heyne,"mary ann o'heyne@example.com",2/9/1990,"12 O'Connell Street",02139,INS1`),
       account: (text) => replaceLine(text, 2, 'ACC0001,INS1,1/2/2025,12/31/2025,"$1,234.5"'),
@@ -77,11 +67,11 @@ describe('seed loader on a real MariaDB', () => {
 
   test('a second run with the same files changes nothing', async () => {
     const database = await seeded();
-    const before = await snapshot(admin, database);
+    const before = await snapshot(server.admin(), database);
     const again = await load(database, SEED_DIR);
     expect(again.ok).toBe(true);
     for (const table of again.tables) expect([table.inserted, table.updated, table.unchanged]).toEqual([0, 0, table.read]);
-    expect(await snapshot(admin, database)).toEqual(before);
+    expect(await snapshot(server.admin(), database)).toEqual(before);
   });
 
   test('a changed row is updated; rows missing from the files stay unless --prune', async () => {
@@ -100,20 +90,20 @@ describe('seed loader on a real MariaDB', () => {
   });
 
   test('a dry run validates everything and writes nothing, not even the schema', async () => {
-    const database = await freshDatabase(admin);
+    const database = await freshDatabase(server.admin());
     const report = await load(database, SEED_DIR, { dryRun: true });
     expect(report).toMatchObject({ ok: true, dryRun: true, createdTables: [] });
-    expect(await snapshot(admin, database)).toEqual({});
+    expect(await snapshot(server.admin(), database)).toEqual({});
   });
 
   test('a database whose schema differs from the contract is refused before anything is read', async () => {
     const database = await seeded();
-    await admin.query(`ALTER TABLE ${database}.patient ADD COLUMN notes TEXT`);
-    const before = await snapshot(admin, database);
+    await server.admin().query(`ALTER TABLE ${database}.patient ADD COLUMN notes TEXT`);
+    const before = await snapshot(server.admin(), database);
     const report = await load(database, SEED_DIR);
     expect(report.ok).toBe(false);
     expect(report.schemaDifferences[0]).toMatch(/^patient: columns are \(person_id, .*notes\), the contract has/);
-    expect(await snapshot(admin, database)).toEqual(before);
+    expect(await snapshot(server.admin(), database)).toEqual(before);
   });
 
   test('killing the connection mid-load leaves no partial data, and a re-run completes', async () => {
@@ -122,20 +112,20 @@ describe('seed loader on a real MariaDB', () => {
       insurance: (text) => `${text}INS6,"New Plan"\n`,
       patient: (text) => replaceLine(text, 3, lineOf(text, 3).replace(/,INS\d$/, ',INS6')),
     });
-    const before = await snapshot(admin, database);
-    const connection = await db.connect(database);
+    const before = await snapshot(server.admin(), database);
+    const connection = await server.db().connect(database);
     const [[{ id }]] = (await connection.query('SELECT CONNECTION_ID() AS id')) as unknown as [[{ id: number }]];
     const { files } = selectInputFiles(CLINIC_TABLES, dir, []);
     await expect(
       loadClinicData({
         connection, database, tables: CLINIC_TABLES, files,
         onProgress: async ({ phase, table }) => {
-          if (phase === 'merged' && table === 'patient') await admin.query(`KILL CONNECTION ${id}`);
+          if (phase === 'merged' && table === 'patient') await server.admin().query(`KILL CONNECTION ${id}`);
         },
       }),
     ).rejects.toThrow();
     await connection.end().catch(() => undefined);
-    expect(await snapshot(admin, database)).toEqual(before);
+    expect(await snapshot(server.admin(), database)).toEqual(before);
     const rerun = await load(database, dir);
     expect(rerun.ok).toBe(true);
     expect(rerun.tables.find((t) => t.table === 'insurance')).toMatchObject({ inserted: 1 });
@@ -203,7 +193,7 @@ describe('seed loader on a real MariaDB', () => {
     let before: Record<string, string>;
     beforeAll(async () => {
       database = await seeded();
-      before = await snapshot(admin, database);
+      before = await snapshot(server.admin(), database);
     });
 
     test.each(badInputs)('%s gives the precise error and leaves the database unchanged', async (_case, table, edit, expected) => {
@@ -212,7 +202,7 @@ describe('seed loader on a real MariaDB', () => {
     const report = await load(database, dir);
     expect(report.ok).toBe(false);
     expect(report.errors.map(formatError).join('\n')).toMatch(expected(text));
-    expect(await snapshot(admin, database)).toEqual(before);
+    expect(await snapshot(server.admin(), database)).toEqual(before);
     });
   });
 
@@ -221,12 +211,12 @@ describe('seed loader on a real MariaDB', () => {
     ['a dangling foreign key', 'encounter', (t: string) => replaceLine(t, 7, lineOf(t, 7).replace(/,PER[0-9]+,/, ',PER99999,')),
       /encounter\.csv:7:6: patient "PER99999" matches no patient\.person_id/],
   ])('on a first load straight into empty tables, %s rejected by the server is still located, and nothing remains', async (_case, table, edit, expected) => {
-    const database = await freshDatabase(admin);
+    const database = await freshDatabase(server.admin());
     const report = await load(database, seedCopy({ [table]: edit }));
     expect(report.ok).toBe(false);
     expect(report.errors.map(formatError).join('\n')).toMatch(expected);
     expect(report.createdTables).toEqual([]);
-    expect(await snapshot(admin, database)).toEqual({});
+    expect(await snapshot(server.admin(), database)).toEqual({});
   });
 
   test('the quoted line break shifts the following line numbers correctly', async () => {
@@ -256,7 +246,7 @@ describe('seed loader on a real MariaDB', () => {
   });
 
   test('errors stop at --max-errors', async () => {
-    const database = await freshDatabase(admin);
+    const database = await freshDatabase(server.admin());
     const dir = seedCopy({ patient: (t) => t.replace(/,INS[0-9],?/g, (m) => m.replace(/INS[0-9]/, 'INSX')) });
     const report = await load(database, dir, { maxErrors: 7 });
     expect(report.errors).toHaveLength(7);

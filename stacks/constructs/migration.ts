@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Fn } from 'cdktf';
+import { Fn, ITerraformDependable } from 'cdktf';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
@@ -10,7 +10,6 @@ import { DmsS3Endpoint } from '@cdktf/provider-aws/lib/dms-s3-endpoint';
 import { DmsReplicationTask } from '@cdktf/provider-aws/lib/dms-replication-task';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { ITerraformDependable } from 'cdktf';
 import { MigrationMode } from '../../config/types';
 import { Table } from '../../contract/clinic';
 import { SOURCE_SCHEMA, dmsTableMappings } from '../../contract/lake';

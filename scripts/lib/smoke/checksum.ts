@@ -38,10 +38,7 @@ export const mysqlDialect: Dialect = {
 export const trinoDialect: Dialect = {
   name: 'trino',
   identifier: (name) => `"${name.toLowerCase()}"`,
-  canonical: (column, type) => {
-    if (type.kind === 'date') return `CAST(${column} AS varchar)`;
-    return `CAST(${column} AS varchar)`;
-  },
+  canonical: (column) => `CAST(${column} AS varchar)`,
   concat: (parts) => parts.join(' || '),
   md5Part: (text, from) => `from_base(substr(lower(to_hex(md5(to_utf8(${text})))), ${from}, 8), 16)`,
   table: (name) => `"${name.toLowerCase()}"`,

@@ -1,5 +1,5 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,12 +69,15 @@ export async function startLocalMariadb(options: { startupSeconds?: number } = {
   const dataDir = mkdtempSync(join(tmpdir(), 'unicornhealth-mariadb-'));
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
   await run(installer, ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...asRoot], { timeout: 120_000 });
+  // Its own temp dir: servers sharing /tmp for internal temporary tables can trip over each other's files.
+  const tmpDir = join(dataDir, 'tmp');
+  mkdirSync(tmpDir);
   const port = await freePort();
   const child: ChildProcess = spawn(
     server,
     [
       '--no-defaults', `--datadir=${dataDir}`, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${join(dataDir, 'mysqld.sock')}`,
-      `--pid-file=${join(dataDir, 'mysqld.pid')}`, '--local-infile=1', '--skip-name-resolve', '--innodb-buffer-pool-size=256M',
+      `--pid-file=${join(dataDir, 'mysqld.pid')}`, `--tmpdir=${tmpDir}`, '--local-infile=1', '--skip-name-resolve', '--innodb-buffer-pool-size=256M',
       '--innodb-flush-log-at-trx-commit=2', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_bin', ...asRoot,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },

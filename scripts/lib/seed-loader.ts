@@ -375,9 +375,6 @@ export async function loadClinicData(options: LoadOptions): Promise<LoadReport> 
     if (diagnosis.errors.length === 0) throw serverRejection;
     return result(false, { errors: diagnosis.errors });
   }
-  if (dryRun && errors.length === 0) {
-    for (const report of reports) report.unchanged = 0;
-    return result(true);
-  }
+  if (dryRun && errors.length === 0) return result(true);
   return result(false, { errors: errors.slice(0, maxErrors) });
 }

@@ -7,7 +7,7 @@ import { selectInputFiles } from './lib/input-files';
 import { connectionOptions } from './lib/mysql-connection';
 import { UsageError, output, readTerraformOutputs, resolveTarget } from './lib/seed-target';
 import { LoadMethod, LoadReport, loadClinicData } from './lib/seed-loader';
-import { provisionDmsUser } from './lib/dms-user';
+import { DmsUserResult, provisionDmsUser } from './lib/dms-user';
 
 const usage = `Usage: npm run seed -- [target] [input] [options]
 
@@ -93,7 +93,7 @@ async function main(): Promise<number> {
   if (!['infile', 'insert'].includes(loadMethod)) throw new UsageError(`--load-method ${loadMethod} is not infile or insert`);
 
   let secretsClient: SecretsManagerClient | undefined;
-  const secrets = (): SecretsManagerClient => (secretsClient ??= new SecretsManagerClient({}));
+  const secrets = (region?: string): SecretsManagerClient => (secretsClient ??= new SecretsManagerClient(region ? { region } : {}));
   const { target, outputs } = await resolveTarget(argv, secrets, readTerraformOutputs);
   const connection = await mysql.createConnection(connectionOptions(target));
   try {
@@ -102,7 +102,7 @@ async function main(): Promise<number> {
       maxErrors: Number(argv['max-errors'] ?? 50), dryRun: argv['dry-run'], prune: argv.prune, loadMethod,
       onProgress: progressPrinter(argv.json),
     });
-    let dms: unknown;
+    let dms: DmsUserResult | undefined;
     if (report.ok && !report.dryRun && argv['dms-user'] !== undefined) {
       const secretArn = argv['dms-secret-arn'] ?? (outputs ? output(outputs, 'dms_secret_arn') : undefined);
       if (!secretArn) throw new UsageError('--dms-user needs --dms-secret-arn (or the dms_secret_arn output)');
@@ -116,7 +116,7 @@ async function main(): Promise<number> {
     if (argv.json) console.log(JSON.stringify({ ...report, ignored: selection.ignored, dmsUser: dms, peakRssMb }, null, 2));
     else {
       printReport(report, selection.ignored);
-      if (dms) console.log(`DMS user ${(dms as { username: string }).username} provisioned; its password is in ${(dms as { secretArn: string }).secretArn}`);
+      if (dms) console.log(`DMS user ${dms.username} provisioned; its password is in ${dms.secretArn}`);
     }
     if (report.schemaDifferences.length > 0) return 2;
     return report.ok ? 0 : 1;

@@ -47,7 +47,8 @@ export interface TargetFlags {
  */
 export async function resolveTarget<F extends TargetFlags>(
   flags: F,
-  secrets: () => SecretsManagerClient,
+  /** Builds the Secrets Manager client, in the environment's region when the outputs name it. */
+  secrets: (region?: string) => SecretsManagerClient,
   readOutputs: (flags: F) => Promise<Outputs>,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ target: MysqlTarget; outputs?: Outputs }> {
@@ -64,7 +65,8 @@ export async function resolveTarget<F extends TargetFlags>(
     };
   }
   const outputs = await readOutputs(flags);
-  const secret = await secrets().send(new GetSecretValueCommand({ SecretId: output(outputs, 'rds_master_secret_arn') }));
+  const region = outputs.region?.value ? String(outputs.region.value) : undefined;
+  const secret = await secrets(region).send(new GetSecretValueCommand({ SecretId: output(outputs, 'rds_master_secret_arn') }));
   const credentials = JSON.parse(secret.SecretString ?? '{}') as { username?: string; password?: string };
   if (!credentials.username || !credentials.password) throw new UsageError('the master secret has no username/password');
   const endpoint = output(outputs, 'rds_endpoint');

@@ -5,6 +5,7 @@ import { Outputs, UsageError, resolveTarget } from '../../../scripts/lib/seed-ta
 
 const ENDPOINT = 'unicornhealth-dev-mysql.c9akciq32.us-east-1.rds.amazonaws.com';
 const OUTPUTS: Outputs = {
+  region: { value: 'eu-central-1' },
   rds_endpoint: { value: ENDPOINT },
   rds_port: { value: 3306 },
   rds_database_name: { value: 'unicornhealth' },
@@ -18,7 +19,9 @@ describe('seed target resolution', () => {
 
   test('by default the RDS endpoint and master credentials come from the outputs and Secrets Manager', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'clinic_admin', password: 's3cr3t-from-rds' }) });
-    const { target } = await resolveTarget({}, client, async () => OUTPUTS, {});
+    const regions: (string | undefined)[] = [];
+    const { target } = await resolveTarget({}, (region) => (regions.push(region), client()), async () => OUTPUTS, {});
+    expect(regions).toEqual(['eu-central-1']);
     expect(target).toMatchObject({ host: ENDPOINT, port: 3306, user: 'clinic_admin', database: 'unicornhealth', sslMode: 'VERIFY_IDENTITY', tlsServername: ENDPOINT });
     expect(secrets.commandCalls(GetSecretValueCommand)[0].args[0].input.SecretId).toBe(OUTPUTS.rds_master_secret_arn.value);
   });

@@ -2,5 +2,5 @@ import { ensureMariadbInstalled } from '../scripts/lib/local-mariadb';
 
 /** The database tests need a real MariaDB server binary; install it once (as root) or say how. */
 export default async function globalSetup(): Promise<void> {
-  await ensureMariadbInstalled((line) => process.stderr.write(`${line}\n`));
+  await ensureMariadbInstalled({ log: (line) => process.stderr.write(`${line}\n`) });
 }

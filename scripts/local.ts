@@ -58,7 +58,7 @@ async function main(): Promise<number> {
       await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
       await connection.changeUser({ database });
     } else {
-      await ensureMariadbInstalled(log);
+      await ensureMariadbInstalled({ log });
       log('starting a throwaway MariaDB');
       server = await startLocalMariadb();
       const admin = await server.connect();

@@ -25,3 +25,8 @@ export function accountRootArn(env: AwsEnvironment): string {
 export function regionalServiceName(env: AwsEnvironment, service: string): string {
   return `${service}.${env.region}.amazonaws.com`;
 }
+
+/** ARN of a Glue Data Catalog resource of this account: `catalog`, `database/<db>`, `table/<db>/<table>`. */
+export function glueArn(env: AwsEnvironment, resource: string): string {
+  return `arn:${env.partition}:glue:${env.region}:${env.accountId}:${resource}`;
+}

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { AwsEnvironment, regionalServiceName } from './aws-environment';
 import {
   DataAwsIamPolicyDocument,
   DataAwsIamPolicyDocumentStatement,
@@ -26,4 +27,9 @@ export function serviceTrustStatement(service: string, accountId: string, source
       ...(sourceArn ? [{ test: 'ArnLike', variable: 'aws:SourceArn', values: [sourceArn] }] : []),
     ],
   };
+}
+
+/** Condition that limits a KMS permission to use through the named services (`kms:ViaService`). */
+export function throughServices(env: AwsEnvironment, ...services: string[]): NonNullable<PolicyStatement['condition']> {
+  return [{ test: 'StringEquals', variable: 'kms:ViaService', values: services.map((s) => regionalServiceName(env, s)) }];
 }

@@ -11,8 +11,9 @@ const run = promisify(execFile);
 export const MARIADB_INSTALL_HINT = 'apt-get update && apt-get install -y mariadb-server';
 
 /** Finds a MariaDB (or MySQL) server binary and its data-dir initializer on PATH or in the usual sbin folders. */
-function findBinary(names: string[]): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/usr/bin'];
+const binaryDirs = (): string[] => [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/usr/bin'];
+
+function findBinary(names: string[], dirs: readonly string[] = binaryDirs()): string | undefined {
   for (const name of names) for (const dir of dirs) if (dir && existsSync(join(dir, name))) return join(dir, name);
   return undefined;
 }
@@ -28,9 +29,20 @@ export class MariadbMissingError extends Error {
  * Makes sure a MariaDB server is installed: installs Debian's `mariadb-server` when running as root on a machine
  * with apt-get, otherwise fails with the exact command to run.
  */
-export async function ensureMariadbInstalled(log: (line: string) => void = () => undefined): Promise<void> {
-  if (findBinary(['mariadbd', 'mysqld']) && findBinary(['mariadb-install-db', 'mysql_install_db'])) return;
-  if (process.getuid?.() !== 0 || !findBinary(['apt-get'])) throw new MariadbMissingError();
+export async function ensureMariadbInstalled(
+  options: {
+    readonly log?: (line: string) => void;
+    /** Where to look for the binaries. @default PATH and the usual sbin folders */
+    readonly searchDirs?: readonly string[];
+    /** Whether installing is possible here. @default running as root with apt-get */
+    readonly canInstall?: boolean;
+  } = {},
+): Promise<void> {
+  const dirs = options.searchDirs ?? binaryDirs();
+  if (findBinary(['mariadbd', 'mysqld'], dirs) && findBinary(['mariadb-install-db', 'mysql_install_db'], dirs)) return;
+  const canInstall = options.canInstall ?? (process.getuid?.() === 0 && findBinary(['apt-get']) !== undefined);
+  if (!canInstall) throw new MariadbMissingError();
+  const log = options.log ?? (() => undefined);
   log(`MariaDB is missing; installing it: ${MARIADB_INSTALL_HINT}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run('apt-get', ['update', '-qq'], { env, timeout: 600_000 });

@@ -10,8 +10,8 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Table } from '../../contract/clinic';
 import { glueType, rawTablePrefix } from '../../contract/lake';
-import { AwsEnvironment, regionalServiceName } from '../aws-environment';
-import { policyDocument, serviceTrustStatement } from '../policy';
+import { AwsEnvironment, glueArn } from '../aws-environment';
+import { policyDocument, serviceTrustStatement, throughServices } from '../policy';
 
 export interface CatalogProps {
   readonly environment: AwsEnvironment;
@@ -49,7 +49,6 @@ export class Catalog extends Construct {
     super(scope, id);
     const env = props.environment;
     const databaseName = props.namePrefix.replace(/-/g, '_');
-    const catalogArn = `arn:${env.partition}:glue:${env.region}:${env.accountId}:catalog`;
 
     new GlueDataCatalogEncryptionSettings(this, 'catalog-encryption', {
       dataCatalogEncryptionSettings: {
@@ -101,7 +100,7 @@ export class Catalog extends Construct {
       description: 'Glue crawler of the raw zone, reading data through Lake Formation credentials',
       assumeRolePolicy: policyDocument(this, 'crawler-trust', [serviceTrustStatement('glue.amazonaws.com', env.accountId)]).json,
     });
-    const tableArns = this.tables.map((t) => `arn:${env.partition}:glue:${env.region}:${env.accountId}:table/${databaseName}/${t.name}`);
+    const tableArns = this.tables.map((t) => glueArn(env, `table/${databaseName}/${t.name}`));
     new IamRolePolicy(this, 'crawler-policy', {
       role: this.crawlerRole.name,
       name: 'crawl-raw-zone',
@@ -110,7 +109,7 @@ export class Catalog extends Construct {
           sid: 'UpdateContractTables',
           effect: 'Allow',
           actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:UpdateTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition', 'glue:BatchCreatePartition', 'glue:BatchUpdatePartition'],
-          resources: [catalogArn, `arn:${env.partition}:glue:${env.region}:${env.accountId}:database/${databaseName}`, ...tableArns],
+          resources: [glueArn(env, 'catalog'), glueArn(env, `database/${databaseName}`), ...tableArns],
         },
         { sid: 'LakeFormationCredentials', effect: 'Allow', actions: ['lakeformation:GetDataAccess'], resources: ['*'] },
         {
@@ -118,7 +117,7 @@ export class Catalog extends Construct {
           effect: 'Allow',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: [props.lakeKeyArn],
-          condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: ['glue', 's3'].map((s) => regionalServiceName(env, s)) }],
+          condition: throughServices(env, 'glue', 's3'),
         },
         {
           sid: 'WriteEncryptedCrawlerLogs',

@@ -10,8 +10,8 @@ import { LakeformationResource } from '@cdktf/provider-aws/lib/lakeformation-res
 import { LakeformationPermissions } from '@cdktf/provider-aws/lib/lakeformation-permissions';
 import { Table } from '../../contract/clinic';
 import { grantableColumns } from '../../contract/lake';
-import { AwsEnvironment, accountRootArn, regionalServiceName } from '../aws-environment';
-import { policyDocument, serviceTrustStatement } from '../policy';
+import { AwsEnvironment, accountRootArn, glueArn } from '../aws-environment';
+import { policyDocument, serviceTrustStatement, throughServices } from '../policy';
 
 export interface GovernanceProps {
   readonly environment: AwsEnvironment;
@@ -98,7 +98,7 @@ export class Governance extends Construct {
           effect: 'Allow',
           actions: ['kms:Decrypt'],
           resources: [props.lakeKeyArn],
-          condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [regionalServiceName(env, 'glue')] }],
+          condition: throughServices(env, 'glue'),
         },
       ]).json,
     });
@@ -148,7 +148,7 @@ export class Governance extends Construct {
           effect: 'Allow',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'],
           resources: [props.lakeKeyArn],
-          condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [regionalServiceName(env, 's3')] }],
+          condition: throughServices(env, 's3'),
         },
       ]).json,
     });
@@ -204,7 +204,6 @@ export class Governance extends Construct {
   /** What the analyst role needs besides its grants: run queries in the workgroup and read and write its results. */
   allowAnalystQueries(options: { workgroupArn: string; resultsBucketArn: string; databaseName: string }): void {
     const env = this.env;
-    const glue = (resource: string): string => `arn:${env.partition}:glue:${env.region}:${env.accountId}:${resource}`;
     new IamRolePolicy(this, 'analyst-policy', {
       role: this.analystRole.name,
       name: 'query-lake-with-athena',
@@ -219,7 +218,7 @@ export class Governance extends Construct {
           sid: 'ReadCatalog',
           effect: 'Allow',
           actions: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
-          resources: [glue('catalog'), glue(`database/${options.databaseName}`), glue(`table/${options.databaseName}/*`)],
+          resources: [glueArn(env, 'catalog'), glueArn(env, `database/${options.databaseName}`), glueArn(env, `table/${options.databaseName}/*`)],
         },
         { sid: 'LakeFormationCredentials', effect: 'Allow', actions: ['lakeformation:GetDataAccess'], resources: ['*'] },
         {
@@ -233,7 +232,7 @@ export class Governance extends Construct {
           effect: 'Allow',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
           resources: [this.lakeKeyArn],
-          condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: ['s3', 'glue', 'athena'].map((s) => regionalServiceName(env, s)) }],
+          condition: throughServices(env, 's3', 'glue', 'athena'),
         },
       ]).json,
     });

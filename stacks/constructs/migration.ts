@@ -14,7 +14,7 @@ import { MigrationMode } from '../../config/types';
 import { Table } from '../../contract/clinic';
 import { SOURCE_SCHEMA, dmsTableMappings } from '../../contract/lake';
 import { AwsEnvironment, regionalServiceName } from '../aws-environment';
-import { policyDocument, serviceTrustStatement } from '../policy';
+import { policyDocument, serviceTrustStatement, throughServices } from '../policy';
 import { ServiceSecurityGroup } from './service-security-group';
 
 export interface MigrationProps {
@@ -169,7 +169,7 @@ export class Migration extends Construct {
           effect: 'Allow',
           actions: ['kms:Decrypt'],
           resources: [props.databaseKeyArn],
-          condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [regionalServiceName(env, 'secretsmanager')] }],
+          condition: throughServices(env, 'secretsmanager'),
         },
       ]).json,
     });
@@ -207,7 +207,7 @@ export class Migration extends Construct {
           effect: 'Allow',
           actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
           resources: [props.lakeKeyArn],
-          condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: [regionalServiceName(env, 's3')] }],
+          condition: throughServices(env, 's3'),
         },
       ]).json,
     });

@@ -4,8 +4,8 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { RedshiftserverlessNamespace } from '@cdktf/provider-aws/lib/redshiftserverless-namespace';
 import { RedshiftserverlessWorkgroup } from '@cdktf/provider-aws/lib/redshiftserverless-workgroup';
 import { RedshiftserverlessUsageLimit } from '@cdktf/provider-aws/lib/redshiftserverless-usage-limit';
-import { AwsEnvironment, regionalServiceName } from '../aws-environment';
-import { policyDocument } from '../policy';
+import { AwsEnvironment, glueArn } from '../aws-environment';
+import { policyDocument, throughServices } from '../policy';
 import { ServiceSecurityGroup } from './service-security-group';
 
 export interface WarehouseProps {
@@ -44,7 +44,6 @@ export class Warehouse extends Construct {
     const env = props.environment;
     const name = `${props.namePrefix}-warehouse`;
     this.databaseName = props.databaseName ?? 'clinic';
-    const glue = (resource: string): string => `arn:${env.partition}:glue:${env.region}:${env.accountId}:${resource}`;
 
     this.spectrumRole = new IamRole(this, 'spectrum-role', {
       name: `${props.namePrefix}-redshift-spectrum`,
@@ -67,7 +66,7 @@ export class Warehouse extends Construct {
           sid: 'ReadCatalog',
           effect: 'Allow',
           actions: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
-          resources: [glue('catalog'), glue(`database/${props.glueDatabaseName}`), glue(`table/${props.glueDatabaseName}/*`)],
+          resources: [glueArn(env, 'catalog'), glueArn(env, `database/${props.glueDatabaseName}`), glueArn(env, `table/${props.glueDatabaseName}/*`)],
         },
         { sid: 'LakeFormationCredentials', effect: 'Allow', actions: ['lakeformation:GetDataAccess'], resources: ['*'] },
         {
@@ -75,7 +74,7 @@ export class Warehouse extends Construct {
           effect: 'Allow',
           actions: ['kms:Decrypt'],
           resources: [props.lakeKeyArn],
-          condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: ['s3', 'glue'].map((s) => regionalServiceName(env, s)) }],
+          condition: throughServices(env, 's3', 'glue'),
         },
       ]).json,
     });

@@ -11,7 +11,7 @@ import { Table } from '../../../contract/clinic';
 import { glueType, grantableColumns } from '../../../contract/lake';
 import { TableFingerprint, checksumSql, fingerprintOf } from './checksum';
 import { QueryFailed, SqlEngine } from './engines';
-import { Clock, Deadline, mapConcurrent, pollUntil, withRetry } from './waiting';
+import { Clock, Deadline, collectPages, mapConcurrent, pollUntil, withRetry } from './waiting';
 
 export const STEPS = ['source', 'dms', 'glue', 'redshift-schema', 'reconcile', 'governance'] as const;
 export type StepName = (typeof STEPS)[number];
@@ -103,17 +103,13 @@ async function describeTask(ctx: SmokeContext, deadline: Deadline): Promise<Repl
 }
 
 async function allTableStatistics(ctx: SmokeContext, deadline: Deadline): Promise<TableStatistics[]> {
-  const all: TableStatistics[] = [];
-  let marker: string | undefined;
-  do {
+  return collectPages(async (Marker) => {
     const page = await withRetry(
-      () => ctx.dms!.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: ctx.names.dmsTaskArn, Marker: marker })),
+      () => ctx.dms!.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: ctx.names.dmsTaskArn, Marker })),
       retryOptions(ctx, deadline, 'reading DMS table statistics'),
     );
-    all.push(...(page.TableStatistics ?? []));
-    marker = page.Marker;
-  } while (marker);
-  return all;
+    return { items: page.TableStatistics ?? [], next: page.Marker };
+  });
 }
 
 /**
@@ -168,17 +164,13 @@ async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
 }
 
 async function allGlueTables(ctx: SmokeContext, deadline: Deadline): Promise<GlueTable[]> {
-  const all: GlueTable[] = [];
-  let token: string | undefined;
-  do {
+  return collectPages(async (NextToken) => {
     const page = await withRetry(
-      () => ctx.glue!.send(new GetTablesCommand({ DatabaseName: ctx.names.glueDatabase, NextToken: token })),
+      () => ctx.glue!.send(new GetTablesCommand({ DatabaseName: ctx.names.glueDatabase, NextToken })),
       retryOptions(ctx, deadline, 'reading the Glue catalog'),
     );
-    all.push(...(page.TableList ?? []));
-    token = page.NextToken;
-  } while (token);
-  return all;
+    return { items: page.TableList ?? [], next: page.NextToken };
+  });
 }
 
 /** Runs the crawler (or joins a running crawl) and waits for READY; resolves with the crawl's duration check. */

@@ -113,3 +113,15 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, wo
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/** Reads every page of a paginated AWS listing: `fetchPage` gets the previous page's token, none for the first. */
+export async function collectPages<T>(fetchPage: (token?: string) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
+  const all: T[] = [];
+  let token: string | undefined;
+  do {
+    const page = await fetchPage(token);
+    all.push(...page.items);
+    token = page.next;
+  } while (token);
+  return all;
+}

@@ -1,4 +1,4 @@
-import { ensureMariadbInstalled } from '../scripts/lib/local-mariadb';
+import { ensureMariadbInstalled } from '../scripts/local/mariadb';
 
 /** The database tests need a real MariaDB server binary; install it once (as root) or say how. */
 export default async function globalSetup(): Promise<void> {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLINIC_TABLES } from '../contract/clinic';
-import { startLocalMariadb } from '../scripts/lib/local-mariadb';
-import { exportLikeDms, loadFile } from '../scripts/lib/local/duckdb-lake';
+import { startLocalMariadb } from '../scripts/local/mariadb';
+import { exportLikeDms, loadFile } from '../scripts/local/duckdb-lake';
 
 /**
  * Benchmark of the local lake export: generates and loads a data set whose patient table has 1,000,000 rows (in

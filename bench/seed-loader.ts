@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLINIC_TABLES, Column } from '../contract/clinic';
 import { quoteIdentifier as q, schemaDdl } from '../contract/mysql';
-import { startLocalMariadb } from '../scripts/lib/local-mariadb';
-import { generateSeed } from '../scripts/lib/seed-generator';
+import { startLocalMariadb } from '../scripts/local/mariadb';
+import { generateSeed } from '../scripts/seed/generator';
 
 /**
  * Benchmark of the seed loader: generates a data set whose largest table has >= 1,000,000 rows, loads it into a

@@ -1,10 +1,10 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { CLINIC_TABLES } from '../contract/clinic';
-import { AthenaEngine, Row, SqlEngine } from '../scripts/lib/smoke/engines';
-import { mysqlDialect } from '../scripts/lib/smoke/checksum';
-import { runSmoke } from '../scripts/lib/smoke/steps';
-import { Deadline, realClock } from '../scripts/lib/smoke/waiting';
+import { AthenaEngine, Row, SqlEngine } from '../scripts/smoke/engines';
+import { mysqlDialect } from '../scripts/smoke/checksum';
+import { runSmoke } from '../scripts/smoke/steps';
+import { Deadline, realClock } from '../scripts/smoke/waiting';
 
 /**
  * Benchmark of the reconciliation step with mocked Athena latencies: each table's query takes a different time

@@ -3,7 +3,7 @@ import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf'
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { EnvironmentConfig } from '../config/types';
 import { assertValidConfig } from '../config/validate';
-import { AwsEnvironment, awsEnvironment } from './aws-environment';
+import { AwsEnvironment, awsEnvironment } from './core/aws-environment';
 import { CustomerManagedKey } from './constructs/customer-managed-key';
 import { BASE_INTERFACE_ENDPOINTS, Network, SESSION_MANAGER_ENDPOINTS, WAREHOUSE_ENDPOINTS } from './constructs/network';
 import { LakeStorage } from './constructs/lake-storage';

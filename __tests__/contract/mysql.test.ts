@@ -1,6 +1,6 @@
 import { CLINIC_TABLES, directIdentifierColumns } from '../../contract/clinic';
 import { columnType, compareSchema, schemaDdl } from '../../contract/mysql';
-import { checkSchema } from '../../scripts/lib/seed-loader';
+import { checkSchema } from '../../scripts/seed/loader';
 import { freshDatabase, useLocalMariadb } from '../helpers/mariadb';
 
 describe('the data contract and its MySQL DDL', () => {

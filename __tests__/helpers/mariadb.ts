@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { CLINIC_TABLES } from '../../contract/clinic';
 import { quoteIdentifier } from '../../contract/mysql';
-import { LocalMariadb, startLocalMariadb } from '../../scripts/lib/local-mariadb';
+import { LocalMariadb, startLocalMariadb } from '../../scripts/local/mariadb';
 
 export const SEED_DIR = join(__dirname, '..', '..', 'seed');
 

@@ -23,10 +23,10 @@ import { GetCrawlerCommand, GetTablesCommand, GlueClient, StartCrawlerCommand } 
 import { CLINIC_TABLES } from '../../contract/clinic';
 import { glueType } from '../../contract/lake';
 import { externalSchemaSql } from '../../contract/warehouse';
-import { Dialect, mysqlDialect } from '../../scripts/lib/smoke/checksum';
-import { AthenaEngine, RedshiftDataEngine, Row, SqlEngine } from '../../scripts/lib/smoke/engines';
-import { SmokeContext } from '../../scripts/lib/smoke/steps';
-import { Clock, Deadline } from '../../scripts/lib/smoke/waiting';
+import { Dialect, mysqlDialect } from '../../scripts/smoke/checksum';
+import { AthenaEngine, RedshiftDataEngine, Row, SqlEngine } from '../../scripts/smoke/engines';
+import { SmokeContext } from '../../scripts/smoke/steps';
+import { Clock, Deadline } from '../../scripts/smoke/waiting';
 
 /** A clock that only moves when someone sleeps: waits cost no real time and deadlines are exact. */
 export class VirtualClock implements Clock {

@@ -4,8 +4,8 @@ import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
-import { AwsEnvironment } from '../aws-environment';
-import { policyDocument, serviceTrustStatement } from '../policy';
+import { AwsEnvironment } from '../core/aws-environment';
+import { policyDocument, serviceTrustStatement } from '../core/policy-document';
 import { ServiceSecurityGroup } from './service-security-group';
 
 export interface AccessHostProps {

@@ -10,8 +10,8 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { Table } from '../../contract/clinic';
 import { glueType, rawTablePrefix } from '../../contract/lake';
-import { AwsEnvironment, glueArn } from '../aws-environment';
-import { policyDocument, serviceTrustStatement, throughServices } from '../policy';
+import { AwsEnvironment, glueArn } from '../core/aws-environment';
+import { policyDocument, serviceTrustStatement, throughServices } from '../core/policy-document';
 
 export interface CatalogProps {
   readonly environment: AwsEnvironment;

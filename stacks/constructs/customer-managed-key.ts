@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
-import { AwsEnvironment, accountRootArn, regionalServiceName } from '../aws-environment';
-import { PolicyStatement, policyDocument } from '../policy';
+import { AwsEnvironment, accountRootArn, regionalServiceName } from '../core/aws-environment';
+import { PolicyStatement, policyDocument } from '../core/policy-document';
 
 /** Service principals that use the key directly (not on behalf of an IAM principal), bound by conditions. */
 export interface ServicePrincipalKeyUse {

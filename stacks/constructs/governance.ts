@@ -10,8 +10,8 @@ import { LakeformationResource } from '@cdktf/provider-aws/lib/lakeformation-res
 import { LakeformationPermissions } from '@cdktf/provider-aws/lib/lakeformation-permissions';
 import { Table } from '../../contract/clinic';
 import { grantableColumns } from '../../contract/lake';
-import { AwsEnvironment, accountRootArn, glueArn } from '../aws-environment';
-import { policyDocument, serviceTrustStatement, throughServices } from '../policy';
+import { AwsEnvironment, accountRootArn, glueArn } from '../core/aws-environment';
+import { policyDocument, serviceTrustStatement, throughServices } from '../core/policy-document';
 
 export interface GovernanceProps {
   readonly environment: AwsEnvironment;

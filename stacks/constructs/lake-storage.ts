@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { AwsEnvironment } from '../aws-environment';
+import { AwsEnvironment } from '../core/aws-environment';
 import { SecureBucket } from './secure-bucket';
 
 export interface LakeStorageProps {

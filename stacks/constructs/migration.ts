@@ -13,8 +13,8 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { MigrationMode } from '../../config/types';
 import { Table } from '../../contract/clinic';
 import { SOURCE_SCHEMA, dmsTableMappings } from '../../contract/lake';
-import { AwsEnvironment, regionalServiceName } from '../aws-environment';
-import { policyDocument, serviceTrustStatement, throughServices } from '../policy';
+import { AwsEnvironment, regionalServiceName } from '../core/aws-environment';
+import { policyDocument, serviceTrustStatement, throughServices } from '../core/policy-document';
 import { ServiceSecurityGroup } from './service-security-group';
 
 export interface MigrationProps {

@@ -7,8 +7,8 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { BudgetsBudget } from '@cdktf/provider-aws/lib/budgets-budget';
-import { AwsEnvironment } from '../aws-environment';
-import { policyDocument } from '../policy';
+import { AwsEnvironment } from '../core/aws-environment';
+import { policyDocument } from '../core/policy-document';
 
 /** Services that publish to the alerts topic (and so must be able to use its key). */
 export const ALERT_PUBLISHERS = ['events.amazonaws.com', 'cloudwatch.amazonaws.com', 'dms.amazonaws.com', 'budgets.amazonaws.com'] as const;

@@ -16,8 +16,8 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { InternetEgress } from '../../config/types';
 import { SUBNET_NEWBITS } from '../../config/validate';
-import { AwsEnvironment } from '../aws-environment';
-import { policyDocument, serviceTrustStatement } from '../policy';
+import { AwsEnvironment } from '../core/aws-environment';
+import { policyDocument, serviceTrustStatement } from '../core/policy-document';
 import { ServiceSecurityGroup } from './service-security-group';
 
 /** Interface endpoints every environment needs: secrets, keys, role sessions and logs. */

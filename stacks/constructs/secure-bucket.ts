@@ -10,7 +10,7 @@ import {
   S3BucketLifecycleConfigurationRule,
 } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
-import { PolicyStatement, policyDocument } from '../policy';
+import { PolicyStatement, policyDocument } from '../core/policy-document';
 
 /** Default encryption of a bucket. */
 export type BucketEncryption =

@@ -4,8 +4,8 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { RedshiftserverlessNamespace } from '@cdktf/provider-aws/lib/redshiftserverless-namespace';
 import { RedshiftserverlessWorkgroup } from '@cdktf/provider-aws/lib/redshiftserverless-workgroup';
 import { RedshiftserverlessUsageLimit } from '@cdktf/provider-aws/lib/redshiftserverless-usage-limit';
-import { AwsEnvironment, glueArn } from '../aws-environment';
-import { policyDocument, throughServices } from '../policy';
+import { AwsEnvironment, glueArn } from '../core/aws-environment';
+import { policyDocument, throughServices } from '../core/policy-document';
 import { ServiceSecurityGroup } from './service-security-group';
 
 export interface WarehouseProps {

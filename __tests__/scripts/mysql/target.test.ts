@@ -1,0 +1,70 @@
+import { mockClient } from 'aws-sdk-client-mock';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { connectionOptions } from '../../../scripts/mysql/connection';
+import { Outputs, UsageError, resolveTarget } from '../../../scripts/mysql/target';
+
+const ENDPOINT = 'unicornhealth-dev-mysql.c9akciq32.us-east-1.rds.amazonaws.com';
+const OUTPUTS: Outputs = {
+  region: { value: 'eu-central-1' },
+  rds_endpoint: { value: ENDPOINT },
+  rds_port: { value: 3306 },
+  rds_database_name: { value: 'unicornhealth' },
+  rds_master_secret_arn: { value: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!db-1234-AbCd' },
+};
+
+describe('seed target resolution', () => {
+  const secrets = mockClient(SecretsManagerClient);
+  const client = (): SecretsManagerClient => new SecretsManagerClient({ region: 'us-east-1' });
+  beforeEach(() => secrets.reset());
+
+  test('by default the RDS endpoint and master credentials come from the outputs and Secrets Manager', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'clinic_admin', password: 's3cr3t-from-rds' }) });
+    const regions: (string | undefined)[] = [];
+    const { target } = await resolveTarget({}, (region) => (regions.push(region), client()), async () => OUTPUTS, {});
+    expect(regions).toEqual(['eu-central-1']);
+    expect(target).toMatchObject({ host: ENDPOINT, port: 3306, user: 'clinic_admin', database: 'unicornhealth', sslMode: 'VERIFY_IDENTITY', tlsServername: ENDPOINT });
+    expect(secrets.commandCalls(GetSecretValueCommand)[0].args[0].input.SecretId).toBe(OUTPUTS.rds_master_secret_arn.value);
+  });
+
+  test('through a port forward the socket goes to the tunnel while TLS verifies the real endpoint name', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'clinic_admin', password: 'x' }) });
+    const { target } = await resolveTarget({ 'tunnel-host': '127.0.0.1', port: '13306' }, client, async () => OUTPUTS, {});
+    const options = connectionOptions({ ...target, caPem: '-----BEGIN CERTIFICATE-----' });
+    expect(options.host).toBe(ENDPOINT);
+    expect(options.port).toBe(13306);
+    expect(typeof options.stream).toBe('function');
+    expect(options.ssl).toMatchObject({ rejectUnauthorized: true, verifyIdentity: true });
+  });
+
+  test('a secret without credentials and a missing output are clear errors', async () => {
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: '{}' });
+    await expect(resolveTarget({}, client, async () => OUTPUTS, {})).rejects.toThrow('the master secret has no username/password');
+    await expect(resolveTarget({}, client, async () => ({}), {})).rejects.toThrow('Terraform output rds_master_secret_arn is missing');
+  });
+
+  test('Secrets Manager refusing access surfaces its own error', async () => {
+    secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('not authorized to perform: secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' }));
+    await expect(resolveTarget({}, client, async () => OUTPUTS, {})).rejects.toThrow(/not authorized/);
+  });
+
+  test('any MySQL by flags takes its password from MYSQL_PWD, never from a flag', async () => {
+    const { target } = await resolveTarget({ host: 'db.local', user: 'clinic', database: 'clinic', 'ssl-mode': 'required' }, client, async () => OUTPUTS, { MYSQL_PWD: 'from-env' });
+    expect(target).toMatchObject({ host: 'db.local', port: 3306, password: 'from-env', sslMode: 'REQUIRED' });
+    await expect(resolveTarget({ host: 'db.local', user: 'u', database: 'd', password: 'p' }, client, async () => OUTPUTS)).rejects.toThrow(UsageError);
+  });
+
+  test.each([
+    ['DISABLED', undefined],
+    ['REQUIRED', { rejectUnauthorized: false, verifyIdentity: false }],
+    ['VERIFY_CA', { rejectUnauthorized: true, verifyIdentity: false }],
+    ['VERIFY_IDENTITY', { rejectUnauthorized: true, verifyIdentity: true }],
+  ] as const)('--ssl-mode %s maps to the TLS options of the mysql client', (mode, ssl) => {
+    const options = connectionOptions({ host: 'h', port: 1, user: 'u', password: '', database: 'd', sslMode: mode, caPem: 'PEM' });
+    if (ssl) expect(options.ssl).toMatchObject(ssl);
+    else expect(options.ssl).toBeUndefined();
+  });
+
+  test('verifying without a CA bundle says which flag is missing', () => {
+    expect(() => connectionOptions({ host: 'h', port: 1, user: 'u', password: '', database: 'd', sslMode: 'VERIFY_CA' })).toThrow('--ssl-mode VERIFY_CA needs the server\'s CA bundle (--ca-bundle FILE)');
+  });
+});

@@ -1,0 +1,212 @@
+import { Testing } from 'cdktf';
+import { dev, prod } from '../../../config/environments';
+import { POLICY_SUPPRESSIONS } from '../../../config/policy-suppressions';
+import { PlatformStack } from '../../../stacks/platform-stack';
+import { evaluateStack } from '../../../scripts/policy/evaluate';
+import { modelFromSynth } from '../../../scripts/policy/model';
+import { toSarif } from '../../../scripts/policy/report';
+import { RULES, Rule } from '../../../scripts/policy/rules';
+import { Json, withConfig } from '../../helpers/synth';
+
+const synthJson = (config: typeof dev): Json => JSON.parse(Testing.synth(new PlatformStack(Testing.app(), config)));
+const BASE = { dev: synthJson(dev), prod: synthJson(prod), nat: synthJson(withConfig(dev, { network: { internetEgress: 'nat-gateway' } })) };
+
+/** Helpers that break one thing in a copy of a synthesized stack. */
+const all = (json: Json, type: string): Json[] => Object.values(json.resource[type] ?? {});
+const one = (json: Json, type: string, idPart = ''): Json => {
+  const entry = Object.entries(json.resource[type] ?? {}).find(([id]) => id.includes(idPart));
+  if (!entry) throw new Error(`no ${type} ${idPart}`);
+  return entry[1];
+};
+const drop = (json: Json, type: string, idPart = ''): void => {
+  for (const id of Object.keys(json.resource[type] ?? {})) if (id.includes(idPart)) delete json.resource[type][id];
+};
+const documentOf = (json: Json, reference: string): Json => json.data.aws_iam_policy_document[/data\.aws_iam_policy_document\.([^.]+)\.json/.exec(reference)![1]];
+const addResource = (json: Json, type: string, name: string, values: Json): void => {
+  json.resource[type] = { ...(json.resource[type] ?? {}), [name]: values };
+};
+const param = (json: Json, name: string, value: string): void => {
+  one(json, 'aws_db_parameter_group').parameter.find((p: Json) => p.name === name).value = value;
+};
+
+type Env = keyof typeof BASE;
+/** For each rule: the environment whose stack is the passing fixture, and the one change that breaks the rule. */
+const BREAKS: Record<string, [Env, (json: Json) => void]> = {
+  'UH-NET-001': ['dev', (j) => drop(j, 'aws_flow_log')],
+  'UH-NET-002': ['dev', (j) => { all(j, 'aws_subnet')[0].map_public_ip_on_launch = true; }],
+  'UH-NET-003': ['prod', (j) => { one(j, 'aws_instance').associate_public_ip_address = true; }],
+  'UH-NET-004': ['prod', (j) => { const rule = one(j, 'aws_vpc_security_group_ingress_rule', 'mysql'); delete rule.referenced_security_group_id; rule.cidr_ipv4 = '0.0.0.0/0'; }],
+  'UH-NET-005': ['prod', (j) => { const rule = one(j, 'aws_vpc_security_group_ingress_rule', 'mysql'); delete rule.referenced_security_group_id; rule.cidr_ipv6 = '::/0'; }],
+  'UH-NET-006': ['dev', (j) => { one(j, 'aws_security_group', 'mysql').ingress = [{ from_port: 3306, to_port: 3306, protocol: 'tcp', cidr_blocks: ['0.0.0.0/0'], description: 'MySQL' }]; }],
+  'UH-NET-007': ['dev', (j) => { one(j, 'aws_default_security_group').ingress = [{ from_port: 0, to_port: 0, protocol: '-1', self: true }]; }],
+  'UH-NET-008': ['dev', (j) => { delete all(j, 'aws_vpc_security_group_egress_rule')[0].description; }],
+  'UH-NET-009': ['dev', (j) => { delete one(j, 'aws_security_group', 'mysql').description; }],
+  'UH-NET-010': ['dev', (j) => { one(j, 'aws_vpc_endpoint', 'endpoint-kms').private_dns_enabled = false; }],
+  'UH-NET-011': ['nat', (j) => {
+    const igw = Object.keys(j.resource.aws_internet_gateway)[0];
+    const privateRoutes = Object.keys(j.resource.aws_route_table).find((id) => id.includes('private-routes'));
+    addResource(j, 'aws_route', 'private_to_internet', { route_table_id: `\${aws_route_table.${privateRoutes}.id}`, destination_cidr_block: '0.0.0.0/0', gateway_id: `\${aws_internet_gateway.${igw}.id}` });
+  }],
+  'UH-RDS-001': ['dev', (j) => { delete one(j, 'aws_db_instance').kms_key_id; }],
+  'UH-RDS-002': ['dev', (j) => { one(j, 'aws_db_instance').publicly_accessible = true; }],
+  'UH-RDS-003': ['dev', (j) => { one(j, 'aws_db_instance').backup_retention_period = 1; }],
+  'UH-RDS-004': ['prod', (j) => { one(j, 'aws_db_instance').deletion_protection = false; }],
+  'UH-RDS-005': ['prod', (j) => { one(j, 'aws_db_instance').multi_az = false; }],
+  'UH-RDS-006': ['dev', (j) => { const db = one(j, 'aws_db_instance'); db.manage_master_user_password = false; db.password = 'Capstone22'; }],
+  'UH-RDS-007': ['dev', (j) => param(j, 'require_secure_transport', '0')],
+  'UH-RDS-008': ['dev', (j) => param(j, 'binlog_format', 'MIXED')],
+  'UH-RDS-009': ['dev', (j) => { one(j, 'aws_db_instance').iam_database_authentication_enabled = false; }],
+  'UH-RDS-010': ['dev', (j) => { one(j, 'aws_db_instance').enabled_cloudwatch_logs_exports = ['error']; }],
+  'UH-RDS-011': ['dev', (j) => { delete one(j, 'aws_db_instance').db_subnet_group_name; }],
+  'UH-RDS-012': ['dev', (j) => { one(j, 'aws_db_instance').auto_minor_version_upgrade = false; }],
+  'UH-RDS-013': ['dev', (j) => { one(j, 'aws_db_instance').copy_tags_to_snapshot = false; }],
+  'UH-RDS-014': ['prod', (j) => { delete one(j, 'aws_db_instance').performance_insights_kms_key_id; }],
+  'UH-DMS-001': ['dev', (j) => { one(j, 'aws_dms_replication_instance').publicly_accessible = true; }],
+  'UH-DMS-002': ['dev', (j) => { delete one(j, 'aws_dms_replication_instance').kms_key_arn; }],
+  'UH-DMS-003': ['dev', (j) => { one(j, 'aws_dms_endpoint').ssl_mode = 'none'; }],
+  'UH-DMS-004': ['dev', (j) => { const e = one(j, 'aws_dms_endpoint'); delete e.secrets_manager_arn; e.password = 'Capstone22'; }],
+  'UH-DMS-005': ['dev', (j) => { one(j, 'aws_dms_s3_endpoint').encryption_mode = 'SSE_S3'; }],
+  'UH-DMS-006': ['dev', (j) => { one(j, 'aws_dms_s3_endpoint').data_format = 'csv'; }],
+  'UH-DMS-007': ['dev', (j) => { one(j, 'aws_dms_endpoint').s3_settings = [{ bucket_name: 'lake' }]; }],
+  'UH-DMS-008': ['dev', (j) => { const t = one(j, 'aws_dms_replication_task'); const s = JSON.parse(t.replication_task_settings); s.ValidationSettings.EnableValidation = false; t.replication_task_settings = JSON.stringify(s); }],
+  'UH-DMS-009': ['dev', (j) => { one(j, 'aws_dms_replication_instance').auto_minor_version_upgrade = false; }],
+  'UH-S3-001': ['dev', (j) => { one(j, 'aws_s3_bucket_public_access_block', 'storage_lake_').restrict_public_buckets = false; }],
+  'UH-S3-002': ['dev', (j) => { one(j, 'aws_s3_bucket_server_side_encryption_configuration', 'storage_lake_').rule[0].apply_server_side_encryption_by_default = { sse_algorithm: 'AES256' }; }],
+  'UH-S3-003': ['dev', (j) => { one(j, 'aws_s3_bucket_versioning', 'storage_lake_').versioning_configuration.status = 'Suspended'; }],
+  'UH-S3-004': ['dev', (j) => {
+    const doc = documentOf(j, one(j, 'aws_s3_bucket_policy', 'storage_lake_').policy);
+    doc.statement = doc.statement.filter((s: Json) => s.sid !== 'DenyInsecureTransport');
+  }],
+  'UH-S3-005': ['dev', (j) => drop(j, 'aws_s3_bucket_logging', 'storage_lake_')],
+  'UH-S3-006': ['dev', (j) => { one(j, 'aws_s3_bucket_ownership_controls', 'storage_lake_').rule.object_ownership = 'ObjectWriter'; }],
+  'UH-S3-007': ['dev', (j) => { const l = one(j, 'aws_s3_bucket_lifecycle_configuration', 'storage_lake_'); l.rule = l.rule.filter((r: Json) => !r.abort_incomplete_multipart_upload); }],
+  'UH-S3-008': ['prod', (j) => { one(j, 'aws_s3_bucket', 'storage_lake_').force_destroy = true; }],
+  'UH-S3-009': ['dev', (j) => { one(j, 'aws_s3_bucket_server_side_encryption_configuration', 'storage_lake_').rule[0].bucket_key_enabled = false; }],
+  'UH-KMS-001': ['dev', (j) => { one(j, 'aws_kms_key', 'lake-key').enable_key_rotation = false; }],
+  'UH-KMS-002': ['dev', (j) => { delete one(j, 'aws_kms_key', 'lake-key').policy; }],
+  'UH-KMS-003': ['dev', (j) => {
+    documentOf(j, one(j, 'aws_kms_key', 'lake-key').policy).statement.push({ sid: 'Everyone', effect: 'Allow', principals: [{ type: 'AWS', identifiers: ['*'] }], actions: ['kms:Decrypt'], resources: ['*'] });
+  }],
+  'UH-GLUE-001': ['dev', (j) => { delete one(j, 'aws_glue_crawler').security_configuration; }],
+  'UH-GLUE-002': ['dev', (j) => { one(j, 'aws_glue_data_catalog_encryption_settings').data_catalog_encryption_settings.encryption_at_rest.catalog_encryption_mode = 'DISABLED'; }],
+  'UH-GLUE-003': ['dev', (j) => { one(j, 'aws_glue_crawler').lake_formation_configuration.use_lake_formation_credentials = false; }],
+  'UH-GLUE-004': ['dev', (j) => { one(j, 'aws_glue_security_configuration').encryption_configuration.cloudwatch_encryption.cloudwatch_encryption_mode = 'DISABLED'; }],
+  'UH-ATH-001': ['dev', (j) => { one(j, 'aws_athena_workgroup').configuration.enforce_workgroup_configuration = false; }],
+  'UH-ATH-002': ['dev', (j) => { one(j, 'aws_athena_workgroup').configuration.result_configuration.encryption_configuration.encryption_option = 'SSE_S3'; }],
+  'UH-ATH-003': ['dev', (j) => { delete one(j, 'aws_athena_workgroup').configuration.bytes_scanned_cutoff_per_query; }],
+  'UH-LF-001': ['dev', (j) => { one(j, 'aws_lakeformation_data_lake_settings').admins.push('arn:aws:iam::111111111111:group/LakeAdministrators'); }],
+  'UH-LF-002': ['dev', (j) => { one(j, 'aws_lakeformation_data_lake_settings').create_table_default_permissions = [{ principal: 'IAM_ALLOWED_PRINCIPALS', permissions: ['ALL'] }]; }],
+  'UH-LF-003': ['dev', (j) => { addResource(j, 'aws_lakeformation_permissions', 'iam_allowed', { principal: 'IAM_ALLOWED_PRINCIPALS', permissions: ['DESCRIBE'], database: { name: 'x' }, depends_on: [] }); j.resource.aws_lakeformation_permissions.iam_allowed.depends_on = all(j, 'aws_lakeformation_permissions')[0].depends_on; }],
+  'UH-LF-004': ['dev', (j) => { one(j, 'aws_lakeformation_resource').hybrid_access_enabled = true; }],
+  'UH-LF-005': ['dev', (j) => { one(j, 'aws_lakeformation_resource').use_service_linked_role = true; }],
+  'UH-LF-006': ['dev', (j) => { one(j, 'aws_lakeformation_permissions', 'analyst-table-patient').table_with_columns.column_names.push('dob'); }],
+  'UH-LF-007': ['dev', (j) => { delete one(j, 'aws_glue_catalog_database').depends_on; }],
+  'UH-RS-001': ['dev', (j) => { delete one(j, 'aws_redshiftserverless_namespace').kms_key_id; }],
+  'UH-RS-002': ['dev', (j) => { const n = one(j, 'aws_redshiftserverless_namespace'); n.manage_admin_password = false; n.admin_user_password = 'Capstone22!'; }],
+  'UH-RS-003': ['dev', (j) => { one(j, 'aws_redshiftserverless_workgroup').publicly_accessible = true; }],
+  'UH-RS-004': ['dev', (j) => { one(j, 'aws_redshiftserverless_workgroup').enhanced_vpc_routing = false; }],
+  'UH-RS-005': ['dev', (j) => { one(j, 'aws_redshiftserverless_workgroup').config_parameter[0].parameter_value = 'false'; }],
+  'UH-RS-006': ['dev', (j) => drop(j, 'aws_redshiftserverless_usage_limit')],
+  'UH-IAM-001': ['dev', (j) => { documentOf(j, one(j, 'aws_iam_role_policy', 'analyst-policy').policy).statement.push({ effect: 'Allow', actions: ['*'], resources: ['*'] }); }],
+  'UH-IAM-002': ['dev', (j) => { addResource(j, 'aws_iam_role_policy_attachment', 'admin', { role: 'x', policy_arn: 'arn:aws:iam::aws:policy/AdministratorAccess' }); }],
+  'UH-IAM-003': ['dev', (j) => addResource(j, 'aws_iam_access_key', 'lake_admin', { user: 'lake-admin' })],
+  'UH-IAM-004': ['dev', (j) => addResource(j, 'aws_iam_user_policy_attachment', 'lake_admin', { user: 'lake-admin', policy_arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' })],
+  'UH-IAM-005': ['dev', (j) => { documentOf(j, one(j, 'aws_iam_group_policy').policy).statement[0].condition = []; }],
+  'UH-SEC-001': ['dev', (j) => { delete one(j, 'aws_secretsmanager_secret').kms_key_id; }],
+  'UH-LOG-001': ['dev', (j) => { delete one(j, 'aws_cloudwatch_log_group', 'flow-log-group').kms_key_id; }],
+  'UH-LOG-002': ['dev', (j) => { one(j, 'aws_cloudwatch_log_group', 'flow-log-group').retention_in_days = 30; }],
+  'UH-PRV-001': ['dev', (j) => { j.provider.aws[0].access_key = 'AKIA-not-a-real-key'; }],
+  'UH-PRV-002': ['dev', (j) => { delete j.provider.aws[0].default_tags; }],
+  'UH-MON-001': ['dev', (j) => drop(j, 'aws_budgets_budget')],
+  'UH-MON-002': ['dev', (j) => drop(j, 'aws_dms_event_subscription')],
+  'UH-MON-003': ['dev', (j) => { delete one(j, 'aws_sns_topic').kms_master_key_id; }],
+};
+
+const stackNameOf = (env: Env): string => `unicornhealth-${env === 'nat' ? 'dev' : env}`;
+/**
+ * The smallest stack a rule can be judged on: the resources of its types, everything they reference (transitively,
+ * through `${...}` expressions and depends_on), the policy documents among those, and the provider.
+ */
+function minimalFixture(base: Json, rule: Rule): Json {
+  const keep = new Set<string>();
+  const queue: string[] = [];
+  for (const [type, byName] of Object.entries<Json>(base.resource)) {
+    if (rule.resourceTypes.includes(type)) for (const name of Object.keys(byName)) queue.push(`${type}.${name}`);
+  }
+  while (queue.length > 0) {
+    const address = queue.pop()!;
+    if (keep.has(address)) continue;
+    keep.add(address);
+    const [kind, type, name] = address.startsWith('data.') ? address.split('.') : ['resource', ...address.split('.')];
+    const body = JSON.stringify(kind === 'data' ? base.data[type][name] : base.resource[type][name]);
+    for (const match of body.matchAll(/(data\.)?(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)/g)) {
+      const target = `${match[1] ?? ''}${match[2]}.${match[3]}`;
+      const exists = match[1] ? base.data[match[2]]?.[match[3]] : base.resource[match[2]]?.[match[3]];
+      if (exists && !keep.has(target)) queue.push(target);
+    }
+  }
+  const fixture: Json = { provider: base.provider, terraform: base.terraform, resource: {}, data: { aws_iam_policy_document: {} } };
+  for (const address of keep) {
+    const data = address.startsWith('data.');
+    const [type, name] = (data ? address.slice(5) : address).split('.');
+    const target = data ? fixture.data : fixture.resource;
+    target[type] = { ...(target[type] ?? {}), [name]: structuredClone((data ? base.data : base.resource)[type][name]) };
+  }
+  return fixture;
+}
+
+/** The findings a rule fails on: comparing them shows whether a change broke that rule too. */
+const failuresOf = (rule: Rule, json: Json, env: Env): string[] =>
+  rule.evaluate(modelFromSynth(stackNameOf(env), json)).filter((f) => !f.pass).map((f) => `${f.resource}: ${f.reason}`).sort();
+
+describe('the policy rule catalogue', () => {
+  test('has at least 60 rules with stable, unique ids, a title, resource types and sources', () => {
+    expect(RULES.length).toBeGreaterThanOrEqual(60);
+    expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
+    for (const rule of RULES) {
+      expect(rule.id).toMatch(/^UH-[A-Z0-9]+-\d{3}$/);
+      expect(rule.title.length).toBeGreaterThan(10);
+      expect(rule.resourceTypes.length).toBeGreaterThan(0);
+    }
+    expect(RULES.filter((r) => r.sources.checkov?.length || r.sources.trivy?.length).length).toBeGreaterThan(40);
+    expect(RULES.filter((r) => r.sources.hipaa).length).toBeGreaterThan(50);
+  });
+
+  test('every rule has a breaking fixture', () => {
+    expect(Object.keys(BREAKS).sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+
+  test.each(RULES.map((rule) => [rule.id, rule] as const))('%s: passes on its minimal fixture, fails when exactly it is broken', (id, rule) => {
+    const [env, breakIt] = BREAKS[id];
+    const passing = minimalFixture(BASE[env], rule);
+    const failing = structuredClone(passing);
+    breakIt(failing);
+    expect(Object.values<Json>(passing.resource).reduce((n, byName) => n + Object.keys(byName).length, 0)).toBeLessThan(
+      Object.values<Json>(BASE[env].resource).reduce((n, byName) => n + Object.keys(byName).length, 0) / 2,
+    );
+    const before = evaluateStack(modelFromSynth(stackNameOf(env), passing), POLICY_SUPPRESSIONS, [rule]);
+    const after = evaluateStack(modelFromSynth(stackNameOf(env), failing), POLICY_SUPPRESSIONS, [rule]);
+    expect(before.findings.length).toBeGreaterThan(0);
+    expect(before.failures).toBe(0);
+    expect(after.failures).toBeGreaterThan(0);
+    for (const other of RULES.filter((r) => r.id !== id)) {
+      expect([other.id, failuresOf(other, failing, env)]).toEqual([other.id, failuresOf(other, passing, env)]);
+    }
+  });
+
+  test.each(['dev', 'prod'] as const)('the real %s stack passes every rule, with the two suppressions listed', (env) => {
+    const report = evaluateStack(modelFromSynth(`unicornhealth-${env}`, BASE[env]), POLICY_SUPPRESSIONS);
+    expect(report.findings.filter((f) => !f.pass && !f.suppressed)).toEqual([]);
+    expect(report.suppressions.map((s) => s.rule)).toEqual(['UH-S3-002', 'UH-S3-005']);
+  });
+
+  test('SARIF output describes every rule and reports failures as errors, suppressions as notes', () => {
+    const failing = structuredClone(BASE.dev);
+    BREAKS['UH-RDS-002'][1](failing);
+    const sarif = toSarif([evaluateStack(modelFromSynth('unicornhealth-dev', failing), POLICY_SUPPRESSIONS)]) as Json;
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].tool.driver.rules).toHaveLength(RULES.length);
+    const levels = sarif.runs[0].results.map((r: Json) => `${r.ruleId}:${r.level}`);
+    expect(levels).toEqual(expect.arrayContaining(['UH-RDS-002:error', 'UH-S3-002:note', 'UH-S3-005:note']));
+  });
+});

@@ -1,0 +1,82 @@
+import { StartReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
+import { CLINIC_TABLES } from '../../../contract/clinic';
+import { formatChecks, runSmoke } from '../../../scripts/smoke/steps';
+import { LAKE_FORMATION_REFUSES_IDENTIFIERS, SOURCE, smokeContext } from '../../helpers/smoke';
+
+const failed = (result: Awaited<ReturnType<typeof runSmoke>>) => result.checks.filter((c) => !c.pass).map((c) => `${c.step} ${c.check}: ${c.actual}`);
+
+describe('smoke run on mocked AWS', () => {
+  test('the happy path passes every check on Athena and Redshift, and says what it did', async () => {
+    const { ctx, mocks } = smokeContext();
+    const result = await runSmoke(ctx);
+    expect(failed(result)).toEqual([]);
+    expect(result.ok).toBe(true);
+    const checks = result.checks.map((c) => `${c.step}/${c.check}`);
+    for (const table of CLINIC_TABLES) {
+      expect(checks).toContain(`reconcile/athena ${table.name} checksum`);
+      expect(checks).toContain(`reconcile/redshift ${table.name} rows`);
+      expect(checks).toContain(`dms/${table.name} full-load rows`);
+      expect(checks).toContain(`glue/${table.name} columns`);
+    }
+    expect(checks).toContain('governance/athena patient.first_name hidden');
+    expect(checks).toContain('redshift-schema/external schema');
+    const dms = mocks.dmsMock as { commandCalls: (c: unknown) => { args: [{ input: { StartReplicationTaskType: string } }] }[] };
+    expect(dms.commandCalls(StartReplicationTaskCommand)[0].args[0].input.StartReplicationTaskType).toBe('start-replication');
+    expect(formatChecks(result.checks)).toMatch(/^step\s+check\s+expected\s+actual\s+result\s+seconds/);
+  });
+
+  test.each([
+    ['a count mismatch in Athena', { athena: { ...LAKE_FORMATION_REFUSES_IDENTIFIERS, fingerprints: { ...SOURCE, patient: [499, SOURCE.patient[1], SOURCE.patient[2]] as [number, number, number] } } }, /reconcile athena patient rows: 499/],
+    ['a checksum mismatch in Redshift', { redshift: { ...LAKE_FORMATION_REFUSES_IDENTIFIERS, fingerprints: { ...SOURCE, account: [250, 1, 2] as [number, number, number] } } }, /reconcile redshift account checksum: 1-2/],
+    ['a table missing from the catalog', { glue: { tables: CLINIC_TABLES.map((t) => t.name).filter((n) => n !== 'encounter') } }, /glue encounter columns: missing/],
+    ['col0 columns from a headerless crawl', { glue: { columnsOf: (t: string) => CLINIC_TABLES.find((x) => x.name === t)!.columns.map((_, i) => ({ Name: `col${i}`, Type: 'string' })) } }, /glue insurance columns: col0:string,col1:string/],
+    ['a DMS count that differs from the source', { dms: { fullLoadRows: { patient: 498 } } }, /dms patient full-load rows: 498/],
+    ['DMS validation not done', { dms: { validation: 'Pending records' } }, /dms insurance validation: Pending records/],
+    ['a PHI query unexpectedly allowed', { athena: {} }, /governance athena patient\.first_name hidden: PHI query unexpectedly allowed/],
+  ])('%s fails the run with that check', async (_case, options, message) => {
+    const { ctx } = smokeContext(options);
+    const result = await runSmoke(ctx);
+    expect(result.ok).toBe(false);
+    expect(failed(result).join('\n')).toMatch(message);
+  });
+
+  test.each([
+    ['the crawler failed', { glue: { crawlFails: 'Insufficient Lake Formation permission(s) on raw' } }, 'glue', /crawler failed: Insufficient Lake Formation permission/],
+    ['the DMS task failed', { dms: { failWith: 'Last Error Cannot connect to the source endpoint' } }, 'dms', /DMS task failed: Last Error Cannot connect/],
+    ['a reconciliation query failed', { athena: { failures: [[/row_count/, 'HIVE_BAD_DATA: Field account_balance type INT64 incompatible']] as [RegExp, string][] } }, 'reconcile', /athena query failed: FAILED: HIVE_BAD_DATA/],
+  ])('when %s the run stops with the service\'s own reason', async (_case, options, step, reason) => {
+    const { ctx } = smokeContext(options);
+    const result = await runSmoke(ctx);
+    expect(result.ok).toBe(false);
+    expect(result.stopped?.step).toBe(step);
+    expect(result.stopped?.reason).toMatch(reason);
+  });
+
+  test('throttling is retried with backoff, then the run succeeds', async () => {
+    const { ctx, clock } = smokeContext({ athena: { ...LAKE_FORMATION_REFUSES_IDENTIFIERS, throttleFirst: 3 } });
+    const result = await runSmoke(ctx, ['source', 'reconcile']);
+    expect(failed(result)).toEqual([]);
+    expect(clock.slept.length).toBeGreaterThan(3);
+  });
+
+  test('a wait past the deadline stops the run with DeadlineExceeded', async () => {
+    const { ctx } = smokeContext({ timeoutMs: 2_000, athena: { ...LAKE_FORMATION_REFUSES_IDENTIFIERS, polls: 1_000 } });
+    const result = await runSmoke(ctx, ['source', 'reconcile']);
+    expect(result.ok).toBe(false);
+    expect(result.stopped?.reason).toMatch(/deadline exceeded while running an Athena query/);
+  });
+
+  test('--only and --skip choose steps: reconcile without DMS or Glue calls', async () => {
+    const { ctx, mocks } = smokeContext();
+    const result = await runSmoke(ctx, ['source', 'reconcile']);
+    expect(result.ok).toBe(true);
+    expect(new Set(result.checks.map((c) => c.step))).toEqual(new Set(['source', 'reconcile']));
+    expect((mocks.dmsMock as { calls: () => unknown[] }).calls()).toHaveLength(0);
+  });
+
+  test('a crawler that is already running is joined, not failed', async () => {
+    const { ctx } = smokeContext({ glue: { crawlerAlreadyRunning: true } });
+    const result = await runSmoke(ctx, ['glue']);
+    expect(failed(result)).toEqual([]);
+  });
+});

@@ -26,9 +26,29 @@ async function main(): Promise<void> {
     const admin = await db.connect();
     await admin.query('CREATE DATABASE unicornhealth');
     await admin.end();
-    await run(tsx, [join(ROOT, 'scripts', 'seed.ts'), '--host', db.host, '--port', String(db.port), '--user', 'root', '--database', 'unicornhealth', '--ssl-mode', 'DISABLED', '--dir', join(work, 'csv'), '--json'], {
-      env: { ...process.env, MYSQL_PWD: '' }, maxBuffer: 64 * 1024 * 1024,
-    });
+    await run(
+      tsx,
+      [
+        join(ROOT, 'scripts', 'seed.ts'),
+        '--host',
+        db.host,
+        '--port',
+        String(db.port),
+        '--user',
+        'root',
+        '--database',
+        'unicornhealth',
+        '--ssl-mode',
+        'DISABLED',
+        '--dir',
+        join(work, 'csv'),
+        '--json',
+      ],
+      {
+        env: { ...process.env, MYSQL_PWD: '' },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
     const rssBefore = process.resourceUsage().maxRSS;
     const source = await db.connect('unicornhealth');
     const patient = CLINIC_TABLES.filter((t) => t.name === 'patient');
@@ -38,7 +58,9 @@ async function main(): Promise<void> {
     await source.end();
     const file = loadFile(join(work, 'lake'), 'raw', 'patient');
     const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    console.log(`exported patient: ${counts.patient.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${Math.round(counts.patient / seconds).toLocaleString('en-US')} rows/s), ${(statSync(file).size / 1e6).toFixed(1)} MB of Parquet`);
+    console.log(
+      `exported patient: ${counts.patient.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${Math.round(counts.patient / seconds).toLocaleString('en-US')} rows/s), ${(statSync(file).size / 1e6).toFixed(1)} MB of Parquet`,
+    );
     console.log(`peak RSS of the exporting process: ${peakMb} MB (before the export: ${Math.round(rssBefore / 1024)} MB; target < 500 MB)`);
     console.log(JSON.stringify({ rows: counts.patient, seconds, peakRssMb: peakMb }));
   } finally {

@@ -41,7 +41,9 @@ async function main(): Promise<void> {
     let started = Date.now();
     const counts = await generateSeed({ outDir: dir, scale });
     const totalRows = Object.values(counts).reduce((a, b) => a + b, 0);
-    console.log(`generated ${totalRows.toLocaleString('en-US')} rows (patient ${counts.patient.toLocaleString('en-US')}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated ${totalRows.toLocaleString('en-US')} rows (patient ${counts.patient.toLocaleString('en-US')}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     const admin = await db.connect();
 
     const results: Record<string, { seconds: number; rowsPerSecond: number; peakRssMb?: number }> = {};
@@ -51,8 +53,24 @@ async function main(): Promise<void> {
       started = Date.now();
       const { stdout } = await run(
         join(ROOT, 'node_modules', '.bin', 'tsx'),
-        [join(ROOT, 'scripts', 'seed.ts'), '--host', db.host, '--port', String(db.port), '--user', 'root', '--database', database,
-          '--ssl-mode', 'DISABLED', '--dir', dir, '--load-method', method, '--json'],
+        [
+          join(ROOT, 'scripts', 'seed.ts'),
+          '--host',
+          db.host,
+          '--port',
+          String(db.port),
+          '--user',
+          'root',
+          '--database',
+          database,
+          '--ssl-mode',
+          'DISABLED',
+          '--dir',
+          dir,
+          '--load-method',
+          method,
+          '--json',
+        ],
         { env: { ...process.env, MYSQL_PWD: '' }, maxBuffer: 64 * 1024 * 1024 },
       );
       const seconds = (Date.now() - started) / 1000;

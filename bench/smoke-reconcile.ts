@@ -30,11 +30,24 @@ async function main(): Promise<void> {
   athena.on(GetQueryResultsCommand).resolves({
     ResultSet: {
       ResultSetMetadata: { ColumnInfo: ['row_count', 'checksum_a', 'checksum_b'].map((Name) => ({ Name, Type: 'bigint' })) },
-      Rows: [{ Data: [{ VarCharValue: 'row_count' }, { VarCharValue: 'checksum_a' }, { VarCharValue: 'checksum_b' }] }, { Data: [{ VarCharValue: '1' }, { VarCharValue: '2' }, { VarCharValue: '3' }] }],
+      Rows: [
+        { Data: [{ VarCharValue: 'row_count' }, { VarCharValue: 'checksum_a' }, { VarCharValue: 'checksum_b' }] },
+        { Data: [{ VarCharValue: '1' }, { VarCharValue: '2' }, { VarCharValue: '3' }] },
+      ],
     },
   });
-  const source: SqlEngine = { name: 'mysql', dialect: mysqlDialect, query: async (): Promise<Row[]> => [{ row_count: '1', checksum_a: '2', checksum_b: '3' }] };
-  const engine = new AthenaEngine(new AthenaClient({ region: 'us-east-1' }), { clock: realClock, workgroup: 'wg', database: 'db', baseMs: 25, capMs: 100 });
+  const source: SqlEngine = {
+    name: 'mysql',
+    dialect: mysqlDialect,
+    query: async (): Promise<Row[]> => [{ row_count: '1', checksum_a: '2', checksum_b: '3' }],
+  };
+  const engine = new AthenaEngine(new AthenaClient({ region: 'us-east-1' }), {
+    clock: realClock,
+    workgroup: 'wg',
+    database: 'db',
+    baseMs: 25,
+    capMs: 100,
+  });
 
   const slowest = Math.max(...Object.values(LATENCY_MS));
   const sum = Object.values(LATENCY_MS).reduce((a, b) => a + b, 0);
@@ -43,12 +56,23 @@ async function main(): Promise<void> {
   for (const concurrency of [1, 2, 4, 6]) {
     const started = Date.now();
     const result = await runSmoke(
-      { tables: CLINIC_TABLES, clock: realClock, deadline: Deadline.in(realClock, 60_000), names: { dmsTaskArn: '', crawlerName: '', glueDatabase: '', externalSchemaSql: '' }, source, lakeEngines: [engine], governedEngines: [], concurrency },
+      {
+        tables: CLINIC_TABLES,
+        clock: realClock,
+        deadline: Deadline.in(realClock, 60_000),
+        names: { dmsTaskArn: '', crawlerName: '', glueDatabase: '', externalSchemaSql: '' },
+        source,
+        lakeEngines: [engine],
+        governedEngines: [],
+        concurrency,
+      },
       ['source', 'reconcile'],
     );
     if (!result.ok) throw new Error(JSON.stringify(result.checks.filter((c) => !c.pass)));
     const ms = Date.now() - started;
-    console.log(`${String(concurrency).padStart(11)}   ${String(ms).padStart(12)}   ${(ms / slowest).toFixed(2).padStart(9)}   ${(ms / sum).toFixed(2).padStart(5)}`);
+    console.log(
+      `${String(concurrency).padStart(11)}   ${String(ms).padStart(12)}   ${(ms / slowest).toFixed(2).padStart(9)}   ${(ms / sum).toFixed(2).padStart(5)}`,
+    );
   }
   athena.restore();
 }

@@ -73,12 +73,12 @@ export function configProblems(config: EnvironmentConfig): string[] {
     network.availabilityZones.length < 2,
     `network.availabilityZones lists ${network.availabilityZones.length} AZ(s); at least 2 are needed for the RDS subnet group and Multi-AZ`,
   );
-  add(
-    new Set(network.availabilityZones).size !== network.availabilityZones.length,
-    'network.availabilityZones has duplicates',
-  );
+  add(new Set(network.availabilityZones).size !== network.availabilityZones.length, 'network.availabilityZones has duplicates');
   for (const az of network.availabilityZones) {
-    add(!(az.startsWith(config.region) && /^[a-z]$/.test(az.slice(config.region.length))), `network.availabilityZones: "${az}" is not an AZ of ${config.region}`);
+    add(
+      !(az.startsWith(config.region) && /^[a-z]$/.test(az.slice(config.region.length))),
+      `network.availabilityZones: "${az}" is not an AZ of ${config.region}`,
+    );
   }
   add(
     network.accessHost.enabled && !EC2_TYPE.test(network.accessHost.instanceType),
@@ -123,12 +123,24 @@ export function configProblems(config: EnvironmentConfig): string[] {
     !/^dms\.[a-z][a-z0-9]*\.(micro|small|medium|large|xlarge|[0-9]+xlarge)$/.test(config.migration.replicationInstanceClass),
     `migration.replicationInstanceClass "${config.migration.replicationInstanceClass}" is not a DMS instance class such as dms.t3.micro`,
   );
-  add(config.migration.mode === 'full-load-and-cdc' && database.backupRetentionDays < 1, 'migration.mode full-load-and-cdc needs automated backups (binary logs)');
-  add(config.analytics.bytesScannedCutoffPerQuery < 10_000_000, `analytics.bytesScannedCutoffPerQuery ${config.analytics.bytesScannedCutoffPerQuery} is below Athena's 10 MB minimum`);
+  add(
+    config.migration.mode === 'full-load-and-cdc' && database.backupRetentionDays < 1,
+    'migration.mode full-load-and-cdc needs automated backups (binary logs)',
+  );
+  add(
+    config.analytics.bytesScannedCutoffPerQuery < 10_000_000,
+    `analytics.bytesScannedCutoffPerQuery ${config.analytics.bytesScannedCutoffPerQuery} is below Athena's 10 MB minimum`,
+  );
   const arnRole = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]+$/;
-  add(!arnRole.test(config.governance.deployRoleArn), `governance.deployRoleArn "${config.governance.deployRoleArn}" must be an IAM role ARN (Lake Formation admins are users or roles, never groups)`);
+  add(
+    !arnRole.test(config.governance.deployRoleArn),
+    `governance.deployRoleArn "${config.governance.deployRoleArn}" must be an IAM role ARN (Lake Formation admins are users or roles, never groups)`,
+  );
   for (const principal of config.governance.analystTrustedPrincipalArns) {
-    add(!/^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role\/[\w+=,.@/-]+)$/.test(principal), `governance.analystTrustedPrincipalArns: "${principal}" is not an account root or role ARN`);
+    add(
+      !/^arn:aws[a-z-]*:iam::[0-9]{12}:(root|role\/[\w+=,.@/-]+)$/.test(principal),
+      `governance.analystTrustedPrincipalArns: "${principal}" is not an account root or role ARN`,
+    );
   }
   const { baseRpu, maxRpu, monthlyRpuHoursLimit } = config.warehouse;
   add(baseRpu < 8 || baseRpu > 512 || baseRpu % 8 !== 0, `warehouse.baseRpu ${baseRpu} must be 8 to 512 in steps of 8`);

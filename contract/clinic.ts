@@ -72,7 +72,13 @@ const id = (prefix: string, classification: Classification, description: string)
   description,
 });
 
-const reference = (table: string, column: string, prefix: string, classification: Classification, description: string): Omit<Column, 'name'> => ({
+const reference = (
+  table: string,
+  column: string,
+  prefix: string,
+  classification: Classification,
+  description: string,
+): Omit<Column, 'name'> => ({
   ...id(prefix, classification, description),
   references: { table, column },
 });

@@ -96,7 +96,9 @@ export function compareSchema(tables: readonly Table[], actual: readonly ActualC
         differences.push(`${where}: type is ${found.columnType}, the contract has ${columnType(column.type)}`);
       }
       if (found.nullable !== column.nullable) {
-        differences.push(`${where}: ${found.nullable ? 'allows' : 'forbids'} NULL, the contract ${column.nullable ? 'allows' : 'forbids'} it`);
+        differences.push(
+          `${where}: ${found.nullable ? 'allows' : 'forbids'} NULL, the contract ${column.nullable ? 'allows' : 'forbids'} it`,
+        );
       }
       if (found.primaryKey !== (table.primaryKey === column.name)) {
         differences.push(`${where}: ${found.primaryKey ? 'is' : 'is not'} the primary key, unlike the contract`);

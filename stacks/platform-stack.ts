@@ -231,7 +231,11 @@ export class PlatformStack extends TerraformStack {
       monthlyBudgetUsd: config.monthlyBudgetUsd,
       dmsTaskId: this.migration.task.replicationTaskId,
       cdc: cdc
-        ? { instanceId: this.migration.instance.replicationInstanceId, taskResourceId: this.migration.taskResourceId, latencySeconds: config.migration.cdcLatencyAlarmSeconds }
+        ? {
+            instanceId: this.migration.instance.replicationInstanceId,
+            taskResourceId: this.migration.taskResourceId,
+            latencySeconds: config.migration.cdcLatencyAlarmSeconds,
+          }
         : undefined,
       crawlerName: this.catalog.crawler.name,
     });
@@ -279,7 +283,11 @@ export class PlatformStack extends TerraformStack {
     output('dms_task_arn', this.migration.task.replicationTaskArn, 'DMS replication task RDS -> raw zone');
     output('dms_source_endpoint_arn', this.migration.sourceEndpoint.endpointArn, 'DMS MySQL source endpoint');
     output('dms_target_endpoint_arn', this.migration.targetEndpoint.endpointArn, 'DMS S3 target endpoint');
-    output('dms_secret_arn', this.migration.sourceSecret.arn, 'Secret DMS reads the source credentials from (filled by npm run seed -- --dms-user)');
+    output(
+      'dms_secret_arn',
+      this.migration.sourceSecret.arn,
+      'Secret DMS reads the source credentials from (filled by npm run seed -- --dms-user)',
+    );
     output('glue_database_name', this.catalog.database.name, 'Glue catalog database of the lake');
     output('glue_crawler_name', this.catalog.crawler.name, 'Crawler of the raw zone');
     output('athena_workgroup', this.catalog.workgroup.name, 'Athena workgroup');

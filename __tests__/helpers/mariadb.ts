@@ -22,10 +22,14 @@ export async function snapshot(connection: Connection, database: string): Promis
   const result: Record<string, string> = {};
   for (const table of CLINIC_TABLES) {
     const [exists] = await connection.query<RowDataPacket[]>(
-      'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, table.name]);
+      'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+      [database, table.name],
+    );
     if (Number(exists[0].n) === 0) continue;
     const [rows] = await connection.query<RowDataPacket[]>(`CHECKSUM TABLE ${quoteIdentifier(database)}.${quoteIdentifier(table.name)}`);
-    const [count] = await connection.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(database)}.${quoteIdentifier(table.name)}`);
+    const [count] = await connection.query<RowDataPacket[]>(
+      `SELECT COUNT(*) AS n FROM ${quoteIdentifier(database)}.${quoteIdentifier(table.name)}`,
+    );
     result[table.name] = `${count[0].n}:${rows[0].Checksum}`;
   }
   return result;

@@ -77,7 +77,8 @@ export interface LakeBehaviour {
   readonly polls?: number;
 }
 
-const throttling = (): Error => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+const throttling = (): Error =>
+  Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
 
 /** Athena behind aws-sdk-client-mock: QUEUED → RUNNING → SUCCEEDED (or FAILED), results in two pages. */
 export function mockAthena(behaviour: LakeBehaviour = {}) {
@@ -106,17 +107,30 @@ export function mockAthena(behaviour: LakeBehaviour = {}) {
   athena.on(GetQueryResultsCommand).callsFake(async (input) => {
     const sql = queries.get(input.QueryExecutionId!)!.sql;
     if (!/row_count/.test(sql)) {
-      return { ResultSet: { ResultSetMetadata: { ColumnInfo: [{ Name: 'person_id', Type: 'varchar' }] }, Rows: [{ Data: [{ VarCharValue: 'person_id' }] }, { Data: [{ VarCharValue: 'PER1' }] }] } };
+      return {
+        ResultSet: {
+          ResultSetMetadata: { ColumnInfo: [{ Name: 'person_id', Type: 'varchar' }] },
+          Rows: [{ Data: [{ VarCharValue: 'person_id' }] }, { Data: [{ VarCharValue: 'PER1' }] }],
+        },
+      };
     }
     const [rows, a, b] = (behaviour.fingerprints ?? SOURCE)[tableOf(sql)];
     const columns = ['row_count', 'checksum_a', 'checksum_b'];
     if (!input.NextToken) {
       return {
-        ResultSet: { ResultSetMetadata: { ColumnInfo: columns.map((Name) => ({ Name, Type: 'bigint' })) }, Rows: [{ Data: columns.map((c) => ({ VarCharValue: c })) }] },
+        ResultSet: {
+          ResultSetMetadata: { ColumnInfo: columns.map((Name) => ({ Name, Type: 'bigint' })) },
+          Rows: [{ Data: columns.map((c) => ({ VarCharValue: c })) }],
+        },
         NextToken: 'page-2',
       };
     }
-    return { ResultSet: { ResultSetMetadata: { ColumnInfo: columns.map((Name) => ({ Name, Type: 'bigint' })) }, Rows: [{ Data: [rows, a, b].map((v) => ({ VarCharValue: String(v) })) }] } };
+    return {
+      ResultSet: {
+        ResultSetMetadata: { ColumnInfo: columns.map((Name) => ({ Name, Type: 'bigint' })) },
+        Rows: [{ Data: [rows, a, b].map((v) => ({ VarCharValue: String(v) })) }],
+      },
+    };
   });
   return athena;
 }
@@ -146,7 +160,10 @@ export function mockRedshiftData(behaviour: LakeBehaviour = {}) {
     const sql = statements.get(input.Id!)!.sql;
     if (!/row_count/.test(sql)) return { ColumnMetadata: [{ name: 'person_id' }], Records: [[{ stringValue: 'PER1' }]] };
     const [rows, a, b] = (behaviour.fingerprints ?? SOURCE)[tableOf(sql)];
-    return { ColumnMetadata: [{ name: 'row_count' }, { name: 'checksum_a' }, { name: 'checksum_b' }], Records: [[{ longValue: rows }, { longValue: a }, { longValue: b }]] };
+    return {
+      ColumnMetadata: [{ name: 'row_count' }, { name: 'checksum_a' }, { name: 'checksum_b' }],
+      Records: [[{ longValue: rows }, { longValue: a }, { longValue: b }]],
+    };
   });
   return redshift;
 }
@@ -175,7 +192,14 @@ export function mockDms(clock: VirtualClock, behaviour: DmsBehaviour = {}) {
     if (polls === 2) return { ReplicationTasks: [{ ...base, Status: 'running', ReplicationTaskStats: { FullLoadProgressPercent: 60 } }] };
     if (behaviour.failWith) return { ReplicationTasks: [{ ...base, Status: 'failed', LastFailureMessage: behaviour.failWith }] };
     return {
-      ReplicationTasks: [{ ...base, Status: 'stopped', StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED', ReplicationTaskStats: { FullLoadProgressPercent: 100, StopDate: new Date(clock.now()) } }],
+      ReplicationTasks: [
+        {
+          ...base,
+          Status: 'stopped',
+          StopReason: 'Stop Reason FULL_LOAD_ONLY_FINISHED',
+          ReplicationTaskStats: { FullLoadProgressPercent: 100, StopDate: new Date(clock.now()) },
+        },
+      ],
     };
   });
   dms.on(DescribeTableStatisticsCommand).callsFake(async (input) => {
@@ -203,13 +227,16 @@ export function mockGlue(behaviour: GlueBehaviour = {}) {
   const glue = mockClient(GlueClient);
   let polls = 0;
   glue.on(StartCrawlerCommand).callsFake(async () => {
-    if (behaviour.crawlerAlreadyRunning) throw Object.assign(new Error('Crawler with name x has already started'), { name: 'CrawlerRunningException' });
+    if (behaviour.crawlerAlreadyRunning)
+      throw Object.assign(new Error('Crawler with name x has already started'), { name: 'CrawlerRunningException' });
     return {};
   });
   glue.on(GetCrawlerCommand).callsFake(async () => {
     polls += 1;
     const State = ['RUNNING', 'STOPPING', 'READY'][Math.min(polls - 1, 2)] as 'RUNNING';
-    const LastCrawl = behaviour.crawlFails ? { Status: 'FAILED' as const, ErrorMessage: behaviour.crawlFails } : { Status: 'SUCCEEDED' as const };
+    const LastCrawl = behaviour.crawlFails
+      ? { Status: 'FAILED' as const, ErrorMessage: behaviour.crawlFails }
+      : { Status: 'SUCCEEDED' as const };
     return { Crawler: { Name: 'crawler', State, LastCrawl } };
   });
   glue.on(GetTablesCommand).callsFake(async (input) => {
@@ -229,7 +256,12 @@ export function mockGlue(behaviour: GlueBehaviour = {}) {
 
 /** What Lake Formation does to a query of a column the persona was not granted: the engine reports it failed. */
 export const LAKE_FORMATION_REFUSES_IDENTIFIERS: LakeBehaviour = {
-  failures: [[/^SELECT "first_name"/, "COLUMN_NOT_FOUND: Column 'first_name' cannot be resolved or requester is not authorized to access requested resources"]],
+  failures: [
+    [
+      /^SELECT "first_name"/,
+      "COLUMN_NOT_FOUND: Column 'first_name' cannot be resolved or requester is not authorized to access requested resources",
+    ],
+  ],
 };
 
 export const TASK_ARN = 'arn:aws:dms:us-east-1:111111111111:task:ABCDEFGHIJKLMNOP';
@@ -247,16 +279,38 @@ export interface ContextOptions {
 export function smokeContext(options: ContextOptions = {}): { ctx: SmokeContext; clock: VirtualClock; mocks: Record<string, unknown> } {
   const clock = options.clock ?? new VirtualClock();
   const athenaMock = mockAthena(options.athena ?? LAKE_FORMATION_REFUSES_IDENTIFIERS);
-  const athena = new AthenaEngine(new AthenaClient({ region: 'us-east-1' }), { clock, workgroup: 'wg', database: 'unicornhealth_dev', baseMs: 100, capMs: 1000 });
+  const athena = new AthenaEngine(new AthenaClient({ region: 'us-east-1' }), {
+    clock,
+    workgroup: 'wg',
+    database: 'unicornhealth_dev',
+    baseMs: 100,
+    capMs: 1000,
+  });
   const redshiftMock = mockRedshiftData(options.redshift ?? LAKE_FORMATION_REFUSES_IDENTIFIERS);
-  const redshift = new RedshiftDataEngine(new RedshiftDataClient({ region: 'us-east-1' }), { clock, workgroup: 'rs', database: 'clinic', externalSchema: 'lake', baseMs: 100, capMs: 1000 });
+  const redshift = new RedshiftDataEngine(new RedshiftDataClient({ region: 'us-east-1' }), {
+    clock,
+    workgroup: 'rs',
+    database: 'clinic',
+    externalSchema: 'lake',
+    baseMs: 100,
+    capMs: 1000,
+  });
   const dmsMock = mockDms(clock, options.dms);
   const glueMock = mockGlue(options.glue);
   const ctx: SmokeContext = {
     tables: CLINIC_TABLES,
     clock,
     deadline: Deadline.in(clock, options.timeoutMs ?? 3_600_000),
-    names: { dmsTaskArn: TASK_ARN, crawlerName: 'crawler', glueDatabase: 'unicornhealth_dev', externalSchemaSql: externalSchemaSql({ glueDatabase: 'unicornhealth_dev', roleArn: 'arn:aws:iam::111111111111:role/rs', region: 'us-east-1' }) },
+    names: {
+      dmsTaskArn: TASK_ARN,
+      crawlerName: 'crawler',
+      glueDatabase: 'unicornhealth_dev',
+      externalSchemaSql: externalSchemaSql({
+        glueDatabase: 'unicornhealth_dev',
+        roleArn: 'arn:aws:iam::111111111111:role/rs',
+        region: 'us-east-1',
+      }),
+    },
     source: fakeSource(),
     lakeEngines: [athena, redshift],
     governedEngines: [athena, redshift],

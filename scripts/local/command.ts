@@ -52,8 +52,12 @@ async function main(): Promise<number> {
       const url = new URL(argv['mysql-url']);
       database = url.pathname.replace(/^\//, '') || database;
       connection = await mysql.createConnection({
-        host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: process.env.MYSQL_PWD ?? decodeURIComponent(url.password),
-        dateStrings: true, multipleStatements: false,
+        host: url.hostname,
+        port: Number(url.port || 3306),
+        user: decodeURIComponent(url.username),
+        password: process.env.MYSQL_PWD ?? decodeURIComponent(url.password),
+        dateStrings: true,
+        multipleStatements: false,
       });
       await connection.query(`CREATE DATABASE IF NOT EXISTS \`${database}\``);
       await connection.changeUser({ database });
@@ -67,7 +71,13 @@ async function main(): Promise<number> {
       connection = await server.connect(database);
     }
     const { load, exported } = await seedAndExport({
-      connection, database, tables: CLINIC_TABLES, inputDir: argv.dir ?? 'seed', lakeDir, workDir, log,
+      connection,
+      database,
+      tables: CLINIC_TABLES,
+      inputDir: argv.dir ?? 'seed',
+      lakeDir,
+      workDir,
+      log,
     });
     if (!load.ok) {
       for (const e of load.errors) console.error(formatError(e));
@@ -79,7 +89,11 @@ async function main(): Promise<number> {
     if (argv.json) console.log(JSON.stringify({ load, exported, lakeDir: argv.keep ? lakeDir : undefined, ...result }, null, 2));
     else {
       console.log(formatChecks(result.checks));
-      console.log(result.ok ? chalk.green(`local rehearsal: all ${result.checks.length} checks passed`) : chalk.red(`local rehearsal: ${result.checks.filter((c) => !c.pass).length} check(s) failed`));
+      console.log(
+        result.ok
+          ? chalk.green(`local rehearsal: all ${result.checks.length} checks passed`)
+          : chalk.red(`local rehearsal: ${result.checks.filter((c) => !c.pass).length} check(s) failed`),
+      );
       if (argv.keep) console.log(`local lake kept at ${lakeDir}`);
     }
     return result.ok ? 0 : 1;

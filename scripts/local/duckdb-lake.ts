@@ -72,7 +72,10 @@ export async function exportLikeDms(options: ExportOptions): Promise<Record<stri
       // The promise API buffers whole results; the underlying connection streams them.
       const core = (options.source as unknown as { connection: CallbackConnection }).connection;
       const stream = core
-        .query({ sql: `SELECT ${table.columns.map((c) => (c.type.kind === 'time' ? `TIME_FORMAT(\`${c.name}\`, '%H:%i:%s')` : `\`${c.name}\``)).join(', ')} FROM \`${table.name}\``, rowsAsArray: true })
+        .query({
+          sql: `SELECT ${table.columns.map((c) => (c.type.kind === 'time' ? `TIME_FORMAT(\`${c.name}\`, '%H:%i:%s')` : `\`${c.name}\``)).join(', ')} FROM \`${table.name}\``,
+          rowsAsArray: true,
+        })
         .stream({ highWaterMark: 1000 });
       let rows = 0;
       for await (const row of stream as AsyncIterable<(string | null)[]>) {
@@ -87,7 +90,9 @@ export async function exportLikeDms(options: ExportOptions): Promise<Record<stri
       appender.closeSync();
       const file = loadFile(options.lakeDir, rawPrefix, table.name);
       mkdirSync(join(file, '..'), { recursive: true });
-      const casts = table.columns.map((c) => `CAST("${c.name.toLowerCase()}" AS ${parquetType(c)}) AS "${c.name.toLowerCase()}"`).join(', ');
+      const casts = table.columns
+        .map((c) => `CAST("${c.name.toLowerCase()}" AS ${parquetType(c)}) AS "${c.name.toLowerCase()}"`)
+        .join(', ');
       await duck.run(`COPY (SELECT ${casts} FROM ${staging}) TO '${file.replace(/'/g, "''")}' (FORMAT PARQUET, COMPRESSION GZIP)`);
       await duck.run(`DROP TABLE ${staging}`);
       counts[table.name] = rows;
@@ -126,7 +131,9 @@ export class DuckDbLake {
     const tables: CatalogTable[] = [];
     for (const name of Object.keys(this.tableDirs)) {
       const described = await this.connection.runAndReadAll(`DESCRIBE SELECT * FROM "${name}"`);
-      const columns = described.getRowObjects().map((r) => ({ name: String(r.column_name), type: glueTypeOfDuckdb(String(r.column_type)) }));
+      const columns = described
+        .getRowObjects()
+        .map((r) => ({ name: String(r.column_name), type: glueTypeOfDuckdb(String(r.column_type)) }));
       tables.push({ name, columns });
     }
     return tables;
@@ -139,7 +146,9 @@ export class DuckDbLake {
   async createGovernedSchema(schema: string, tables: readonly Table[]): Promise<void> {
     await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     for (const table of tables) {
-      const columns = grantableColumns(table).map((c) => `"${c.name.toLowerCase()}"`).join(', ');
+      const columns = grantableColumns(table)
+        .map((c) => `"${c.name.toLowerCase()}"`)
+        .join(', ');
       await this.connection.run(`CREATE OR REPLACE VIEW ${schema}."${table.name}" AS SELECT ${columns} FROM main."${table.name}"`);
     }
   }
@@ -152,7 +161,9 @@ export class DuckDbLake {
       query: async (sql: string): Promise<Row[]> => {
         try {
           const result = await this.connection.runAndReadAll(sql);
-          return result.getRowObjects().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : String(v)])));
+          return result
+            .getRowObjects()
+            .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : String(v)])));
         } catch (error) {
           throw new QueryFailed(name, (error as Error).message.split('\n')[0]);
         }

@@ -46,7 +46,11 @@ export async function ensureMariadbInstalled(
   log(`MariaDB is missing; installing it: ${MARIADB_INSTALL_HINT}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run('apt-get', ['update', '-qq'], { env, timeout: 600_000 });
-  await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'mariadb-server', 'mariadb-client'], { env, timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
+  await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'mariadb-server', 'mariadb-client'], {
+    env,
+    timeout: 900_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (!findBinary(['mariadbd', 'mysqld'])) throw new MariadbMissingError();
 }
 
@@ -80,7 +84,9 @@ export async function startLocalMariadb(options: { startupSeconds?: number } = {
   if (!server || !installer) throw new MariadbMissingError();
   const dataDir = mkdtempSync(join(tmpdir(), 'unicornhealth-mariadb-'));
   const asRoot = process.getuid?.() === 0 ? ['--user=root'] : [];
-  await run(installer, ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...asRoot], { timeout: 120_000 });
+  await run(installer, ['--no-defaults', `--datadir=${dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...asRoot], {
+    timeout: 120_000,
+  });
   // Its own temp dir: servers sharing /tmp for internal temporary tables can trip over each other's files.
   const tmpDir = join(dataDir, 'tmp');
   mkdirSync(tmpDir);
@@ -88,9 +94,20 @@ export async function startLocalMariadb(options: { startupSeconds?: number } = {
   const child: ChildProcess = spawn(
     server,
     [
-      '--no-defaults', `--datadir=${dataDir}`, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${join(dataDir, 'mysqld.sock')}`,
-      `--pid-file=${join(dataDir, 'mysqld.pid')}`, `--tmpdir=${tmpDir}`, '--local-infile=1', '--skip-name-resolve', '--innodb-buffer-pool-size=256M',
-      '--innodb-flush-log-at-trx-commit=2', '--character-set-server=utf8mb4', '--collation-server=utf8mb4_bin', ...asRoot,
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${join(dataDir, 'mysqld.sock')}`,
+      `--pid-file=${join(dataDir, 'mysqld.pid')}`,
+      `--tmpdir=${tmpDir}`,
+      '--local-infile=1',
+      '--skip-name-resolve',
+      '--innodb-buffer-pool-size=256M',
+      '--innodb-flush-log-at-trx-commit=2',
+      '--character-set-server=utf8mb4',
+      '--collation-server=utf8mb4_bin',
+      ...asRoot,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -30,7 +30,10 @@ export async function seedAndExport(options: SeedAndExportOptions): Promise<{ lo
   if (!load.ok) return { load, exported: {} };
   log(`seeded ${load.tables.map((t) => `${t.table} ${t.read}`).join(', ')}`);
   const exported = await exportLikeDms({
-    source: options.connection, tables: options.tables, lakeDir: options.lakeDir, workDir: options.workDir,
+    source: options.connection,
+    tables: options.tables,
+    lakeDir: options.lakeDir,
+    workDir: options.workDir,
     onTable: (table, rows) => log(`exported ${table}: ${rows} rows`),
   });
   return { load, exported };
@@ -41,7 +44,12 @@ export async function seedAndExport(options: SeedAndExportOptions): Promise<{ lo
  * same reconciliation SQL through the same engine interface), the catalog read from the Parquet files, and the
  * analyst's and Redshift role's views without the contract's direct identifiers.
  */
-export async function checkLocalLake(options: { connection: Connection; tables: readonly Table[]; lakeDir: string; timeoutMs?: number }): Promise<SmokeResult> {
+export async function checkLocalLake(options: {
+  connection: Connection;
+  tables: readonly Table[];
+  lakeDir: string;
+  timeoutMs?: number;
+}): Promise<SmokeResult> {
   const lake = await DuckDbLake.open(options.lakeDir);
   try {
     await lake.createGovernedSchema('analyst', options.tables);

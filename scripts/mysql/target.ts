@@ -13,11 +13,16 @@ export class UsageError extends Error {}
  * The Terraform outputs of an environment: `--outputs FILE` (saved `terraform output -json`), or `terraform output
  * -json` of the synthesized stack of `--env` (default dev).
  */
-export async function readTerraformOutputs(flags: { readonly outputs?: string; readonly env?: string; readonly [flag: string]: unknown }): Promise<Outputs> {
+export async function readTerraformOutputs(flags: {
+  readonly outputs?: string;
+  readonly env?: string;
+  readonly [flag: string]: unknown;
+}): Promise<Outputs> {
   if (flags.outputs) return JSON.parse(readFileSync(flags.outputs, 'utf8')) as Outputs;
   const stack = `cdktf.out/stacks/unicornhealth-${flags.env ?? 'dev'}`;
   const result = await $({ quiet: true, nothrow: true })`terraform -chdir=${stack} output -json`;
-  if (result.exitCode !== 0) throw new UsageError(`cannot read Terraform outputs of ${stack}: ${result.stderr.trim() || 'run npm run synth and deploy first'}`);
+  if (result.exitCode !== 0)
+    throw new UsageError(`cannot read Terraform outputs of ${stack}: ${result.stderr.trim() || 'run npm run synth and deploy first'}`);
   return JSON.parse(result.stdout) as Outputs;
 }
 
@@ -59,8 +64,14 @@ export async function resolveTarget<F extends TargetFlags>(
     for (const flag of ['user', 'database'] as const) if (!flags[flag]) throw new UsageError(`--host needs --${flag}`);
     return {
       target: {
-        host: flags.host, port: Number(flags.port ?? 3306), user: flags.user!, database: flags.database!,
-        password: env.MYSQL_PWD ?? '', sslMode, caPem, tlsServername: flags['tls-servername'],
+        host: flags.host,
+        port: Number(flags.port ?? 3306),
+        user: flags.user!,
+        database: flags.database!,
+        password: env.MYSQL_PWD ?? '',
+        sslMode,
+        caPem,
+        tlsServername: flags['tls-servername'],
       },
     };
   }
@@ -73,9 +84,14 @@ export async function resolveTarget<F extends TargetFlags>(
   return {
     outputs,
     target: {
-      host: flags['tunnel-host'] ?? endpoint, port: Number(flags.port ?? output(outputs, 'rds_port')),
-      user: credentials.username, password: credentials.password, database: output(outputs, 'rds_database_name'),
-      sslMode, caPem, tlsServername: flags['tls-servername'] ?? endpoint,
+      host: flags['tunnel-host'] ?? endpoint,
+      port: Number(flags.port ?? output(outputs, 'rds_port')),
+      user: credentials.username,
+      password: credentials.password,
+      database: output(outputs, 'rds_database_name'),
+      sslMode,
+      caPem,
+      tlsServername: flags['tls-servername'] ?? endpoint,
     },
   };
 }

@@ -14,13 +14,19 @@ terraform show -json plan. Suppressions live in config/policy-suppressions.ts an
 Exit status: 0 when nothing fails, 1 on any failure, 2 on a usage error.`;
 
 function main(): number {
-  const argv = minimist(process.argv.slice(2), { string: ['stacks', 'plan', 'sarif', 'name'], boolean: ['json', 'help', 'failures-only', 'rules'] });
+  const argv = minimist(process.argv.slice(2), {
+    string: ['stacks', 'plan', 'sarif', 'name'],
+    boolean: ['json', 'help', 'failures-only', 'rules'],
+  });
   if (argv.help) {
     console.log(usage);
     return 0;
   }
   if (argv.rules) {
-    for (const rule of RULES) console.log(`${rule.id}  ${rule.title}  [${[...(rule.sources.checkov ?? []), ...(rule.sources.trivy ?? []), rule.sources.cdkNag, rule.sources.hipaa].filter(Boolean).join('; ')}]`);
+    for (const rule of RULES)
+      console.log(
+        `${rule.id}  ${rule.title}  [${[...(rule.sources.checkov ?? []), ...(rule.sources.trivy ?? []), rule.sources.cdkNag, rule.sources.hipaa].filter(Boolean).join('; ')}]`,
+      );
     return 0;
   }
   let models;
@@ -42,7 +48,11 @@ function main(): number {
   else {
     console.log(formatReports(reports, { failuresOnly: argv['failures-only'] }));
     const failures = reports.reduce((n, r) => n + r.failures, 0);
-    console.log(failures === 0 ? chalk.green(`policy: all ${RULES.length} rules pass on ${reports.length} stack(s)`) : chalk.red(`policy: ${failures} failure(s)`));
+    console.log(
+      failures === 0
+        ? chalk.green(`policy: all ${RULES.length} rules pass on ${reports.length} stack(s)`)
+        : chalk.red(`policy: ${failures} failure(s)`),
+    );
   }
   return reports.some((r) => r.failures > 0) ? 1 : 0;
 }

@@ -14,10 +14,14 @@ const matches = (pattern: string, address: string): boolean =>
 
 /** Every rule on one stack; failures covered by a suppression are kept, marked, and not counted. */
 export function evaluateStack(stack: StackModel, suppressions: readonly Suppression[], rules: readonly Rule[] = RULES): StackReport {
-  const findings = rules.flatMap((rule) => rule.evaluate(stack)).map((finding) => {
-    const suppressed = finding.pass ? undefined : suppressions.find((s) => s.rule === finding.rule && matches(s.resource, finding.resource));
-    return suppressed ? { ...finding, suppressed } : finding;
-  });
+  const findings = rules
+    .flatMap((rule) => rule.evaluate(stack))
+    .map((finding) => {
+      const suppressed = finding.pass
+        ? undefined
+        : suppressions.find((s) => s.rule === finding.rule && matches(s.resource, finding.resource));
+      return suppressed ? { ...finding, suppressed } : finding;
+    });
   return {
     stack: stack.name,
     findings,

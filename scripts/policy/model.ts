@@ -82,7 +82,9 @@ export function modelFromPlan(name: string, plan: any): StackModel {
     if (r.mode !== 'managed') continue;
     const configured = config.get(r.address);
     resources.push({
-      type: r.type, name: r.name, address: r.address,
+      type: r.type,
+      name: r.name,
+      address: r.address,
       values: merge(r.values ?? {}, expressionValue(configured?.expressions ?? {})),
       dependsOn: configured?.depends_on ?? [],
     });
@@ -93,7 +95,13 @@ export function modelFromPlan(name: string, plan: any): StackModel {
   }
   const providerConfig = expressionValue(plan.configuration?.provider_config?.aws?.expressions ?? {});
   const tags = providerConfig.default_tags?.[0]?.tags ?? {};
-  return { name, resources, policyDocuments: documents, provider: providerConfig, production: tags.Environment === 'prod' || /-prod$/.test(name) };
+  return {
+    name,
+    resources,
+    policyDocuments: documents,
+    provider: providerConfig,
+    production: tags.Environment === 'prod' || /-prod$/.test(name),
+  };
 }
 
 const normalizeStatement = (s: any): PolicyStatement => ({
@@ -136,8 +144,14 @@ export function statementsOf(stack: StackModel, policy: unknown): PolicyStatemen
 /** Every IAM-style policy in the stack: role trust and inline policies, group and user policies, key, bucket and topic policies. */
 export function allPolicies(stack: StackModel): { resource: Resource; attribute: string; statements: PolicyStatement[] }[] {
   const attributes: Record<string, string> = {
-    aws_iam_role: 'assume_role_policy', aws_iam_role_policy: 'policy', aws_iam_group_policy: 'policy', aws_iam_user_policy: 'policy',
-    aws_iam_policy: 'policy', aws_kms_key: 'policy', aws_s3_bucket_policy: 'policy', aws_sns_topic_policy: 'policy',
+    aws_iam_role: 'assume_role_policy',
+    aws_iam_role_policy: 'policy',
+    aws_iam_group_policy: 'policy',
+    aws_iam_user_policy: 'policy',
+    aws_iam_policy: 'policy',
+    aws_kms_key: 'policy',
+    aws_s3_bucket_policy: 'policy',
+    aws_sns_topic_policy: 'policy',
   };
   const found: { resource: Resource; attribute: string; statements: PolicyStatement[] }[] = [];
   for (const resource of stack.resources) {

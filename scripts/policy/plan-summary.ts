@@ -46,7 +46,9 @@ export function summarizePlan(stack: string, plan: any): PlanSummary {
     changes: count('update'),
     destroys: count('delete') + replaces,
     replaces,
-    statefulDestroys: actions.filter((a) => (STATEFUL_TYPES as readonly string[]).includes(a.type) && (a.action === 'delete' || a.action === 'replace')),
+    statefulDestroys: actions.filter(
+      (a) => (STATEFUL_TYPES as readonly string[]).includes(a.type) && (a.action === 'delete' || a.action === 'replace'),
+    ),
     actions,
   };
 }
@@ -55,11 +57,18 @@ export function summarizePlan(stack: string, plan: any): PlanSummary {
 export const COMMENT_MARKER = '<!-- unicornhealth-plan-summary -->';
 
 /** The pull-request comment: stateful destroys first, then each plan's counts, then the policy failures. */
-export function renderComment(summaries: readonly PlanSummary[], policy: readonly StackReport[], options: { statefulDestroyApproved: boolean }): string {
+export function renderComment(
+  summaries: readonly PlanSummary[],
+  policy: readonly StackReport[],
+  options: { statefulDestroyApproved: boolean },
+): string {
   const lines = [COMMENT_MARKER, '## Terraform plan', ''];
   const stateful = summaries.flatMap((s) => s.statefulDestroys.map((d) => ({ ...d, stack: s.stack })));
   if (stateful.length > 0) {
-    lines.push(`> [!CAUTION]`, `> **${stateful.length} stateful resource(s) would be destroyed or replaced**${options.statefulDestroyApproved ? ' (approved with the `allow-stateful-destroy` label)' : ' — add the `allow-stateful-destroy` label only if that is intended'}:`);
+    lines.push(
+      `> [!CAUTION]`,
+      `> **${stateful.length} stateful resource(s) would be destroyed or replaced**${options.statefulDestroyApproved ? ' (approved with the `allow-stateful-destroy` label)' : ' — add the `allow-stateful-destroy` label only if that is intended'}:`,
+    );
     for (const d of stateful) lines.push(`> - \`${d.stack}\`: **${d.action}** \`${d.address}\``);
     lines.push('');
   }
@@ -80,7 +89,11 @@ export function renderComment(summaries: readonly PlanSummary[], policy: readonl
 }
 
 /** Whether the check must fail: any policy failure, or a stateful destroy nobody approved. */
-export function verdict(summaries: readonly PlanSummary[], policy: readonly StackReport[], statefulDestroyApproved: boolean): { ok: boolean; reasons: string[] } {
+export function verdict(
+  summaries: readonly PlanSummary[],
+  policy: readonly StackReport[],
+  statefulDestroyApproved: boolean,
+): { ok: boolean; reasons: string[] } {
   const reasons: string[] = [];
   const failures = policy.reduce((n, r) => n + r.failures, 0);
   if (failures > 0) reasons.push(`${failures} policy failure(s)`);

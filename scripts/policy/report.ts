@@ -10,8 +10,16 @@ export function formatReports(reports: readonly StackReport[], options: { failur
       .map((f) => [f.rule, f.resource, f.pass ? 'pass' : f.suppressed ? 'suppressed' : 'FAIL', f.pass ? '' : f.reason]);
     const header = ['rule', 'resource', 'result', 'reason'];
     const widths = header.map((h, i) => Math.min(70, Math.max(h.length, ...rows.map((r) => r[i].length))));
-    lines.push(`${report.stack}: ${report.failures === 0 ? 'all rules pass' : `${report.failures} failure(s)`} (${report.findings.length} findings, ${RULES.length} rules)`);
-    for (const row of [header, ...rows]) lines.push(row.map((cell, i) => cell.slice(0, 70).padEnd(widths[i])).join('  ').trimEnd());
+    lines.push(
+      `${report.stack}: ${report.failures === 0 ? 'all rules pass' : `${report.failures} failure(s)`} (${report.findings.length} findings, ${RULES.length} rules)`,
+    );
+    for (const row of [header, ...rows])
+      lines.push(
+        row
+          .map((cell, i) => cell.slice(0, 70).padEnd(widths[i]))
+          .join('  ')
+          .trimEnd(),
+      );
     for (const s of report.suppressions) lines.push(`suppressed: ${s.rule} on ${s.resource}: ${s.reason}`);
     lines.push('');
   }
@@ -44,7 +52,12 @@ export function toSarif(reports: readonly StackReport[]): object {
               ruleId: f.rule,
               level: f.suppressed ? 'note' : 'error',
               message: { text: `${report.stack}: ${f.resource}: ${f.reason}` },
-              locations: [{ physicalLocation: { artifactLocation: { uri: `cdktf.out/stacks/${report.stack}/cdk.tf.json` } }, logicalLocations: [{ fullyQualifiedName: f.resource }] }],
+              locations: [
+                {
+                  physicalLocation: { artifactLocation: { uri: `cdktf.out/stacks/${report.stack}/cdk.tf.json` } },
+                  logicalLocations: [{ fullyQualifiedName: f.resource }],
+                },
+              ],
               ...(f.suppressed ? { suppressions: [{ kind: 'external', justification: f.suppressed.reason }] } : {}),
             })),
         ),

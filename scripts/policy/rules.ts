@@ -50,7 +50,10 @@ function perResource(
   applies: (resource: Resource, stack: StackModel) => boolean = () => true,
 ): Rule {
   return {
-    id, title, resourceTypes: types, sources,
+    id,
+    title,
+    resourceTypes: types,
+    sources,
     evaluate: (stack) =>
       of(stack, ...types)
         .filter((r) => applies(r, stack))
@@ -62,9 +65,18 @@ function perResource(
 }
 
 /** A rule about the stack as a whole (something must exist). */
-function stackRule(id: string, title: string, types: string[], sources: RuleSources, problem: (stack: StackModel) => string | undefined): Rule {
+function stackRule(
+  id: string,
+  title: string,
+  types: string[],
+  sources: RuleSources,
+  problem: (stack: StackModel) => string | undefined,
+): Rule {
   return {
-    id, title, resourceTypes: types, sources,
+    id,
+    title,
+    resourceTypes: types,
+    sources,
     evaluate: (stack) => {
       const reason = problem(stack);
       return [{ rule: id, resource: stack.name, pass: reason === undefined, reason: reason ?? 'ok' }];
@@ -91,7 +103,10 @@ const parameterValue = (group: Resource, name: string): string | undefined =>
   (group.values.parameter ?? []).find((p: any) => p.name === name)?.value;
 
 const DIRECT_IDENTIFIERS = new Map(
-  CLINIC_TABLES.map((t) => [t.name.toLowerCase(), t.columns.filter((c) => c.classification === 'direct-identifier').map((c) => c.name.toLowerCase())]),
+  CLINIC_TABLES.map((t) => [
+    t.name.toLowerCase(),
+    t.columns.filter((c) => c.classification === 'direct-identifier').map((c) => c.name.toLowerCase()),
+  ]),
 );
 
 const tableNameOf = (stack: StackModel, value: unknown): string | undefined => {
@@ -101,176 +116,473 @@ const tableNameOf = (stack: StackModel, value: unknown): string | undefined => {
 
 export const RULES: readonly Rule[] = [
   // Network
-  stackRule('UH-NET-001', 'Every VPC records ALL traffic in flow logs', ['aws_vpc', 'aws_flow_log'],
+  stackRule(
+    'UH-NET-001',
+    'Every VPC records ALL traffic in flow logs',
+    ['aws_vpc', 'aws_flow_log'],
     { checkov: ['CKV2_AWS_11'], trivy: ['AVD-AWS-0178'], cdkNag: 'HIPAA.Security-VPCFlowLogsEnabled', hipaa: HIPAA.audit },
     (stack) => {
-      const missing = of(stack, 'aws_vpc').filter((vpc) => !of(stack, 'aws_flow_log').some((f) => referenced(stack, f.values.vpc_id)?.address === vpc.address && f.values.traffic_type === 'ALL'));
+      const missing = of(stack, 'aws_vpc').filter(
+        (vpc) =>
+          !of(stack, 'aws_flow_log').some(
+            (f) => referenced(stack, f.values.vpc_id)?.address === vpc.address && f.values.traffic_type === 'ALL',
+          ),
+      );
       return missing.length ? `no ALL-traffic flow log for ${missing.map((v) => v.address).join(', ')}` : undefined;
-    }),
-  perResource('UH-NET-002', 'Subnets do not assign public IPs', ['aws_subnet'], { checkov: ['CKV_AWS_130'], trivy: ['AVD-AWS-0164'], hipaa: HIPAA.access },
-    (r) => (r.values.map_public_ip_on_launch === true ? 'map_public_ip_on_launch is true' : undefined)),
-  perResource('UH-NET-003', 'Instances have no public IP address', ['aws_instance', 'aws_launch_template'],
+    },
+  ),
+  perResource(
+    'UH-NET-002',
+    'Subnets do not assign public IPs',
+    ['aws_subnet'],
+    { checkov: ['CKV_AWS_130'], trivy: ['AVD-AWS-0164'], hipaa: HIPAA.access },
+    (r) => (r.values.map_public_ip_on_launch === true ? 'map_public_ip_on_launch is true' : undefined),
+  ),
+  perResource(
+    'UH-NET-003',
+    'Instances have no public IP address',
+    ['aws_instance', 'aws_launch_template'],
     { checkov: ['CKV_AWS_88'], trivy: ['AVD-AWS-0009'], cdkNag: 'HIPAA.Security-EC2InstanceNoPublicIp', hipaa: HIPAA.access },
-    (r) => (r.values.associate_public_ip_address === true || first(r.values.network_interfaces)?.associate_public_ip_address === 'true' ? 'a public IP is associated' : undefined)),
-  perResource('UH-NET-004', 'No security-group ingress from 0.0.0.0/0 on any port (3306 included)', ['aws_vpc_security_group_ingress_rule', 'aws_security_group_rule'],
-    { checkov: ['CKV_AWS_24', 'CKV_AWS_25', 'CKV_AWS_260'], trivy: ['AVD-AWS-0107'], cdkNag: 'HIPAA.Security-EC2RestrictedCommonPorts', hipaa: HIPAA.access },
-    (r) => (openIpv4(r.values.cidr_ipv4) || (r.values.type === 'ingress' && (r.values.cidr_blocks ?? []).some(openIpv4)) ? 'ingress open to 0.0.0.0/0' : undefined),
-    (r) => r.type !== 'aws_security_group_rule' || r.values.type === 'ingress'),
-  perResource('UH-NET-005', 'No security-group ingress from ::/0', ['aws_vpc_security_group_ingress_rule', 'aws_security_group_rule'],
+    (r) =>
+      r.values.associate_public_ip_address === true || first(r.values.network_interfaces)?.associate_public_ip_address === 'true'
+        ? 'a public IP is associated'
+        : undefined,
+  ),
+  perResource(
+    'UH-NET-004',
+    'No security-group ingress from 0.0.0.0/0 on any port (3306 included)',
+    ['aws_vpc_security_group_ingress_rule', 'aws_security_group_rule'],
+    {
+      checkov: ['CKV_AWS_24', 'CKV_AWS_25', 'CKV_AWS_260'],
+      trivy: ['AVD-AWS-0107'],
+      cdkNag: 'HIPAA.Security-EC2RestrictedCommonPorts',
+      hipaa: HIPAA.access,
+    },
+    (r) =>
+      openIpv4(r.values.cidr_ipv4) || (r.values.type === 'ingress' && (r.values.cidr_blocks ?? []).some(openIpv4))
+        ? 'ingress open to 0.0.0.0/0'
+        : undefined,
+    (r) => r.type !== 'aws_security_group_rule' || r.values.type === 'ingress',
+  ),
+  perResource(
+    'UH-NET-005',
+    'No security-group ingress from ::/0',
+    ['aws_vpc_security_group_ingress_rule', 'aws_security_group_rule'],
     { checkov: ['CKV_AWS_24'], trivy: ['AVD-AWS-0107'], hipaa: HIPAA.access },
     (r) => (openIpv6(r.values.cidr_ipv6) || (r.values.ipv6_cidr_blocks ?? []).some(openIpv6) ? 'ingress open to ::/0' : undefined),
-    (r) => r.type !== 'aws_security_group_rule' || r.values.type === 'ingress'),
-  perResource('UH-NET-006', 'Security groups carry no inline ingress from open ranges', ['aws_security_group'], { checkov: ['CKV_AWS_260'], trivy: ['AVD-AWS-0107'], hipaa: HIPAA.access },
-    (r) => ((r.values.ingress ?? []).some((i: any) => (i.cidr_blocks ?? []).some(openIpv4) || (i.ipv6_cidr_blocks ?? []).some(openIpv6)) ? 'inline ingress open to the internet' : undefined)),
-  stackRule('UH-NET-007', "Each VPC's default security group is managed and has no rules", ['aws_default_security_group'],
+    (r) => r.type !== 'aws_security_group_rule' || r.values.type === 'ingress',
+  ),
+  perResource(
+    'UH-NET-006',
+    'Security groups carry no inline ingress from open ranges',
+    ['aws_security_group'],
+    { checkov: ['CKV_AWS_260'], trivy: ['AVD-AWS-0107'], hipaa: HIPAA.access },
+    (r) =>
+      (r.values.ingress ?? []).some((i: any) => (i.cidr_blocks ?? []).some(openIpv4) || (i.ipv6_cidr_blocks ?? []).some(openIpv6))
+        ? 'inline ingress open to the internet'
+        : undefined,
+  ),
+  stackRule(
+    'UH-NET-007',
+    "Each VPC's default security group is managed and has no rules",
+    ['aws_default_security_group'],
     { checkov: ['CKV2_AWS_12'], trivy: ['AVD-AWS-0173'], cdkNag: 'HIPAA.Security-VPCDefaultSecurityGroupClosed', hipaa: HIPAA.access },
     (stack) => {
       const defaults = of(stack, 'aws_default_security_group');
       if (of(stack, 'aws_vpc').length > defaults.length) return 'a VPC has no managed default security group';
       const open = defaults.filter((d) => (d.values.ingress ?? []).length || (d.values.egress ?? []).length);
       return open.length ? `${open.map((d) => d.address).join(', ')} has rules` : undefined;
-    }),
-  perResource('UH-NET-008', 'Every security-group rule has a description', ['aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule', 'aws_security_group_rule'],
-    { checkov: ['CKV_AWS_23'], trivy: ['AVD-AWS-0124'] }, (r) => (!r.values.description ? 'no description' : undefined)),
-  perResource('UH-NET-009', 'Every security group has a description', ['aws_security_group'], { checkov: ['CKV_AWS_23'], trivy: ['AVD-AWS-0099'] },
-    (r) => (!r.values.description || r.values.description === 'Managed by Terraform' ? 'no description' : undefined)),
-  perResource('UH-NET-010', 'Interface endpoints resolve privately', ['aws_vpc_endpoint'], { hipaa: HIPAA.transmission },
-    (r) => (r.values.private_dns_enabled !== true ? 'private DNS is off' : undefined), (r) => r.values.vpc_endpoint_type === 'Interface'),
-  perResource('UH-NET-011', 'No public subnet unless it only holds the NAT gateway', ['aws_route'], { checkov: ['CKV2_AWS_44'], hipaa: HIPAA.access },
+    },
+  ),
+  perResource(
+    'UH-NET-008',
+    'Every security-group rule has a description',
+    ['aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule', 'aws_security_group_rule'],
+    { checkov: ['CKV_AWS_23'], trivy: ['AVD-AWS-0124'] },
+    (r) => (!r.values.description ? 'no description' : undefined),
+  ),
+  perResource(
+    'UH-NET-009',
+    'Every security group has a description',
+    ['aws_security_group'],
+    { checkov: ['CKV_AWS_23'], trivy: ['AVD-AWS-0099'] },
+    (r) => (!r.values.description || r.values.description === 'Managed by Terraform' ? 'no description' : undefined),
+  ),
+  perResource(
+    'UH-NET-010',
+    'Interface endpoints resolve privately',
+    ['aws_vpc_endpoint'],
+    { hipaa: HIPAA.transmission },
+    (r) => (r.values.private_dns_enabled !== true ? 'private DNS is off' : undefined),
+    (r) => r.values.vpc_endpoint_type === 'Interface',
+  ),
+  perResource(
+    'UH-NET-011',
+    'No public subnet unless it only holds the NAT gateway',
+    ['aws_route'],
+    { checkov: ['CKV2_AWS_44'], hipaa: HIPAA.access },
     (r, stack) => {
       const table = referenced(stack, r.values.route_table_id);
       return table && !/nat-public/.test(table.name) ? `${table.address} routes to an internet gateway` : undefined;
-    }, (r) => typeof r.values.gateway_id === 'string' && /aws_internet_gateway/.test(r.values.gateway_id)),
+    },
+    (r) => typeof r.values.gateway_id === 'string' && /aws_internet_gateway/.test(r.values.gateway_id),
+  ),
 
   // RDS
-  perResource('UH-RDS-001', 'RDS storage is encrypted with a customer-managed key', ['aws_db_instance'],
-    { checkov: ['CKV_AWS_16', 'CKV_AWS_157'], trivy: ['AVD-AWS-0080'], cdkNag: 'HIPAA.Security-RDSStorageEncrypted', hipaa: HIPAA.encryptRest },
-    (r) => (r.values.storage_encrypted !== true ? 'storage_encrypted is not true' : !r.values.kms_key_id ? 'no customer-managed kms_key_id' : undefined)),
-  perResource('UH-RDS-002', 'RDS is explicitly not publicly accessible', ['aws_db_instance'],
+  perResource(
+    'UH-RDS-001',
+    'RDS storage is encrypted with a customer-managed key',
+    ['aws_db_instance'],
+    {
+      checkov: ['CKV_AWS_16', 'CKV_AWS_157'],
+      trivy: ['AVD-AWS-0080'],
+      cdkNag: 'HIPAA.Security-RDSStorageEncrypted',
+      hipaa: HIPAA.encryptRest,
+    },
+    (r) =>
+      r.values.storage_encrypted !== true
+        ? 'storage_encrypted is not true'
+        : !r.values.kms_key_id
+          ? 'no customer-managed kms_key_id'
+          : undefined,
+  ),
+  perResource(
+    'UH-RDS-002',
+    'RDS is explicitly not publicly accessible',
+    ['aws_db_instance'],
     { checkov: ['CKV_AWS_17'], trivy: ['AVD-AWS-0180'], cdkNag: 'HIPAA.Security-RDSInstancePublicAccess', hipaa: HIPAA.access },
-    (r) => (r.values.publicly_accessible !== false ? 'publicly_accessible is not false' : undefined)),
-  perResource('UH-RDS-003', 'RDS keeps automated backups at least 7 days', ['aws_db_instance'],
+    (r) => (r.values.publicly_accessible !== false ? 'publicly_accessible is not false' : undefined),
+  ),
+  perResource(
+    'UH-RDS-003',
+    'RDS keeps automated backups at least 7 days',
+    ['aws_db_instance'],
     { checkov: ['CKV_AWS_133'], trivy: ['AVD-AWS-0077'], cdkNag: 'HIPAA.Security-RDSInstanceBackupEnabled', hipaa: HIPAA.backup },
-    (r) => ((r.values.backup_retention_period ?? 0) < 7 ? `backup_retention_period ${r.values.backup_retention_period ?? 0}` : undefined)),
-  perResource('UH-RDS-004', 'Production RDS has deletion protection', ['aws_db_instance'],
-    { checkov: ['CKV_AWS_293'], trivy: ['AVD-AWS-0177'], cdkNag: 'HIPAA.Security-RDSInstanceDeletionProtectionEnabled', hipaa: HIPAA.integrity },
-    (r, stack) => (stack.production && r.values.deletion_protection !== true ? 'deletion_protection is off in production' : undefined)),
-  perResource('UH-RDS-005', 'Production RDS is Multi-AZ', ['aws_db_instance'], { checkov: ['CKV_AWS_157'], cdkNag: 'HIPAA.Security-RDSMultiAZSupport', hipaa: HIPAA.backup },
-    (r, stack) => (stack.production && r.values.multi_az !== true ? 'multi_az is off in production' : undefined)),
-  perResource('UH-RDS-006', 'The RDS master password is managed by RDS in Secrets Manager', ['aws_db_instance'], { hipaa: HIPAA.auth },
-    (r) => (r.values.password !== undefined ? 'a password is set in the configuration' : r.values.manage_master_user_password !== true ? 'manage_master_user_password is not true' : undefined)),
-  perResource('UH-RDS-007', 'The RDS parameter group requires TLS', ['aws_db_parameter_group'], { checkov: ['CKV2_AWS_69'], hipaa: HIPAA.transmission },
-    (r) => (parameterValue(r, 'require_secure_transport') !== '1' ? 'require_secure_transport is not 1' : undefined), (r) => /^mysql/.test(r.values.family ?? '')),
-  perResource('UH-RDS-008', 'The binary log is what DMS needs (ROW, FULL images, no checksum)', ['aws_db_parameter_group'], { hipaa: HIPAA.integrity },
+    (r) => ((r.values.backup_retention_period ?? 0) < 7 ? `backup_retention_period ${r.values.backup_retention_period ?? 0}` : undefined),
+  ),
+  perResource(
+    'UH-RDS-004',
+    'Production RDS has deletion protection',
+    ['aws_db_instance'],
+    {
+      checkov: ['CKV_AWS_293'],
+      trivy: ['AVD-AWS-0177'],
+      cdkNag: 'HIPAA.Security-RDSInstanceDeletionProtectionEnabled',
+      hipaa: HIPAA.integrity,
+    },
+    (r, stack) => (stack.production && r.values.deletion_protection !== true ? 'deletion_protection is off in production' : undefined),
+  ),
+  perResource(
+    'UH-RDS-005',
+    'Production RDS is Multi-AZ',
+    ['aws_db_instance'],
+    { checkov: ['CKV_AWS_157'], cdkNag: 'HIPAA.Security-RDSMultiAZSupport', hipaa: HIPAA.backup },
+    (r, stack) => (stack.production && r.values.multi_az !== true ? 'multi_az is off in production' : undefined),
+  ),
+  perResource(
+    'UH-RDS-006',
+    'The RDS master password is managed by RDS in Secrets Manager',
+    ['aws_db_instance'],
+    { hipaa: HIPAA.auth },
+    (r) =>
+      r.values.password !== undefined
+        ? 'a password is set in the configuration'
+        : r.values.manage_master_user_password !== true
+          ? 'manage_master_user_password is not true'
+          : undefined,
+  ),
+  perResource(
+    'UH-RDS-007',
+    'The RDS parameter group requires TLS',
+    ['aws_db_parameter_group'],
+    { checkov: ['CKV2_AWS_69'], hipaa: HIPAA.transmission },
+    (r) => (parameterValue(r, 'require_secure_transport') !== '1' ? 'require_secure_transport is not 1' : undefined),
+    (r) => /^mysql/.test(r.values.family ?? ''),
+  ),
+  perResource(
+    'UH-RDS-008',
+    'The binary log is what DMS needs (ROW, FULL images, no checksum)',
+    ['aws_db_parameter_group'],
+    { hipaa: HIPAA.integrity },
     (r) => {
-      const wrong = Object.entries({ binlog_format: 'ROW', binlog_row_image: 'FULL', binlog_checksum: 'NONE' }).filter(([k, v]) => parameterValue(r, k) !== v);
+      const wrong = Object.entries({ binlog_format: 'ROW', binlog_row_image: 'FULL', binlog_checksum: 'NONE' }).filter(
+        ([k, v]) => parameterValue(r, k) !== v,
+      );
       return wrong.length ? `${wrong.map(([k, v]) => `${k} should be ${v}`).join(', ')}` : undefined;
-    }, (r) => /^mysql/.test(r.values.family ?? '')),
-  perResource('UH-RDS-009', 'RDS IAM database authentication is on', ['aws_db_instance'], { checkov: ['CKV_AWS_161'], trivy: ['AVD-AWS-0176'], hipaa: HIPAA.auth },
-    (r) => (r.values.iam_database_authentication_enabled !== true ? 'IAM authentication is off' : undefined)),
-  perResource('UH-RDS-010', 'RDS exports error, slow-query and audit logs', ['aws_db_instance'],
+    },
+    (r) => /^mysql/.test(r.values.family ?? ''),
+  ),
+  perResource(
+    'UH-RDS-009',
+    'RDS IAM database authentication is on',
+    ['aws_db_instance'],
+    { checkov: ['CKV_AWS_161'], trivy: ['AVD-AWS-0176'], hipaa: HIPAA.auth },
+    (r) => (r.values.iam_database_authentication_enabled !== true ? 'IAM authentication is off' : undefined),
+  ),
+  perResource(
+    'UH-RDS-010',
+    'RDS exports error, slow-query and audit logs',
+    ['aws_db_instance'],
     { checkov: ['CKV_AWS_129'], trivy: ['AVD-AWS-0133'], cdkNag: 'HIPAA.Security-RDSLoggingEnabled', hipaa: HIPAA.audit },
     (r) => {
       const missing = ['error', 'slowquery', 'audit'].filter((l) => !(r.values.enabled_cloudwatch_logs_exports ?? []).includes(l));
       return missing.length ? `not exported: ${missing.join(', ')}` : undefined;
-    }),
-  perResource('UH-RDS-011', 'RDS lives in a DB subnet group', ['aws_db_instance'], { cdkNag: 'HIPAA.Security-RDSInstancePublicAccess', hipaa: HIPAA.access },
-    (r) => (!r.values.db_subnet_group_name ? 'no db_subnet_group_name' : undefined)),
-  perResource('UH-RDS-012', 'RDS takes minor version upgrades', ['aws_db_instance'], { checkov: ['CKV_AWS_226'], hipaa: HIPAA.integrity },
-    (r) => (r.values.auto_minor_version_upgrade === false ? 'auto_minor_version_upgrade is off' : undefined)),
-  perResource('UH-RDS-013', 'RDS copies tags to snapshots', ['aws_db_instance'], { checkov: ['CKV2_AWS_60'] },
-    (r) => (r.values.copy_tags_to_snapshot !== true ? 'copy_tags_to_snapshot is off' : undefined)),
-  perResource('UH-RDS-014', 'Performance Insights, where on, is encrypted with a customer-managed key', ['aws_db_instance'], { checkov: ['CKV_AWS_354'], hipaa: HIPAA.encryptRest },
-    (r) => (r.values.performance_insights_enabled === true && !r.values.performance_insights_kms_key_id ? 'no performance_insights_kms_key_id' : undefined)),
+    },
+  ),
+  perResource(
+    'UH-RDS-011',
+    'RDS lives in a DB subnet group',
+    ['aws_db_instance'],
+    { cdkNag: 'HIPAA.Security-RDSInstancePublicAccess', hipaa: HIPAA.access },
+    (r) => (!r.values.db_subnet_group_name ? 'no db_subnet_group_name' : undefined),
+  ),
+  perResource(
+    'UH-RDS-012',
+    'RDS takes minor version upgrades',
+    ['aws_db_instance'],
+    { checkov: ['CKV_AWS_226'], hipaa: HIPAA.integrity },
+    (r) => (r.values.auto_minor_version_upgrade === false ? 'auto_minor_version_upgrade is off' : undefined),
+  ),
+  perResource('UH-RDS-013', 'RDS copies tags to snapshots', ['aws_db_instance'], { checkov: ['CKV2_AWS_60'] }, (r) =>
+    r.values.copy_tags_to_snapshot !== true ? 'copy_tags_to_snapshot is off' : undefined,
+  ),
+  perResource(
+    'UH-RDS-014',
+    'Performance Insights, where on, is encrypted with a customer-managed key',
+    ['aws_db_instance'],
+    { checkov: ['CKV_AWS_354'], hipaa: HIPAA.encryptRest },
+    (r) =>
+      r.values.performance_insights_enabled === true && !r.values.performance_insights_kms_key_id
+        ? 'no performance_insights_kms_key_id'
+        : undefined,
+  ),
 
   // DMS
-  perResource('UH-DMS-001', 'DMS replication instances are private', ['aws_dms_replication_instance'],
+  perResource(
+    'UH-DMS-001',
+    'DMS replication instances are private',
+    ['aws_dms_replication_instance'],
     { checkov: ['CKV_AWS_89'], trivy: ['AVD-AWS-0208'], cdkNag: 'HIPAA.Security-DMSReplicationNotPublic', hipaa: HIPAA.access },
-    (r) => (r.values.publicly_accessible !== false ? 'publicly_accessible is not false' : undefined)),
-  perResource('UH-DMS-002', 'DMS replication instances use a customer-managed key', ['aws_dms_replication_instance'], { checkov: ['CKV_AWS_212'], hipaa: HIPAA.encryptRest },
-    (r) => (!r.values.kms_key_arn ? 'no kms_key_arn' : undefined)),
-  perResource('UH-DMS-003', 'DMS source endpoints use TLS', ['aws_dms_endpoint'], { hipaa: HIPAA.transmission },
-    (r) => (!['require', 'verify-ca', 'verify-full'].includes(r.values.ssl_mode) ? `ssl_mode ${r.values.ssl_mode ?? 'none'}` : undefined), (r) => r.values.endpoint_type === 'source'),
-  perResource('UH-DMS-004', 'DMS source credentials come from Secrets Manager', ['aws_dms_endpoint'], { hipaa: HIPAA.auth },
-    (r) => (r.values.password !== undefined ? 'a password is in the configuration' : !r.values.secrets_manager_arn ? 'no secrets_manager_arn' : undefined), (r) => r.values.endpoint_type === 'source'),
-  perResource('UH-DMS-005', 'DMS S3 targets encrypt with SSE-KMS', ['aws_dms_s3_endpoint'], { checkov: ['CKV_AWS_298'], hipaa: HIPAA.encryptRest },
-    (r) => (r.values.encryption_mode !== 'SSE_KMS' || !r.values.server_side_encryption_kms_key_id ? 'not SSE-KMS with a key' : undefined)),
-  perResource('UH-DMS-006', 'DMS S3 targets write Parquet', ['aws_dms_s3_endpoint'], {}, (r) => (r.values.data_format !== 'parquet' ? `data_format ${r.values.data_format ?? 'csv'}` : undefined)),
-  perResource('UH-DMS-007', 'No DMS endpoint uses the deprecated s3_settings', ['aws_dms_endpoint'], {},
-    (r) => (r.values.s3_settings !== undefined && (first(r.values.s3_settings) ?? null) !== null ? 's3_settings is deprecated: use aws_dms_s3_endpoint' : undefined)),
-  perResource('UH-DMS-008', 'DMS tasks validate what they copy', ['aws_dms_replication_task'], { hipaa: HIPAA.integrity },
-    (r) => {
-      try {
-        return JSON.parse(r.values.replication_task_settings ?? '{}').ValidationSettings?.EnableValidation === true ? undefined : 'validation is off';
-      } catch {
-        return 'task settings are not JSON';
-      }
-    }),
-  perResource('UH-DMS-009', 'DMS replication instances take minor version upgrades', ['aws_dms_replication_instance'], { checkov: ['CKV_AWS_222'], hipaa: HIPAA.integrity },
-    (r) => (r.values.auto_minor_version_upgrade !== true ? 'auto_minor_version_upgrade is not true' : undefined)),
+    (r) => (r.values.publicly_accessible !== false ? 'publicly_accessible is not false' : undefined),
+  ),
+  perResource(
+    'UH-DMS-002',
+    'DMS replication instances use a customer-managed key',
+    ['aws_dms_replication_instance'],
+    { checkov: ['CKV_AWS_212'], hipaa: HIPAA.encryptRest },
+    (r) => (!r.values.kms_key_arn ? 'no kms_key_arn' : undefined),
+  ),
+  perResource(
+    'UH-DMS-003',
+    'DMS source endpoints use TLS',
+    ['aws_dms_endpoint'],
+    { hipaa: HIPAA.transmission },
+    (r) => (!['require', 'verify-ca', 'verify-full'].includes(r.values.ssl_mode) ? `ssl_mode ${r.values.ssl_mode ?? 'none'}` : undefined),
+    (r) => r.values.endpoint_type === 'source',
+  ),
+  perResource(
+    'UH-DMS-004',
+    'DMS source credentials come from Secrets Manager',
+    ['aws_dms_endpoint'],
+    { hipaa: HIPAA.auth },
+    (r) =>
+      r.values.password !== undefined
+        ? 'a password is in the configuration'
+        : !r.values.secrets_manager_arn
+          ? 'no secrets_manager_arn'
+          : undefined,
+    (r) => r.values.endpoint_type === 'source',
+  ),
+  perResource(
+    'UH-DMS-005',
+    'DMS S3 targets encrypt with SSE-KMS',
+    ['aws_dms_s3_endpoint'],
+    { checkov: ['CKV_AWS_298'], hipaa: HIPAA.encryptRest },
+    (r) => (r.values.encryption_mode !== 'SSE_KMS' || !r.values.server_side_encryption_kms_key_id ? 'not SSE-KMS with a key' : undefined),
+  ),
+  perResource('UH-DMS-006', 'DMS S3 targets write Parquet', ['aws_dms_s3_endpoint'], {}, (r) =>
+    r.values.data_format !== 'parquet' ? `data_format ${r.values.data_format ?? 'csv'}` : undefined,
+  ),
+  perResource('UH-DMS-007', 'No DMS endpoint uses the deprecated s3_settings', ['aws_dms_endpoint'], {}, (r) =>
+    r.values.s3_settings !== undefined && (first(r.values.s3_settings) ?? null) !== null
+      ? 's3_settings is deprecated: use aws_dms_s3_endpoint'
+      : undefined,
+  ),
+  perResource('UH-DMS-008', 'DMS tasks validate what they copy', ['aws_dms_replication_task'], { hipaa: HIPAA.integrity }, (r) => {
+    try {
+      return JSON.parse(r.values.replication_task_settings ?? '{}').ValidationSettings?.EnableValidation === true
+        ? undefined
+        : 'validation is off';
+    } catch {
+      return 'task settings are not JSON';
+    }
+  }),
+  perResource(
+    'UH-DMS-009',
+    'DMS replication instances take minor version upgrades',
+    ['aws_dms_replication_instance'],
+    { checkov: ['CKV_AWS_222'], hipaa: HIPAA.integrity },
+    (r) => (r.values.auto_minor_version_upgrade !== true ? 'auto_minor_version_upgrade is not true' : undefined),
+  ),
 
   // S3
-  perResource('UH-S3-001', 'Buckets block all public access (all four settings)', ['aws_s3_bucket', 'aws_s3_bucket_public_access_block'],
-    { checkov: ['CKV_AWS_53', 'CKV_AWS_54', 'CKV_AWS_55', 'CKV_AWS_56'], trivy: ['AVD-AWS-0086', 'AVD-AWS-0087', 'AVD-AWS-0091', 'AVD-AWS-0093'], cdkNag: 'HIPAA.Security-S3BucketLevelPublicAccessProhibited', hipaa: HIPAA.access },
+  perResource(
+    'UH-S3-001',
+    'Buckets block all public access (all four settings)',
+    ['aws_s3_bucket', 'aws_s3_bucket_public_access_block'],
+    {
+      checkov: ['CKV_AWS_53', 'CKV_AWS_54', 'CKV_AWS_55', 'CKV_AWS_56'],
+      trivy: ['AVD-AWS-0086', 'AVD-AWS-0087', 'AVD-AWS-0091', 'AVD-AWS-0093'],
+      cdkNag: 'HIPAA.Security-S3BucketLevelPublicAccessProhibited',
+      hipaa: HIPAA.access,
+    },
     (r, stack) => {
       const block = settingsFor(stack, r, 'aws_s3_bucket_public_access_block')[0];
       const flags = ['block_public_acls', 'block_public_policy', 'ignore_public_acls', 'restrict_public_buckets'];
       const off = block ? flags.filter((f) => block.values[f] !== true) : flags;
       return off.length ? `not set: ${off.join(', ')}` : undefined;
-    }, isBucket),
-  perResource('UH-S3-002', 'Buckets encrypt by default with SSE-KMS', ['aws_s3_bucket', 'aws_s3_bucket_server_side_encryption_configuration'],
+    },
+    isBucket,
+  ),
+  perResource(
+    'UH-S3-002',
+    'Buckets encrypt by default with SSE-KMS',
+    ['aws_s3_bucket', 'aws_s3_bucket_server_side_encryption_configuration'],
     { checkov: ['CKV_AWS_145'], trivy: ['AVD-AWS-0132'], cdkNag: 'HIPAA.Security-S3DefaultEncryptionKMS', hipaa: HIPAA.encryptRest },
     (r, stack) => {
       const rule = first(settingsFor(stack, r, 'aws_s3_bucket_server_side_encryption_configuration')[0]?.values.rule);
       const byDefault = first(rule?.apply_server_side_encryption_by_default);
-      return byDefault?.sse_algorithm !== 'aws:kms' || !byDefault?.kms_master_key_id ? `default encryption is ${byDefault?.sse_algorithm ?? 'not configured'}` : undefined;
-    }, isBucket),
-  perResource('UH-S3-003', 'Buckets are versioned', ['aws_s3_bucket', 'aws_s3_bucket_versioning'],
+      return byDefault?.sse_algorithm !== 'aws:kms' || !byDefault?.kms_master_key_id
+        ? `default encryption is ${byDefault?.sse_algorithm ?? 'not configured'}`
+        : undefined;
+    },
+    isBucket,
+  ),
+  perResource(
+    'UH-S3-003',
+    'Buckets are versioned',
+    ['aws_s3_bucket', 'aws_s3_bucket_versioning'],
     { checkov: ['CKV_AWS_21'], trivy: ['AVD-AWS-0090'], cdkNag: 'HIPAA.Security-S3BucketVersioningEnabled', hipaa: HIPAA.integrity },
-    (r, stack) => (first(settingsFor(stack, r, 'aws_s3_bucket_versioning')[0]?.values.versioning_configuration)?.status !== 'Enabled' ? 'versioning is not enabled' : undefined), isBucket),
-  perResource('UH-S3-004', 'Bucket policies refuse requests without TLS', ['aws_s3_bucket', 'aws_s3_bucket_policy'],
+    (r, stack) =>
+      first(settingsFor(stack, r, 'aws_s3_bucket_versioning')[0]?.values.versioning_configuration)?.status !== 'Enabled'
+        ? 'versioning is not enabled'
+        : undefined,
+    isBucket,
+  ),
+  perResource(
+    'UH-S3-004',
+    'Bucket policies refuse requests without TLS',
+    ['aws_s3_bucket', 'aws_s3_bucket_policy'],
     { trivy: ['AVD-AWS-0094'], cdkNag: 'HIPAA.Security-S3BucketSSLRequestsOnly', hipaa: HIPAA.transmission },
     (r, stack) => {
       const statements = settingsFor(stack, r, 'aws_s3_bucket_policy').flatMap((p) => statementsOf(stack, p.values.policy) ?? []);
-      return statements.some((s) => s.effect === 'Deny' && s.conditions.some((c) => c.variable === 'aws:SecureTransport' && c.values.includes('false'))) ? undefined : 'no deny of aws:SecureTransport false';
-    }, isBucket),
-  perResource('UH-S3-005', 'Buckets log server access', ['aws_s3_bucket', 'aws_s3_bucket_logging'],
+      return statements.some(
+        (s) => s.effect === 'Deny' && s.conditions.some((c) => c.variable === 'aws:SecureTransport' && c.values.includes('false')),
+      )
+        ? undefined
+        : 'no deny of aws:SecureTransport false';
+    },
+    isBucket,
+  ),
+  perResource(
+    'UH-S3-005',
+    'Buckets log server access',
+    ['aws_s3_bucket', 'aws_s3_bucket_logging'],
     { checkov: ['CKV_AWS_18'], trivy: ['AVD-AWS-0089'], cdkNag: 'HIPAA.Security-S3BucketLoggingEnabled', hipaa: HIPAA.audit },
-    (r, stack) => (settingsFor(stack, r, 'aws_s3_bucket_logging').length === 0 ? 'no server access logging' : undefined), isBucket),
-  perResource('UH-S3-006', 'Buckets enforce bucket-owner ownership (no ACLs)', ['aws_s3_bucket', 'aws_s3_bucket_ownership_controls'], { checkov: ['CKV2_AWS_65'], hipaa: HIPAA.access },
-    (r, stack) => (first(settingsFor(stack, r, 'aws_s3_bucket_ownership_controls')[0]?.values.rule)?.object_ownership !== 'BucketOwnerEnforced' ? 'ownership is not BucketOwnerEnforced' : undefined), isBucket),
-  perResource('UH-S3-007', 'Buckets have lifecycle rules that abort incomplete uploads', ['aws_s3_bucket', 'aws_s3_bucket_lifecycle_configuration'], { checkov: ['CKV2_AWS_61', 'CKV_AWS_300'] },
+    (r, stack) => (settingsFor(stack, r, 'aws_s3_bucket_logging').length === 0 ? 'no server access logging' : undefined),
+    isBucket,
+  ),
+  perResource(
+    'UH-S3-006',
+    'Buckets enforce bucket-owner ownership (no ACLs)',
+    ['aws_s3_bucket', 'aws_s3_bucket_ownership_controls'],
+    { checkov: ['CKV2_AWS_65'], hipaa: HIPAA.access },
+    (r, stack) =>
+      first(settingsFor(stack, r, 'aws_s3_bucket_ownership_controls')[0]?.values.rule)?.object_ownership !== 'BucketOwnerEnforced'
+        ? 'ownership is not BucketOwnerEnforced'
+        : undefined,
+    isBucket,
+  ),
+  perResource(
+    'UH-S3-007',
+    'Buckets have lifecycle rules that abort incomplete uploads',
+    ['aws_s3_bucket', 'aws_s3_bucket_lifecycle_configuration'],
+    { checkov: ['CKV2_AWS_61', 'CKV_AWS_300'] },
     (r, stack) => {
       const rules = settingsFor(stack, r, 'aws_s3_bucket_lifecycle_configuration').flatMap((l) => l.values.rule ?? []);
-      return rules.some((x: any) => first(x.abort_incomplete_multipart_upload)?.days_after_initiation) ? undefined : 'no abort of incomplete multipart uploads';
-    }, isBucket),
-  perResource('UH-S3-008', 'Production buckets cannot be force-destroyed', ['aws_s3_bucket'], { hipaa: HIPAA.integrity },
-    (r, stack) => (stack.production && r.values.force_destroy === true ? 'force_destroy is true in production' : undefined)),
-  perResource('UH-S3-009', 'SSE-KMS buckets use bucket keys', ['aws_s3_bucket_server_side_encryption_configuration'], {},
+      return rules.some((x: any) => first(x.abort_incomplete_multipart_upload)?.days_after_initiation)
+        ? undefined
+        : 'no abort of incomplete multipart uploads';
+    },
+    isBucket,
+  ),
+  perResource('UH-S3-008', 'Production buckets cannot be force-destroyed', ['aws_s3_bucket'], { hipaa: HIPAA.integrity }, (r, stack) =>
+    stack.production && r.values.force_destroy === true ? 'force_destroy is true in production' : undefined,
+  ),
+  perResource(
+    'UH-S3-009',
+    'SSE-KMS buckets use bucket keys',
+    ['aws_s3_bucket_server_side_encryption_configuration'],
+    {},
     (r) => (first(r.values.rule)?.bucket_key_enabled !== true ? 'bucket_key_enabled is not true' : undefined),
-    (r) => first(first(r.values.rule)?.apply_server_side_encryption_by_default)?.sse_algorithm === 'aws:kms'),
+    (r) => first(first(r.values.rule)?.apply_server_side_encryption_by_default)?.sse_algorithm === 'aws:kms',
+  ),
 
   // KMS
-  perResource('UH-KMS-001', 'KMS keys rotate', ['aws_kms_key'],
+  perResource(
+    'UH-KMS-001',
+    'KMS keys rotate',
+    ['aws_kms_key'],
     { checkov: ['CKV_AWS_7'], trivy: ['AVD-AWS-0065'], cdkNag: 'HIPAA.Security-KMSBackingKeyRotationEnabled', hipaa: HIPAA.encryptRest },
-    (r) => (r.values.enable_key_rotation !== true ? 'rotation is off' : undefined)),
-  perResource('UH-KMS-002', 'KMS keys have an explicit key policy', ['aws_kms_key'], { checkov: ['CKV2_AWS_64'], hipaa: HIPAA.access },
-    (r) => (!r.values.policy ? 'no key policy (the default grants the whole account)' : undefined)),
-  perResource('UH-KMS-003', 'No key policy allows "*" without a condition', ['aws_kms_key'], { checkov: ['CKV_AWS_33'], trivy: ['AVD-AWS-0057'], hipaa: HIPAA.access },
-    (r, stack) => ((statementsOf(stack, r.values.policy) ?? []).some(unconditionedStar) ? 'a statement allows "*" unconditionally' : undefined)),
+    (r) => (r.values.enable_key_rotation !== true ? 'rotation is off' : undefined),
+  ),
+  perResource(
+    'UH-KMS-002',
+    'KMS keys have an explicit key policy',
+    ['aws_kms_key'],
+    { checkov: ['CKV2_AWS_64'], hipaa: HIPAA.access },
+    (r) => (!r.values.policy ? 'no key policy (the default grants the whole account)' : undefined),
+  ),
+  perResource(
+    'UH-KMS-003',
+    'No key policy allows "*" without a condition',
+    ['aws_kms_key'],
+    { checkov: ['CKV_AWS_33'], trivy: ['AVD-AWS-0057'], hipaa: HIPAA.access },
+    (r, stack) =>
+      (statementsOf(stack, r.values.policy) ?? []).some(unconditionedStar) ? 'a statement allows "*" unconditionally' : undefined,
+  ),
 
   // Glue
-  perResource('UH-GLUE-001', 'Crawlers run with a security configuration', ['aws_glue_crawler'], { checkov: ['CKV_AWS_195'], hipaa: HIPAA.encryptRest },
-    (r) => (!r.values.security_configuration ? 'no security_configuration' : undefined)),
-  perResource('UH-GLUE-002', 'The Data Catalog is encrypted and returns connection passwords encrypted', ['aws_glue_data_catalog_encryption_settings'], { checkov: ['CKV_AWS_94'], trivy: ['AVD-AWS-0108'], hipaa: HIPAA.encryptRest },
+  perResource(
+    'UH-GLUE-001',
+    'Crawlers run with a security configuration',
+    ['aws_glue_crawler'],
+    { checkov: ['CKV_AWS_195'], hipaa: HIPAA.encryptRest },
+    (r) => (!r.values.security_configuration ? 'no security_configuration' : undefined),
+  ),
+  perResource(
+    'UH-GLUE-002',
+    'The Data Catalog is encrypted and returns connection passwords encrypted',
+    ['aws_glue_data_catalog_encryption_settings'],
+    { checkov: ['CKV_AWS_94'], trivy: ['AVD-AWS-0108'], hipaa: HIPAA.encryptRest },
     (r) => {
       const settings = first(r.values.data_catalog_encryption_settings);
       if (first(settings?.encryption_at_rest)?.catalog_encryption_mode !== 'SSE-KMS') return 'catalog is not SSE-KMS';
-      return first(settings?.connection_password_encryption)?.return_connection_password_encrypted !== true ? 'connection passwords are returned in clear' : undefined;
-    }),
-  perResource('UH-GLUE-003', 'Crawlers read through Lake Formation credentials', ['aws_glue_crawler'], { hipaa: HIPAA.access },
-    (r) => (first(r.values.lake_formation_configuration)?.use_lake_formation_credentials !== true ? 'use_lake_formation_credentials is not true' : undefined)),
-  perResource('UH-GLUE-004', 'Glue security configurations encrypt logs, bookmarks and output', ['aws_glue_security_configuration'], { checkov: ['CKV_AWS_99'], hipaa: HIPAA.encryptRest },
+      return first(settings?.connection_password_encryption)?.return_connection_password_encrypted !== true
+        ? 'connection passwords are returned in clear'
+        : undefined;
+    },
+  ),
+  perResource('UH-GLUE-003', 'Crawlers read through Lake Formation credentials', ['aws_glue_crawler'], { hipaa: HIPAA.access }, (r) =>
+    first(r.values.lake_formation_configuration)?.use_lake_formation_credentials !== true
+      ? 'use_lake_formation_credentials is not true'
+      : undefined,
+  ),
+  perResource(
+    'UH-GLUE-004',
+    'Glue security configurations encrypt logs, bookmarks and output',
+    ['aws_glue_security_configuration'],
+    { checkov: ['CKV_AWS_99'], hipaa: HIPAA.encryptRest },
     (r) => {
       const e = first(r.values.encryption_configuration);
       const off = [
@@ -279,41 +591,81 @@ export const RULES: readonly Rule[] = [
         first(e?.s3_encryption)?.s3_encryption_mode !== 'SSE-KMS' && 'S3',
       ].filter(Boolean);
       return off.length ? `not encrypted: ${off.join(', ')}` : undefined;
-    }),
+    },
+  ),
 
   // Athena
-  perResource('UH-ATH-001', 'Athena workgroups enforce their configuration', ['aws_athena_workgroup'], { checkov: ['CKV_AWS_82'], trivy: ['AVD-AWS-0007'], hipaa: HIPAA.access },
-    (r) => (first(r.values.configuration)?.enforce_workgroup_configuration !== true ? 'configuration is not enforced' : undefined)),
-  perResource('UH-ATH-002', 'Athena results are encrypted with KMS', ['aws_athena_workgroup'], { checkov: ['CKV_AWS_159'], trivy: ['AVD-AWS-0006'], hipaa: HIPAA.encryptRest },
-    (r) => (first(first(first(r.values.configuration)?.result_configuration)?.encryption_configuration)?.encryption_option !== 'SSE_KMS' ? 'results are not SSE_KMS' : undefined)),
-  perResource('UH-ATH-003', 'Athena workgroups cap the bytes a query scans', ['aws_athena_workgroup'], {},
-    (r) => (!first(r.values.configuration)?.bytes_scanned_cutoff_per_query ? 'no bytes_scanned_cutoff_per_query' : undefined)),
+  perResource(
+    'UH-ATH-001',
+    'Athena workgroups enforce their configuration',
+    ['aws_athena_workgroup'],
+    { checkov: ['CKV_AWS_82'], trivy: ['AVD-AWS-0007'], hipaa: HIPAA.access },
+    (r) => (first(r.values.configuration)?.enforce_workgroup_configuration !== true ? 'configuration is not enforced' : undefined),
+  ),
+  perResource(
+    'UH-ATH-002',
+    'Athena results are encrypted with KMS',
+    ['aws_athena_workgroup'],
+    { checkov: ['CKV_AWS_159'], trivy: ['AVD-AWS-0006'], hipaa: HIPAA.encryptRest },
+    (r) =>
+      first(first(first(r.values.configuration)?.result_configuration)?.encryption_configuration)?.encryption_option !== 'SSE_KMS'
+        ? 'results are not SSE_KMS'
+        : undefined,
+  ),
+  perResource('UH-ATH-003', 'Athena workgroups cap the bytes a query scans', ['aws_athena_workgroup'], {}, (r) =>
+    !first(r.values.configuration)?.bytes_scanned_cutoff_per_query ? 'no bytes_scanned_cutoff_per_query' : undefined,
+  ),
 
   // Lake Formation
-  perResource('UH-LF-001', 'Lake Formation admins are IAM roles or users, never groups', ['aws_lakeformation_data_lake_settings'], { hipaa: HIPAA.access },
+  perResource(
+    'UH-LF-001',
+    'Lake Formation admins are IAM roles or users, never groups',
+    ['aws_lakeformation_data_lake_settings'],
+    { hipaa: HIPAA.access },
     (r) => {
       const bad = (r.values.admins ?? []).filter((a: string) => !/(:role\/|:user\/|aws_iam_role\.|aws_iam_user\.)/.test(a));
       return bad.length ? `not a role or user: ${bad.join(', ')}` : undefined;
-    }),
-  perResource('UH-LF-002', 'No IAMAllowedPrincipals default permissions (Lake Formation mode)', ['aws_lakeformation_data_lake_settings'], { hipaa: HIPAA.access },
+    },
+  ),
+  perResource(
+    'UH-LF-002',
+    'No IAMAllowedPrincipals default permissions (Lake Formation mode)',
+    ['aws_lakeformation_data_lake_settings'],
+    { hipaa: HIPAA.access },
     (r) => {
       const defaults = [...(r.values.create_database_default_permissions ?? []), ...(r.values.create_table_default_permissions ?? [])];
       return defaults.some((d: any) => d.principal === 'IAM_ALLOWED_PRINCIPALS') ? 'IAMAllowedPrincipals keeps IAM-only access' : undefined;
-    }),
-  perResource('UH-LF-003', 'No grant to IAMAllowedPrincipals', ['aws_lakeformation_permissions'], { hipaa: HIPAA.access },
-    (r) => (r.values.principal === 'IAM_ALLOWED_PRINCIPALS' ? 'grant to IAMAllowedPrincipals' : undefined)),
-  perResource('UH-LF-004', 'Registered locations are not in hybrid access mode', ['aws_lakeformation_resource'], { hipaa: HIPAA.access },
-    (r) => (r.values.hybrid_access_enabled === true ? 'hybrid access is on' : undefined)),
-  perResource('UH-LF-005', 'Locations are registered with a dedicated role', ['aws_lakeformation_resource'], { hipaa: HIPAA.access },
-    (r) => (r.values.use_service_linked_role !== false || !r.values.role_arn ? 'uses the service-linked role' : undefined)),
-  perResource('UH-LF-006', 'Non-admin readers never get a contract direct-identifier column', ['aws_lakeformation_permissions'], { hipaa: HIPAA.minimum },
+    },
+  ),
+  perResource('UH-LF-003', 'No grant to IAMAllowedPrincipals', ['aws_lakeformation_permissions'], { hipaa: HIPAA.access }, (r) =>
+    r.values.principal === 'IAM_ALLOWED_PRINCIPALS' ? 'grant to IAMAllowedPrincipals' : undefined,
+  ),
+  perResource(
+    'UH-LF-004',
+    'Registered locations are not in hybrid access mode',
+    ['aws_lakeformation_resource'],
+    { hipaa: HIPAA.access },
+    (r) => (r.values.hybrid_access_enabled === true ? 'hybrid access is on' : undefined),
+  ),
+  perResource(
+    'UH-LF-005',
+    'Locations are registered with a dedicated role',
+    ['aws_lakeformation_resource'],
+    { hipaa: HIPAA.access },
+    (r) => (r.values.use_service_linked_role !== false || !r.values.role_arn ? 'uses the service-linked role' : undefined),
+  ),
+  perResource(
+    'UH-LF-006',
+    'Non-admin readers never get a contract direct-identifier column',
+    ['aws_lakeformation_permissions'],
+    { hipaa: HIPAA.minimum },
     (r, stack) => {
       const permissions: string[] = r.values.permissions ?? [];
       if (!permissions.some((p) => ['SELECT', 'ALL'].includes(p))) return undefined;
       const onTable = first(r.values.table);
       const onColumns = first(r.values.table_with_columns);
       const name = tableNameOf(stack, onColumns?.name ?? onTable?.name);
-      const identifiers = name ? DIRECT_IDENTIFIERS.get(name) ?? [] : [];
+      const identifiers = name ? (DIRECT_IDENTIFIERS.get(name) ?? []) : [];
       if (onTable?.wildcard === true) return 'SELECT on every table of a database';
       if (identifiers.length === 0) return undefined;
       if (onTable) return `SELECT on all columns of ${name}`;
@@ -321,74 +673,189 @@ export const RULES: readonly Rule[] = [
       const excluded: string[] = onColumns.excluded_column_names ?? [];
       const leaked = onColumns.wildcard ? identifiers.filter((c) => !excluded.includes(c)) : identifiers.filter((c) => granted.includes(c));
       return leaked.length ? `grants ${leaked.join(', ')}` : undefined;
-    }, (r, stack) => !/crawler/.test(String(r.values.principal)) && !of(stack, 'aws_lakeformation_data_lake_settings').some((s) => (s.values.admins ?? []).includes(r.values.principal))),
-  stackRule('UH-LF-007', 'Lake Formation settings come before catalog databases, registrations and grants', ['aws_lakeformation_data_lake_settings', 'aws_glue_catalog_database', 'aws_lakeformation_resource', 'aws_lakeformation_permissions'], { hipaa: HIPAA.access },
+    },
+    (r, stack) =>
+      !/crawler/.test(String(r.values.principal)) &&
+      !of(stack, 'aws_lakeformation_data_lake_settings').some((s) => (s.values.admins ?? []).includes(r.values.principal)),
+  ),
+  stackRule(
+    'UH-LF-007',
+    'Lake Formation settings come before catalog databases, registrations and grants',
+    ['aws_lakeformation_data_lake_settings', 'aws_glue_catalog_database', 'aws_lakeformation_resource', 'aws_lakeformation_permissions'],
+    { hipaa: HIPAA.access },
     (stack) => {
       const settings = of(stack, 'aws_lakeformation_data_lake_settings')[0];
-      if (!settings) return of(stack, 'aws_glue_catalog_database').length ? 'catalog databases exist without Lake Formation settings' : undefined;
-      const early = of(stack, 'aws_glue_catalog_database', 'aws_lakeformation_resource', 'aws_lakeformation_permissions').filter((r) => !r.dependsOn.includes(settings.address));
+      if (!settings)
+        return of(stack, 'aws_glue_catalog_database').length ? 'catalog databases exist without Lake Formation settings' : undefined;
+      const early = of(stack, 'aws_glue_catalog_database', 'aws_lakeformation_resource', 'aws_lakeformation_permissions').filter(
+        (r) => !r.dependsOn.includes(settings.address),
+      );
       return early.length ? `not ordered after the settings: ${early.map((r) => r.address).join(', ')}` : undefined;
-    }),
+    },
+  ),
 
   // Redshift Serverless
-  perResource('UH-RS-001', 'Redshift namespaces are encrypted with a customer-managed key', ['aws_redshiftserverless_namespace'], { checkov: ['CKV_AWS_282'], hipaa: HIPAA.encryptRest },
-    (r) => (!r.values.kms_key_id ? 'no kms_key_id' : undefined)),
-  perResource('UH-RS-002', 'The Redshift admin password is managed by AWS', ['aws_redshiftserverless_namespace'], { hipaa: HIPAA.auth },
-    (r) => (r.values.admin_user_password !== undefined ? 'admin_user_password is in the configuration' : r.values.manage_admin_password !== true ? 'manage_admin_password is not true' : undefined)),
-  perResource('UH-RS-003', 'Redshift workgroups are not publicly accessible', ['aws_redshiftserverless_workgroup'], { checkov: ['CKV_AWS_87'], cdkNag: 'HIPAA.Security-RedshiftClusterPublicAccess', hipaa: HIPAA.access },
-    (r) => (r.values.publicly_accessible !== false ? 'publicly_accessible is not false' : undefined)),
-  perResource('UH-RS-004', 'Redshift workgroups use enhanced VPC routing', ['aws_redshiftserverless_workgroup'], { checkov: ['CKV_AWS_321'], cdkNag: 'HIPAA.Security-RedshiftEnhancedVPCRoutingEnabled', hipaa: HIPAA.transmission },
-    (r) => (r.values.enhanced_vpc_routing !== true ? 'enhanced_vpc_routing is not true' : undefined)),
-  perResource('UH-RS-005', 'Redshift workgroups require TLS', ['aws_redshiftserverless_workgroup'], { cdkNag: 'HIPAA.Security-RedshiftRequireTlsSSL', hipaa: HIPAA.transmission },
-    (r) => ((r.values.config_parameter ?? []).some((p: any) => p.parameter_key === 'require_ssl' && String(p.parameter_value) === 'true') ? undefined : 'require_ssl is not true')),
-  stackRule('UH-RS-006', 'Every Redshift workgroup has a usage limit', ['aws_redshiftserverless_workgroup', 'aws_redshiftserverless_usage_limit'], {},
+  perResource(
+    'UH-RS-001',
+    'Redshift namespaces are encrypted with a customer-managed key',
+    ['aws_redshiftserverless_namespace'],
+    { checkov: ['CKV_AWS_282'], hipaa: HIPAA.encryptRest },
+    (r) => (!r.values.kms_key_id ? 'no kms_key_id' : undefined),
+  ),
+  perResource(
+    'UH-RS-002',
+    'The Redshift admin password is managed by AWS',
+    ['aws_redshiftserverless_namespace'],
+    { hipaa: HIPAA.auth },
+    (r) =>
+      r.values.admin_user_password !== undefined
+        ? 'admin_user_password is in the configuration'
+        : r.values.manage_admin_password !== true
+          ? 'manage_admin_password is not true'
+          : undefined,
+  ),
+  perResource(
+    'UH-RS-003',
+    'Redshift workgroups are not publicly accessible',
+    ['aws_redshiftserverless_workgroup'],
+    { checkov: ['CKV_AWS_87'], cdkNag: 'HIPAA.Security-RedshiftClusterPublicAccess', hipaa: HIPAA.access },
+    (r) => (r.values.publicly_accessible !== false ? 'publicly_accessible is not false' : undefined),
+  ),
+  perResource(
+    'UH-RS-004',
+    'Redshift workgroups use enhanced VPC routing',
+    ['aws_redshiftserverless_workgroup'],
+    { checkov: ['CKV_AWS_321'], cdkNag: 'HIPAA.Security-RedshiftEnhancedVPCRoutingEnabled', hipaa: HIPAA.transmission },
+    (r) => (r.values.enhanced_vpc_routing !== true ? 'enhanced_vpc_routing is not true' : undefined),
+  ),
+  perResource(
+    'UH-RS-005',
+    'Redshift workgroups require TLS',
+    ['aws_redshiftserverless_workgroup'],
+    { cdkNag: 'HIPAA.Security-RedshiftRequireTlsSSL', hipaa: HIPAA.transmission },
+    (r) =>
+      (r.values.config_parameter ?? []).some((p: any) => p.parameter_key === 'require_ssl' && String(p.parameter_value) === 'true')
+        ? undefined
+        : 'require_ssl is not true',
+  ),
+  stackRule(
+    'UH-RS-006',
+    'Every Redshift workgroup has a usage limit',
+    ['aws_redshiftserverless_workgroup', 'aws_redshiftserverless_usage_limit'],
+    {},
     (stack) => {
       const limited = of(stack, 'aws_redshiftserverless_usage_limit').map((u) => referenced(stack, u.values.resource_arn)?.address);
       const bare = of(stack, 'aws_redshiftserverless_workgroup').filter((w) => !limited.includes(w.address));
       return bare.length ? `no usage limit: ${bare.map((w) => w.address).join(', ')}` : undefined;
-    }),
+    },
+  ),
 
   // IAM
   {
-    id: 'UH-IAM-001', title: 'No IAM policy allows the "*" action', resourceTypes: ['aws_iam_role_policy', 'aws_iam_group_policy', 'aws_iam_user_policy', 'aws_iam_policy'],
-    sources: { checkov: ['CKV_AWS_62', 'CKV_AWS_63', 'CKV_AWS_286'], trivy: ['AVD-AWS-0057'], cdkNag: 'HIPAA.Security-IAMNoInlinePolicy', hipaa: HIPAA.access },
-    evaluate: (stack) => allPolicies(stack).filter((p) => p.attribute === 'policy' && p.resource.type.startsWith('aws_iam_')).map(({ resource, statements }) => {
-      const star = statements.some((s) => allows(s) && s.actions.some((a) => a === '*' || a === '*:*'));
-      return { rule: 'UH-IAM-001', resource: resource.address, pass: !star, reason: star ? 'allows "*"' : 'ok' };
-    }),
+    id: 'UH-IAM-001',
+    title: 'No IAM policy allows the "*" action',
+    resourceTypes: ['aws_iam_role_policy', 'aws_iam_group_policy', 'aws_iam_user_policy', 'aws_iam_policy'],
+    sources: {
+      checkov: ['CKV_AWS_62', 'CKV_AWS_63', 'CKV_AWS_286'],
+      trivy: ['AVD-AWS-0057'],
+      cdkNag: 'HIPAA.Security-IAMNoInlinePolicy',
+      hipaa: HIPAA.access,
+    },
+    evaluate: (stack) =>
+      allPolicies(stack)
+        .filter((p) => p.attribute === 'policy' && p.resource.type.startsWith('aws_iam_'))
+        .map(({ resource, statements }) => {
+          const star = statements.some((s) => allows(s) && s.actions.some((a) => a === '*' || a === '*:*'));
+          return { rule: 'UH-IAM-001', resource: resource.address, pass: !star, reason: star ? 'allows "*"' : 'ok' };
+        }),
   },
-  perResource('UH-IAM-002', 'No AdministratorAccess or IAMFullAccess', ['aws_iam_role_policy_attachment', 'aws_iam_group_policy_attachment', 'aws_iam_user_policy_attachment', 'aws_iam_policy_attachment'],
+  perResource(
+    'UH-IAM-002',
+    'No AdministratorAccess or IAMFullAccess',
+    ['aws_iam_role_policy_attachment', 'aws_iam_group_policy_attachment', 'aws_iam_user_policy_attachment', 'aws_iam_policy_attachment'],
     { checkov: ['CKV_AWS_274'], cdkNag: 'HIPAA.Security-IAMNoInlinePolicy', hipaa: HIPAA.access },
-    (r) => (/policy\/(AdministratorAccess|IAMFullAccess)$/.test(r.values.policy_arn ?? '') ? `attaches ${r.values.policy_arn}` : undefined)),
-  stackRule('UH-IAM-003', 'No IAM access keys', ['aws_iam_access_key'], { trivy: ['AVD-AWS-0144'], hipaa: HIPAA.auth },
-    (stack) => (of(stack, 'aws_iam_access_key').length ? 'access keys are created' : undefined)),
-  stackRule('UH-IAM-004', 'No policies attached to users', ['aws_iam_user_policy', 'aws_iam_user_policy_attachment'], { checkov: ['CKV_AWS_40'], trivy: ['AVD-AWS-0143'], cdkNag: 'HIPAA.Security-IAMUserNoPolicies', hipaa: HIPAA.access },
-    (stack) => (of(stack, 'aws_iam_user_policy', 'aws_iam_user_policy_attachment').length ? 'policies are attached to users' : undefined)),
-  perResource('UH-IAM-005', 'LakeAdministrators reach the lake-admin role only with MFA', ['aws_iam_group_policy'], { cdkNag: 'HIPAA.Security-IAMUserGroupMembership', hipaa: HIPAA.auth },
+    (r) => (/policy\/(AdministratorAccess|IAMFullAccess)$/.test(r.values.policy_arn ?? '') ? `attaches ${r.values.policy_arn}` : undefined),
+  ),
+  stackRule('UH-IAM-003', 'No IAM access keys', ['aws_iam_access_key'], { trivy: ['AVD-AWS-0144'], hipaa: HIPAA.auth }, (stack) =>
+    of(stack, 'aws_iam_access_key').length ? 'access keys are created' : undefined,
+  ),
+  stackRule(
+    'UH-IAM-004',
+    'No policies attached to users',
+    ['aws_iam_user_policy', 'aws_iam_user_policy_attachment'],
+    { checkov: ['CKV_AWS_40'], trivy: ['AVD-AWS-0143'], cdkNag: 'HIPAA.Security-IAMUserNoPolicies', hipaa: HIPAA.access },
+    (stack) => (of(stack, 'aws_iam_user_policy', 'aws_iam_user_policy_attachment').length ? 'policies are attached to users' : undefined),
+  ),
+  perResource(
+    'UH-IAM-005',
+    'LakeAdministrators reach the lake-admin role only with MFA',
+    ['aws_iam_group_policy'],
+    { cdkNag: 'HIPAA.Security-IAMUserGroupMembership', hipaa: HIPAA.auth },
     (r, stack) => {
       const assumes = (statementsOf(stack, r.values.policy) ?? []).filter((s) => allows(s) && s.actions.includes('sts:AssumeRole'));
-      return assumes.every((s) => s.conditions.some((c) => c.variable === 'aws:MultiFactorAuthPresent' && c.values.includes('true'))) ? undefined : 'sts:AssumeRole without MFA';
-    }, (r, stack) => referenced(stack, r.values.group)?.values.name === 'LakeAdministrators' || r.values.group === 'LakeAdministrators'),
+      return assumes.every((s) => s.conditions.some((c) => c.variable === 'aws:MultiFactorAuthPresent' && c.values.includes('true')))
+        ? undefined
+        : 'sts:AssumeRole without MFA';
+    },
+    (r, stack) => referenced(stack, r.values.group)?.values.name === 'LakeAdministrators' || r.values.group === 'LakeAdministrators',
+  ),
 
   // Secrets, logs, provider, alerts
-  perResource('UH-SEC-001', 'Secrets are encrypted with a customer-managed key', ['aws_secretsmanager_secret'], { checkov: ['CKV_AWS_149'], trivy: ['AVD-AWS-0098'], hipaa: HIPAA.encryptRest },
-    (r) => (!r.values.kms_key_id ? 'uses the AWS-managed key' : undefined)),
-  perResource('UH-LOG-001', 'Log groups are encrypted with KMS', ['aws_cloudwatch_log_group'], { checkov: ['CKV_AWS_158'], trivy: ['AVD-AWS-0017'], cdkNag: 'HIPAA.Security-CloudWatchLogGroupEncrypted', hipaa: HIPAA.encryptRest },
-    (r) => (!r.values.kms_key_id ? 'no kms_key_id' : undefined)),
-  perResource('UH-LOG-002', 'Log groups keep at least a year', ['aws_cloudwatch_log_group'], { checkov: ['CKV_AWS_338'], cdkNag: 'HIPAA.Security-CloudWatchLogGroupRetentionPeriod', hipaa: HIPAA.audit },
-    (r) => ((r.values.retention_in_days ?? 0) < 365 ? `retention ${r.values.retention_in_days ?? 'unset'}` : undefined)),
-  stackRule('UH-PRV-001', 'The provider holds no static credentials', ['provider.aws'], { checkov: ['CKV_AWS_41'], hipaa: HIPAA.auth },
-    (stack) => (stack.provider.access_key || stack.provider.secret_key ? 'static credentials in the provider block' : undefined)),
-  stackRule('UH-PRV-002', 'The provider sets default tags', ['provider.aws'], {},
-    (stack) => (Object.keys(first(stack.provider.default_tags)?.tags ?? {}).length === 0 ? 'no default_tags' : undefined)),
-  stackRule('UH-MON-001', 'A cost budget with alerts exists', ['aws_budgets_budget'], { hipaa: HIPAA.review },
-    (stack) => (of(stack, 'aws_budgets_budget').some((b) => (b.values.notification ?? []).length > 0) ? undefined : 'no budget with notifications')),
-  stackRule('UH-MON-002', 'Pipeline failures alert someone (DMS events and crawler failures to a topic)', ['aws_dms_event_subscription', 'aws_cloudwatch_event_rule'], { hipaa: HIPAA.review },
+  perResource(
+    'UH-SEC-001',
+    'Secrets are encrypted with a customer-managed key',
+    ['aws_secretsmanager_secret'],
+    { checkov: ['CKV_AWS_149'], trivy: ['AVD-AWS-0098'], hipaa: HIPAA.encryptRest },
+    (r) => (!r.values.kms_key_id ? 'uses the AWS-managed key' : undefined),
+  ),
+  perResource(
+    'UH-LOG-001',
+    'Log groups are encrypted with KMS',
+    ['aws_cloudwatch_log_group'],
+    { checkov: ['CKV_AWS_158'], trivy: ['AVD-AWS-0017'], cdkNag: 'HIPAA.Security-CloudWatchLogGroupEncrypted', hipaa: HIPAA.encryptRest },
+    (r) => (!r.values.kms_key_id ? 'no kms_key_id' : undefined),
+  ),
+  perResource(
+    'UH-LOG-002',
+    'Log groups keep at least a year',
+    ['aws_cloudwatch_log_group'],
+    { checkov: ['CKV_AWS_338'], cdkNag: 'HIPAA.Security-CloudWatchLogGroupRetentionPeriod', hipaa: HIPAA.audit },
+    (r) => ((r.values.retention_in_days ?? 0) < 365 ? `retention ${r.values.retention_in_days ?? 'unset'}` : undefined),
+  ),
+  stackRule(
+    'UH-PRV-001',
+    'The provider holds no static credentials',
+    ['provider.aws'],
+    { checkov: ['CKV_AWS_41'], hipaa: HIPAA.auth },
+    (stack) => (stack.provider.access_key || stack.provider.secret_key ? 'static credentials in the provider block' : undefined),
+  ),
+  stackRule('UH-PRV-002', 'The provider sets default tags', ['provider.aws'], {}, (stack) =>
+    Object.keys(first(stack.provider.default_tags)?.tags ?? {}).length === 0 ? 'no default_tags' : undefined,
+  ),
+  stackRule('UH-MON-001', 'A cost budget with alerts exists', ['aws_budgets_budget'], { hipaa: HIPAA.review }, (stack) =>
+    of(stack, 'aws_budgets_budget').some((b) => (b.values.notification ?? []).length > 0) ? undefined : 'no budget with notifications',
+  ),
+  stackRule(
+    'UH-MON-002',
+    'Pipeline failures alert someone (DMS events and crawler failures to a topic)',
+    ['aws_dms_event_subscription', 'aws_cloudwatch_event_rule'],
+    { hipaa: HIPAA.review },
     (stack) => {
-      if (of(stack, 'aws_dms_replication_task').length && !of(stack, 'aws_dms_event_subscription').length) return 'no DMS event subscription';
-      if (of(stack, 'aws_glue_crawler').length && !of(stack, 'aws_cloudwatch_event_rule').some((r) => /Glue Crawler State Change/.test(r.values.event_pattern ?? ''))) return 'no crawler failure rule';
+      if (of(stack, 'aws_dms_replication_task').length && !of(stack, 'aws_dms_event_subscription').length)
+        return 'no DMS event subscription';
+      if (
+        of(stack, 'aws_glue_crawler').length &&
+        !of(stack, 'aws_cloudwatch_event_rule').some((r) => /Glue Crawler State Change/.test(r.values.event_pattern ?? ''))
+      )
+        return 'no crawler failure rule';
       return undefined;
-    }),
-  perResource('UH-MON-003', 'SNS topics are encrypted with KMS', ['aws_sns_topic'], { checkov: ['CKV_AWS_26'], trivy: ['AVD-AWS-0095'], cdkNag: 'HIPAA.Security-SNSEncryptedKMS', hipaa: HIPAA.encryptRest },
-    (r) => (!r.values.kms_master_key_id ? 'no kms_master_key_id' : undefined)),
+    },
+  ),
+  perResource(
+    'UH-MON-003',
+    'SNS topics are encrypted with KMS',
+    ['aws_sns_topic'],
+    { checkov: ['CKV_AWS_26'], trivy: ['AVD-AWS-0095'], cdkNag: 'HIPAA.Security-SNSEncryptedKMS', hipaa: HIPAA.encryptRest },
+    (r) => (!r.values.kms_master_key_id ? 'no kms_master_key_id' : undefined),
+  ),
 ];

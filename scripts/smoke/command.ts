@@ -37,7 +37,13 @@ Source database (as npm run seed): --ca-bundle FILE, --tunnel-host H --port P, -
 Exit status: 0 when every check passes, 1 when any fails, 2 on a usage error.`;
 
 function chosenSteps(argv: minimist.ParsedArgs): StepName[] {
-  const list = (flag: string): string[] => (argv[flag] ? String(argv[flag]).split(',').map((s) => s.trim()).filter(Boolean) : []);
+  const list = (flag: string): string[] =>
+    argv[flag]
+      ? String(argv[flag])
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
   for (const step of [...list('only'), ...list('skip')]) {
     if (!(STEPS as readonly string[]).includes(step)) throw new UsageError(`unknown step "${step}" (steps: ${STEPS.join(', ')})`);
   }
@@ -48,9 +54,32 @@ function chosenSteps(argv: minimist.ParsedArgs): StepName[] {
 
 async function main(): Promise<number> {
   const argv = minimist(process.argv.slice(2), {
-    string: ['env', 'outputs', 'region', 'only', 'skip', 'timeout', 'concurrency', 'task-arn', 'crawler', 'glue-database', 'workgroup',
-      'redshift-workgroup', 'redshift-database', 'redshift-role-arn', 'analyst-role-arn', 'host', 'port', 'user', 'database', 'ssl-mode',
-      'ca-bundle', 'tls-servername', 'tunnel-host', 'password'],
+    string: [
+      'env',
+      'outputs',
+      'region',
+      'only',
+      'skip',
+      'timeout',
+      'concurrency',
+      'task-arn',
+      'crawler',
+      'glue-database',
+      'workgroup',
+      'redshift-workgroup',
+      'redshift-database',
+      'redshift-role-arn',
+      'analyst-role-arn',
+      'host',
+      'port',
+      'user',
+      'database',
+      'ssl-mode',
+      'ca-bundle',
+      'tls-servername',
+      'tunnel-host',
+      'password',
+    ],
     boolean: ['json', 'help'],
   });
   if (argv.help) {
@@ -78,18 +107,32 @@ async function main(): Promise<number> {
   const glueDatabase = names.glueDatabase;
 
   const secrets = new SecretsManagerClient({ region });
-  const { target } = await resolveTarget(argv, () => secrets, async () => outputs);
+  const { target } = await resolveTarget(
+    argv,
+    () => secrets,
+    async () => outputs,
+  );
   const connection = await mysql.createConnection(connectionOptions(target));
   try {
     const athena = new AthenaEngine(new AthenaClient({ region }), { clock, workgroup: names.workgroup, database: glueDatabase });
     const redshift = new RedshiftDataEngine(new RedshiftDataClient({ region }), {
-      clock, workgroup: names.redshiftWorkgroup, database: names.redshiftDatabase, externalSchema: EXTERNAL_SCHEMA,
+      clock,
+      workgroup: names.redshiftWorkgroup,
+      database: names.redshiftDatabase,
+      externalSchema: EXTERNAL_SCHEMA,
     });
     const { Credentials } = await new STSClient({ region }).send(
       new AssumeRoleCommand({ RoleArn: names.analystRoleArn, RoleSessionName: 'unicornhealth-smoke', DurationSeconds: 3600 }),
     );
     const analystAthena = new AthenaEngine(
-      new AthenaClient({ region, credentials: { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken } }),
+      new AthenaClient({
+        region,
+        credentials: {
+          accessKeyId: Credentials!.AccessKeyId!,
+          secretAccessKey: Credentials!.SecretAccessKey!,
+          sessionToken: Credentials!.SessionToken,
+        },
+      }),
       { clock, workgroup: names.workgroup, database: glueDatabase },
     );
     const result = await runSmoke(
@@ -120,7 +163,9 @@ async function main(): Promise<number> {
       console.log(
         result.ok
           ? chalk.green(`all ${result.checks.length} checks passed in ${result.seconds.toFixed(1)} s`)
-          : chalk.red(`${failedCount} of ${result.checks.length} checks failed${result.stopped ? `; stopped at ${result.stopped.step}: ${result.stopped.reason}` : ''}`),
+          : chalk.red(
+              `${failedCount} of ${result.checks.length} checks failed${result.stopped ? `; stopped at ${result.stopped.step}: ${result.stopped.reason}` : ''}`,
+            ),
       );
     }
     return result.ok ? 0 : 1;

@@ -1,10 +1,5 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import {
-  AthenaClient,
-  GetQueryExecutionCommand,
-  GetQueryResultsCommand,
-  StartQueryExecutionCommand,
-} from '@aws-sdk/client-athena';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import {
   DescribeStatementCommand,
   ExecuteStatementCommand,
@@ -63,13 +58,22 @@ export class AthenaEngine implements SqlEngine {
   ) {}
 
   async query(sql: string, deadline: Deadline): Promise<Row[]> {
-    const retry = { clock: this.options.clock, deadline, what: 'running an Athena query', baseMs: this.options.baseMs ?? 500, capMs: this.options.capMs ?? 10_000 };
+    const retry = {
+      clock: this.options.clock,
+      deadline,
+      what: 'running an Athena query',
+      baseMs: this.options.baseMs ?? 500,
+      capMs: this.options.capMs ?? 10_000,
+    };
     const started = await withRetry(
-      () => this.client.send(new StartQueryExecutionCommand({
-        QueryString: sql,
-        WorkGroup: this.options.workgroup,
-        QueryExecutionContext: { Database: this.options.database },
-      })),
+      () =>
+        this.client.send(
+          new StartQueryExecutionCommand({
+            QueryString: sql,
+            WorkGroup: this.options.workgroup,
+            QueryExecutionContext: { Database: this.options.database },
+          }),
+        ),
       retry,
     );
     const id = started.QueryExecutionId!;
@@ -78,7 +82,10 @@ export class AthenaEngine implements SqlEngine {
       const state = QueryExecution?.Status?.State;
       if (state === 'SUCCEEDED') return true;
       if (state === 'FAILED' || state === 'CANCELLED') {
-        throw new QueryFailed('athena', `${state}: ${QueryExecution?.Status?.StateChangeReason ?? QueryExecution?.Status?.AthenaError?.ErrorMessage ?? 'no reason given'}`);
+        throw new QueryFailed(
+          'athena',
+          `${state}: ${QueryExecution?.Status?.StateChangeReason ?? QueryExecution?.Status?.AthenaError?.ErrorMessage ?? 'no reason given'}`,
+        );
       }
       return undefined;
     }, retry);
@@ -111,9 +118,16 @@ export class RedshiftDataEngine implements SqlEngine {
   }
 
   async execute(sql: string, deadline: Deadline): Promise<{ id: string; hasResultSet: boolean }> {
-    const retry = { clock: this.options.clock, deadline, what: 'running a Redshift statement', baseMs: this.options.baseMs ?? 500, capMs: this.options.capMs ?? 10_000 };
+    const retry = {
+      clock: this.options.clock,
+      deadline,
+      what: 'running a Redshift statement',
+      baseMs: this.options.baseMs ?? 500,
+      capMs: this.options.capMs ?? 10_000,
+    };
     const { Id } = await withRetry(
-      () => this.client.send(new ExecuteStatementCommand({ Sql: sql, WorkgroupName: this.options.workgroup, Database: this.options.database })),
+      () =>
+        this.client.send(new ExecuteStatementCommand({ Sql: sql, WorkgroupName: this.options.workgroup, Database: this.options.database })),
       retry,
     );
     const hasResultSet = await pollUntil(async () => {
@@ -128,7 +142,13 @@ export class RedshiftDataEngine implements SqlEngine {
   }
 
   async query(sql: string, deadline: Deadline): Promise<Row[]> {
-    const retry = { clock: this.options.clock, deadline, what: 'reading Redshift results', baseMs: this.options.baseMs ?? 500, capMs: this.options.capMs ?? 10_000 };
+    const retry = {
+      clock: this.options.clock,
+      deadline,
+      what: 'reading Redshift results',
+      baseMs: this.options.baseMs ?? 500,
+      capMs: this.options.capMs ?? 10_000,
+    };
     const { id, hasResultSet } = await this.execute(sql, deadline);
     if (!hasResultSet) return [];
     const rows: Row[] = [];
@@ -141,7 +161,7 @@ export class RedshiftDataEngine implements SqlEngine {
           Object.fromEntries(
             names.map((name, i) => {
               const field = record[i] ?? {};
-              const value = field.isNull ? null : field.stringValue ?? field.longValue ?? field.doubleValue ?? field.booleanValue;
+              const value = field.isNull ? null : (field.stringValue ?? field.longValue ?? field.doubleValue ?? field.booleanValue);
               return [name, value === null || value === undefined ? null : String(value)];
             }),
           ),

@@ -86,7 +86,14 @@ async function sourceStep(ctx: SmokeContext, state: StepState): Promise<Check[]>
     const [row] = await ctx.source.query(checksumSql(table, ctx.source.dialect), ctx.deadline);
     const fingerprint = fingerprintOf(row);
     fingerprints.set(table.name, fingerprint);
-    return { step: 'source' as const, check: `${table.name} snapshot`, expected: 'readable', actual: `${fingerprint.rows} rows, checksum ${fingerprint.checksum}`, pass: true, seconds: seconds(ctx.clock, started) };
+    return {
+      step: 'source' as const,
+      check: `${table.name} snapshot`,
+      expected: 'readable',
+      actual: `${fingerprint.rows} rows, checksum ${fingerprint.checksum}`,
+      pass: true,
+      seconds: seconds(ctx.clock, started),
+    };
   });
   state.sourceFingerprints = fingerprints;
   return checks;
@@ -94,7 +101,8 @@ async function sourceStep(ctx: SmokeContext, state: StepState): Promise<Check[]>
 
 async function describeTask(ctx: SmokeContext, deadline: Deadline): Promise<ReplicationTask> {
   const { ReplicationTasks } = await withRetry(
-    () => ctx.dms!.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [ctx.names.dmsTaskArn] }] })),
+    () =>
+      ctx.dms!.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [ctx.names.dmsTaskArn] }] })),
     retryOptions(ctx, deadline, 'describing the DMS task'),
   );
   const task = ReplicationTasks?.[0];
@@ -127,24 +135,42 @@ async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
   const runStartedAt = ctx.clock.now();
   if (startType) {
     await withRetry(
-      () => ctx.dms!.send(new StartReplicationTaskCommand({ ReplicationTaskArn: ctx.names.dmsTaskArn, StartReplicationTaskType: startType as 'start-replication' })),
+      () =>
+        ctx.dms!.send(
+          new StartReplicationTaskCommand({
+            ReplicationTaskArn: ctx.names.dmsTaskArn,
+            StartReplicationTaskType: startType as 'start-replication',
+          }),
+        ),
       retryOptions(ctx, deadline, 'starting the DMS task'),
     );
   }
-  const finished = await pollUntil(async () => {
-    const current = await describeTask(ctx, deadline);
-    const stopDate = current.ReplicationTaskStats?.StopDate?.getTime() ?? 0;
-    if (current.Status === 'failed') throw new StepFailed(`DMS task failed: ${current.LastFailureMessage ?? current.StopReason ?? 'no reason given'}`);
-    if (!cdc && current.Status === 'stopped' && (!startType || stopDate >= runStartedAt)) {
-      if (!/FULL_LOAD_ONLY_FINISHED/.test(current.StopReason ?? '')) throw new StepFailed(`DMS task stopped: ${current.StopReason ?? 'no reason given'}`);
-      return current;
-    }
-    if (cdc && current.Status === 'running' && current.ReplicationTaskStats?.FullLoadProgressPercent === 100) return current;
-    return undefined;
-  }, retryOptions(ctx, deadline, 'waiting for the DMS full load'));
+  const finished = await pollUntil(
+    async () => {
+      const current = await describeTask(ctx, deadline);
+      const stopDate = current.ReplicationTaskStats?.StopDate?.getTime() ?? 0;
+      if (current.Status === 'failed')
+        throw new StepFailed(`DMS task failed: ${current.LastFailureMessage ?? current.StopReason ?? 'no reason given'}`);
+      if (!cdc && current.Status === 'stopped' && (!startType || stopDate >= runStartedAt)) {
+        if (!/FULL_LOAD_ONLY_FINISHED/.test(current.StopReason ?? ''))
+          throw new StepFailed(`DMS task stopped: ${current.StopReason ?? 'no reason given'}`);
+        return current;
+      }
+      if (cdc && current.Status === 'running' && current.ReplicationTaskStats?.FullLoadProgressPercent === 100) return current;
+      return undefined;
+    },
+    retryOptions(ctx, deadline, 'waiting for the DMS full load'),
+  );
 
   const checks: Check[] = [
-    { step: 'dms', check: 'task', expected: cdc ? 'running, full load 100%' : 'full load finished', actual: `${finished.Status} (${startType ?? 'already running'})`, pass: true, seconds: seconds(ctx.clock, started) },
+    {
+      step: 'dms',
+      check: 'task',
+      expected: cdc ? 'running, full load 100%' : 'full load finished',
+      actual: `${finished.Status} (${startType ?? 'already running'})`,
+      pass: true,
+      seconds: seconds(ctx.clock, started),
+    },
   ];
   const statistics = await allTableStatistics(ctx, deadline);
   for (const table of ctx.tables) {
@@ -155,10 +181,31 @@ async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
       continue;
     }
     if (source) {
-      checks.push({ step: 'dms', check: `${table.name} full-load rows`, expected: String(source.rows), actual: String(stats.FullLoadRows ?? 0), pass: stats.FullLoadRows === source.rows, seconds: 0 });
+      checks.push({
+        step: 'dms',
+        check: `${table.name} full-load rows`,
+        expected: String(source.rows),
+        actual: String(stats.FullLoadRows ?? 0),
+        pass: stats.FullLoadRows === source.rows,
+        seconds: 0,
+      });
     }
-    checks.push({ step: 'dms', check: `${table.name} table state`, expected: 'Table completed', actual: stats.TableState ?? 'unknown', pass: stats.TableState === 'Table completed', seconds: 0 });
-    checks.push({ step: 'dms', check: `${table.name} validation`, expected: 'Validated', actual: stats.ValidationState ?? 'unknown', pass: stats.ValidationState === 'Validated', seconds: 0 });
+    checks.push({
+      step: 'dms',
+      check: `${table.name} table state`,
+      expected: 'Table completed',
+      actual: stats.TableState ?? 'unknown',
+      pass: stats.TableState === 'Table completed',
+      seconds: 0,
+    });
+    checks.push({
+      step: 'dms',
+      check: `${table.name} validation`,
+      expected: 'Validated',
+      actual: stats.ValidationState ?? 'unknown',
+      pass: stats.ValidationState === 'Validated',
+      seconds: 0,
+    });
   }
   return checks;
 }
@@ -177,21 +224,28 @@ async function allGlueTables(ctx: SmokeContext, deadline: Deadline): Promise<Glu
 async function crawl(ctx: SmokeContext, deadline: Deadline): Promise<Check> {
   const started = ctx.clock.now();
   try {
-    await withRetry(() => ctx.glue!.send(new StartCrawlerCommand({ Name: ctx.names.crawlerName })), retryOptions(ctx, deadline, 'starting the crawler'));
+    await withRetry(
+      () => ctx.glue!.send(new StartCrawlerCommand({ Name: ctx.names.crawlerName })),
+      retryOptions(ctx, deadline, 'starting the crawler'),
+    );
   } catch (error) {
     if ((error as Error).name !== 'CrawlerRunningException') throw error;
   }
   let sawRunning = false;
-  const last = await pollUntil(async () => {
-    const { Crawler } = await ctx.glue!.send(new GetCrawlerCommand({ Name: ctx.names.crawlerName }));
-    if (Crawler?.State !== 'READY') {
-      sawRunning = true;
-      return undefined;
-    }
-    if (!sawRunning) return undefined;
-    return Crawler.LastCrawl;
-  }, retryOptions(ctx, deadline, 'waiting for the crawler'));
-  if (last.Status !== 'SUCCEEDED') throw new StepFailed(`crawler ${last.Status?.toLowerCase() ?? 'ended'}: ${last.ErrorMessage ?? 'no reason given'}`);
+  const last = await pollUntil(
+    async () => {
+      const { Crawler } = await ctx.glue!.send(new GetCrawlerCommand({ Name: ctx.names.crawlerName }));
+      if (Crawler?.State !== 'READY') {
+        sawRunning = true;
+        return undefined;
+      }
+      if (!sawRunning) return undefined;
+      return Crawler.LastCrawl;
+    },
+    retryOptions(ctx, deadline, 'waiting for the crawler'),
+  );
+  if (last.Status !== 'SUCCEEDED')
+    throw new StepFailed(`crawler ${last.Status?.toLowerCase() ?? 'ended'}: ${last.ErrorMessage ?? 'no reason given'}`);
   return { step: 'glue', check: 'crawl', expected: 'SUCCEEDED', actual: last.Status, pass: true, seconds: seconds(ctx.clock, started) };
 }
 
@@ -213,7 +267,14 @@ async function glueStep(ctx: SmokeContext): Promise<Check[]> {
   }
   const expectedNames = ctx.tables.map((t) => t.name.toLowerCase()).sort();
   const actualNames = tables.map((t) => t.name).sort();
-  checks.push({ step: 'glue', check: 'one table per contract table', expected: expectedNames.join(','), actual: actualNames.join(','), pass: expectedNames.join(',') === actualNames.join(','), seconds: 0 });
+  checks.push({
+    step: 'glue',
+    check: 'one table per contract table',
+    expected: expectedNames.join(','),
+    actual: actualNames.join(','),
+    pass: expectedNames.join(',') === actualNames.join(','),
+    seconds: 0,
+  });
   for (const table of ctx.tables) {
     const found = tables.find((t) => t.name === table.name.toLowerCase());
     const expected = table.columns.map((c) => `${c.name.toLowerCase()}:${glueType(c.type)}`).join(',');
@@ -227,7 +288,16 @@ async function redshiftSchemaStep(ctx: SmokeContext): Promise<Check[]> {
   const started = ctx.clock.now();
   if (!ctx.executeOnWarehouse) return [];
   await ctx.executeOnWarehouse(ctx.names.externalSchemaSql, ctx.deadline.within(ctx.waits?.query ?? 10 * 60_000));
-  return [{ step: 'redshift-schema', check: 'external schema', expected: 'exists', actual: 'exists', pass: true, seconds: seconds(ctx.clock, started) }];
+  return [
+    {
+      step: 'redshift-schema',
+      check: 'external schema',
+      expected: 'exists',
+      actual: 'exists',
+      pass: true,
+      seconds: seconds(ctx.clock, started),
+    },
+  ];
 }
 
 /** Row counts and checksums of every table on every lake engine, all queries concurrently (bounded). */
@@ -242,8 +312,22 @@ async function reconcileStep(ctx: SmokeContext, state: StepState): Promise<Check
     const expected = source.get(table.name)!;
     const took = seconds(ctx.clock, started);
     return [
-      { step: 'reconcile' as const, check: `${engine.name} ${table.name} rows`, expected: String(expected.rows), actual: String(actual.rows), pass: actual.rows === expected.rows, seconds: took },
-      { step: 'reconcile' as const, check: `${engine.name} ${table.name} checksum`, expected: expected.checksum, actual: actual.checksum, pass: actual.checksum === expected.checksum, seconds: took },
+      {
+        step: 'reconcile' as const,
+        check: `${engine.name} ${table.name} rows`,
+        expected: String(expected.rows),
+        actual: String(actual.rows),
+        pass: actual.rows === expected.rows,
+        seconds: took,
+      },
+      {
+        step: 'reconcile' as const,
+        check: `${engine.name} ${table.name} checksum`,
+        expected: expected.checksum,
+        actual: actual.checksum,
+        pass: actual.checksum === expected.checksum,
+        seconds: took,
+      },
     ];
   });
   return results.flat();
@@ -260,17 +344,26 @@ async function governanceStep(ctx: SmokeContext): Promise<Check[]> {
       let started = ctx.clock.now();
       let refusal: string | undefined;
       try {
-        await engine.query(`SELECT ${d.identifier(identifier.name)} FROM ${d.table(table.name)} LIMIT 1`, ctx.deadline.within(ctx.waits?.query ?? 10 * 60_000));
+        await engine.query(
+          `SELECT ${d.identifier(identifier.name)} FROM ${d.table(table.name)} LIMIT 1`,
+          ctx.deadline.within(ctx.waits?.query ?? 10 * 60_000),
+        );
       } catch (error) {
         if (!(error instanceof QueryFailed)) throw error;
         refusal = error.reason;
       }
       checks.push({
-        step: 'governance', check: `${engine.name} ${table.name}.${identifier.name} hidden`, expected: 'refused',
-        actual: refusal ? `refused: ${refusal}` : 'PHI query unexpectedly allowed', pass: refusal !== undefined, seconds: seconds(ctx.clock, started),
+        step: 'governance',
+        check: `${engine.name} ${table.name}.${identifier.name} hidden`,
+        expected: 'refused',
+        actual: refusal ? `refused: ${refusal}` : 'PHI query unexpectedly allowed',
+        pass: refusal !== undefined,
+        seconds: seconds(ctx.clock, started),
       });
       started = ctx.clock.now();
-      const allowed = grantableColumns(table).map((c) => d.identifier(c.name)).join(', ');
+      const allowed = grantableColumns(table)
+        .map((c) => d.identifier(c.name))
+        .join(', ');
       let failure: string | undefined;
       try {
         await engine.query(`SELECT ${allowed} FROM ${d.table(table.name)} LIMIT 1`, ctx.deadline.within(ctx.waits?.query ?? 10 * 60_000));
@@ -279,8 +372,12 @@ async function governanceStep(ctx: SmokeContext): Promise<Check[]> {
         failure = error.reason;
       }
       checks.push({
-        step: 'governance', check: `${engine.name} ${table.name} allowed columns`, expected: 'readable',
-        actual: failure ? `refused: ${failure}` : 'readable', pass: failure === undefined, seconds: seconds(ctx.clock, started),
+        step: 'governance',
+        check: `${engine.name} ${table.name} allowed columns`,
+        expected: 'readable',
+        actual: failure ? `refused: ${failure}` : 'readable',
+        pass: failure === undefined,
+        seconds: seconds(ctx.clock, started),
       });
     }
   }
@@ -328,5 +425,12 @@ export function formatChecks(checks: readonly Check[]): string {
   const clip = (text: string): string => (text.length > 60 ? `${text.slice(0, 57)}...` : text);
   const rows = checks.map((c) => [c.step, c.check, clip(c.expected), clip(c.actual), c.pass ? 'pass' : 'FAIL', c.seconds.toFixed(2)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => r.map((cell, i) => (i === 5 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((cell, i) => (i === 5 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -57,7 +57,12 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}): num
 export function isTransient(error: unknown): boolean {
   const e = error as { name?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
   const name = e?.name ?? e?.code ?? '';
-  if (/Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|ServiceUnavailable|InternalServerError|InternalFailure|ProvisionedThroughputExceeded|TimeoutError|ECONNRESET|ETIMEDOUT|EAI_AGAIN/.test(name)) return true;
+  if (
+    /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|ServiceUnavailable|InternalServerError|InternalFailure|ProvisionedThroughputExceeded|TimeoutError|ECONNRESET|ETIMEDOUT|EAI_AGAIN/.test(
+      name,
+    )
+  )
+    return true;
   if (e?.$retryable) return true;
   const status = e?.$metadata?.httpStatusCode ?? 0;
   return status === 429 || status >= 500;

@@ -196,7 +196,8 @@ export interface OfflinePlanOptions {
 export async function planOffline(options: OfflinePlanOptions): Promise<StackPlanResult[]> {
   await terraformVersion();
   const mirror = options.mirror ?? findProviderMirror();
-  const stacks = options.stacks ?? readdirSync(options.stacksDir).filter((name) => existsSync(join(options.stacksDir, name, 'cdk.tf.json')));
+  const stacks =
+    options.stacks ?? readdirSync(options.stacksDir).filter((name) => existsSync(join(options.stacksDir, name, 'cdk.tf.json')));
   if (stacks.length === 0) {
     throw new OfflinePlanSetupError(`No synthesized stacks in ${options.stacksDir}; run npm run synth first.`);
   }

@@ -46,9 +46,7 @@ export class AccessHost extends Construct {
     const role = new IamRole(this, 'role', {
       name,
       description: 'Session Manager agent on the database access host',
-      assumeRolePolicy: policyDocument(this, 'trust', [
-        serviceTrustStatement('ec2.amazonaws.com', props.environment.accountId),
-      ]).json,
+      assumeRolePolicy: policyDocument(this, 'trust', [serviceTrustStatement('ec2.amazonaws.com', props.environment.accountId)]).json,
     });
     new IamRolePolicyAttachment(this, 'session-manager-core', {
       role: role.name,

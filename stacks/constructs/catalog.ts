@@ -108,7 +108,17 @@ export class Catalog extends Construct {
         {
           sid: 'UpdateContractTables',
           effect: 'Allow',
-          actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:UpdateTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition', 'glue:BatchCreatePartition', 'glue:BatchUpdatePartition'],
+          actions: [
+            'glue:GetDatabase',
+            'glue:GetTable',
+            'glue:GetTables',
+            'glue:UpdateTable',
+            'glue:GetPartition',
+            'glue:GetPartitions',
+            'glue:BatchGetPartition',
+            'glue:BatchCreatePartition',
+            'glue:BatchUpdatePartition',
+          ],
           resources: [glueArn(env, 'catalog'), glueArn(env, `database/${databaseName}`), ...tableArns],
         },
         { sid: 'LakeFormationCredentials', effect: 'Allow', actions: ['lakeformation:GetDataAccess'], resources: ['*'] },

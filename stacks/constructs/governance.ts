@@ -89,7 +89,16 @@ export class Governance extends Construct {
         {
           sid: 'AdministerLakeFormation',
           effect: 'Allow',
-          actions: ['lakeformation:Get*', 'lakeformation:List*', 'lakeformation:Describe*', 'lakeformation:Search*', 'lakeformation:GrantPermissions', 'lakeformation:RevokePermissions', 'lakeformation:BatchGrantPermissions', 'lakeformation:BatchRevokePermissions'],
+          actions: [
+            'lakeformation:Get*',
+            'lakeformation:List*',
+            'lakeformation:Describe*',
+            'lakeformation:Search*',
+            'lakeformation:GrantPermissions',
+            'lakeformation:RevokePermissions',
+            'lakeformation:BatchGrantPermissions',
+            'lakeformation:BatchRevokePermissions',
+          ],
           resources: ['*'],
         },
         { sid: 'ReadCatalog', effect: 'Allow', actions: ['glue:Get*', 'glue:SearchTables'], resources: ['*'] },
@@ -135,13 +144,19 @@ export class Governance extends Construct {
     this.registrationRole = new IamRole(this, 'registration-role', {
       name: `${props.namePrefix}-lake-location`,
       description: 'Lake Formation reads and writes the registered lake location with this role',
-      assumeRolePolicy: policyDocument(this, 'registration-trust', [serviceTrustStatement('lakeformation.amazonaws.com', env.accountId)]).json,
+      assumeRolePolicy: policyDocument(this, 'registration-trust', [serviceTrustStatement('lakeformation.amazonaws.com', env.accountId)])
+        .json,
     });
     new IamRolePolicy(this, 'registration-policy', {
       role: this.registrationRole.name,
       name: 'lake-location-access',
       policy: policyDocument(this, 'registration-access', [
-        { sid: 'LakeObjects', effect: 'Allow', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [`${props.lakeBucketArn}/${props.rawZonePrefix}/*`] },
+        {
+          sid: 'LakeObjects',
+          effect: 'Allow',
+          actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          resources: [`${props.lakeBucketArn}/${props.rawZonePrefix}/*`],
+        },
         { sid: 'LakeBucket', effect: 'Allow', actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [props.lakeBucketArn] },
         {
           sid: 'LakeKey',
@@ -165,25 +180,48 @@ export class Governance extends Construct {
       description: 'Analysts: Athena over the lake without direct patient identifiers',
       maxSessionDuration: 3600,
       assumeRolePolicy: policyDocument(this, 'analyst-trust', [
-        { sid: 'TrustedPrincipals', effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'AWS', identifiers: [...props.analystTrustedPrincipalArns] }] },
+        {
+          sid: 'TrustedPrincipals',
+          effect: 'Allow',
+          actions: ['sts:AssumeRole'],
+          principals: [{ type: 'AWS', identifiers: [...props.analystTrustedPrincipalArns] }],
+        },
       ]).json,
     });
   }
 
   /** Lake Formation grants are applied one after another: parallel grants fail with ConcurrentModificationException. */
-  private grant(id: string, config: Omit<ConstructorParameters<typeof LakeformationPermissions>[2], 'dependsOn'>): LakeformationPermissions {
-    const permission = new LakeformationPermissions(this, id, { ...config, dependsOn: [this.settings, this.registration, ...this.lastGrant] });
+  private grant(
+    id: string,
+    config: Omit<ConstructorParameters<typeof LakeformationPermissions>[2], 'dependsOn'>,
+  ): LakeformationPermissions {
+    const permission = new LakeformationPermissions(this, id, {
+      ...config,
+      dependsOn: [this.settings, this.registration, ...this.lastGrant],
+    });
     this.lastGrant.splice(0, this.lastGrant.length, permission);
     return permission;
   }
 
   /** The crawler may update the contract tables in the database and read the registered location. */
   grantCrawler(roleArn: string, databaseName: string, tables: readonly CatalogTableRef[]): void {
-    this.grant('crawler-database', { principal: roleArn, permissions: ['DESCRIBE', 'ALTER', 'CREATE_TABLE'], database: { name: databaseName } });
+    this.grant('crawler-database', {
+      principal: roleArn,
+      permissions: ['DESCRIBE', 'ALTER', 'CREATE_TABLE'],
+      database: { name: databaseName },
+    });
     for (const table of tables) {
-      this.grant(`crawler-table-${table.contract.name}`, { principal: roleArn, permissions: ['SELECT', 'ALTER', 'DESCRIBE', 'INSERT'], table: { databaseName, name: table.name } });
+      this.grant(`crawler-table-${table.contract.name}`, {
+        principal: roleArn,
+        permissions: ['SELECT', 'ALTER', 'DESCRIBE', 'INSERT'],
+        table: { databaseName, name: table.name },
+      });
     }
-    this.grant('crawler-location', { principal: roleArn, permissions: ['DATA_LOCATION_ACCESS'], dataLocation: { arn: this.registration.arn } });
+    this.grant('crawler-location', {
+      principal: roleArn,
+      permissions: ['DATA_LOCATION_ACCESS'],
+      dataLocation: { arn: this.registration.arn },
+    });
   }
 
   /**
@@ -196,7 +234,11 @@ export class Governance extends Construct {
       this.grant(`${reader.name}-table-${table.contract.name}`, {
         principal: reader.roleArn,
         permissions: ['SELECT'],
-        tableWithColumns: { databaseName, name: table.name, columnNames: grantableColumns(table.contract).map((c) => c.name.toLowerCase()) },
+        tableWithColumns: {
+          databaseName,
+          name: table.name,
+          columnNames: grantableColumns(table.contract).map((c) => c.name.toLowerCase()),
+        },
       });
     }
   }
@@ -211,14 +253,24 @@ export class Governance extends Construct {
         {
           sid: 'QueryInWorkgroup',
           effect: 'Allow',
-          actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+          actions: [
+            'athena:StartQueryExecution',
+            'athena:GetQueryExecution',
+            'athena:GetQueryResults',
+            'athena:StopQueryExecution',
+            'athena:GetWorkGroup',
+          ],
           resources: [options.workgroupArn],
         },
         {
           sid: 'ReadCatalog',
           effect: 'Allow',
           actions: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
-          resources: [glueArn(env, 'catalog'), glueArn(env, `database/${options.databaseName}`), glueArn(env, `table/${options.databaseName}/*`)],
+          resources: [
+            glueArn(env, 'catalog'),
+            glueArn(env, `database/${options.databaseName}`),
+            glueArn(env, `table/${options.databaseName}/*`),
+          ],
         },
         { sid: 'LakeFormationCredentials', effect: 'Allow', actions: ['lakeformation:GetDataAccess'], resources: ['*'] },
         {
@@ -237,5 +289,4 @@ export class Governance extends Construct {
       ]).json,
     });
   }
-
 }

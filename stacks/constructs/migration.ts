@@ -43,7 +43,13 @@ export interface MigrationProps {
 
 /** Task settings: validation on, bounded error handling, and logging of every component. */
 export function replicationTaskSettings(mode: MigrationMode): object {
-  const components = ['SOURCE_UNLOAD', 'TARGET_LOAD', 'TASK_MANAGER', 'VALIDATOR_EXT', ...(mode === 'full-load-and-cdc' ? ['SOURCE_CAPTURE', 'TARGET_APPLY'] : [])];
+  const components = [
+    'SOURCE_UNLOAD',
+    'TARGET_LOAD',
+    'TASK_MANAGER',
+    'VALIDATOR_EXT',
+    ...(mode === 'full-load-and-cdc' ? ['SOURCE_CAPTURE', 'TARGET_APPLY'] : []),
+  ];
   return {
     TargetMetadata: { SupportLobs: false, FullLobMode: false, LimitedSizeLobMode: false },
     FullLoadSettings: { TargetTablePrepMode: 'DROP_AND_CREATE', MaxFullLoadSubTasks: 6, CommitRate: 10000 },
@@ -51,7 +57,13 @@ export function replicationTaskSettings(mode: MigrationMode): object {
       EnableLogging: true,
       LogComponents: components.map((Id) => ({ Id, Severity: 'LOGGER_SEVERITY_DEFAULT' })),
     },
-    ValidationSettings: { EnableValidation: true, ValidationMode: 'ROW_LEVEL', ThreadCount: 5, FailureMaxCount: 10000, TableFailureMaxCount: 1000 },
+    ValidationSettings: {
+      EnableValidation: true,
+      ValidationMode: 'ROW_LEVEL',
+      ThreadCount: 5,
+      FailureMaxCount: 10000,
+      TableFailureMaxCount: 1000,
+    },
     ErrorBehavior: {
       DataErrorPolicy: 'LOG_ERROR',
       DataTruncationErrorPolicy: 'LOG_ERROR',
@@ -106,13 +118,21 @@ export class Migration extends Construct {
           name: roleName,
           description: 'Account-level role DMS requires under this exact name',
           assumeRolePolicy: policyDocument(this, `${roleName}-trust`, [
-            { sid: 'TrustedService', effect: 'Allow', actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['dms.amazonaws.com'] }] },
+            {
+              sid: 'TrustedService',
+              effect: 'Allow',
+              actions: ['sts:AssumeRole'],
+              principals: [{ type: 'Service', identifiers: ['dms.amazonaws.com'] }],
+            },
           ]).json,
         });
-        roles.push(role, new IamRolePolicyAttachment(this, `${roleName}-policy`, {
-          role: role.name,
-          policyArn: `arn:${env.partition}:iam::aws:policy/service-role/${policy}`,
-        }));
+        roles.push(
+          role,
+          new IamRolePolicyAttachment(this, `${roleName}-policy`, {
+            role: role.name,
+            policyArn: `arn:${env.partition}:iam::aws:policy/service-role/${policy}`,
+          }),
+        );
       }
     }
 
@@ -163,7 +183,12 @@ export class Migration extends Construct {
       role: secretAccess.name,
       name: 'read-source-secret',
       policy: policyDocument(this, 'secret-access', [
-        { sid: 'ReadSourceSecret', effect: 'Allow', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [this.sourceSecret.arn] },
+        {
+          sid: 'ReadSourceSecret',
+          effect: 'Allow',
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          resources: [this.sourceSecret.arn],
+        },
         {
           sid: 'DecryptSourceSecret',
           effect: 'Allow',

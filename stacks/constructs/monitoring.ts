@@ -111,8 +111,22 @@ export class Monitoring extends Construct {
       limitUnit: 'USD',
       timeUnit: 'MONTHLY',
       notification: [
-        { comparisonOperator: 'GREATER_THAN', threshold: 80, thresholdType: 'PERCENTAGE', notificationType: 'FORECASTED', subscriberEmailAddresses: [...props.alertEmails], subscriberSnsTopicArns: [this.topic.arn] },
-        { comparisonOperator: 'GREATER_THAN', threshold: 100, thresholdType: 'PERCENTAGE', notificationType: 'ACTUAL', subscriberEmailAddresses: [...props.alertEmails], subscriberSnsTopicArns: [this.topic.arn] },
+        {
+          comparisonOperator: 'GREATER_THAN',
+          threshold: 80,
+          thresholdType: 'PERCENTAGE',
+          notificationType: 'FORECASTED',
+          subscriberEmailAddresses: [...props.alertEmails],
+          subscriberSnsTopicArns: [this.topic.arn],
+        },
+        {
+          comparisonOperator: 'GREATER_THAN',
+          threshold: 100,
+          thresholdType: 'PERCENTAGE',
+          notificationType: 'ACTUAL',
+          subscriberEmailAddresses: [...props.alertEmails],
+          subscriberSnsTopicArns: [this.topic.arn],
+        },
       ],
     });
   }

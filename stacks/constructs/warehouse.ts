@@ -65,8 +65,20 @@ export class Warehouse extends Construct {
         {
           sid: 'ReadCatalog',
           effect: 'Allow',
-          actions: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
-          resources: [glueArn(env, 'catalog'), glueArn(env, `database/${props.glueDatabaseName}`), glueArn(env, `table/${props.glueDatabaseName}/*`)],
+          actions: [
+            'glue:GetDatabase',
+            'glue:GetDatabases',
+            'glue:GetTable',
+            'glue:GetTables',
+            'glue:GetPartition',
+            'glue:GetPartitions',
+            'glue:BatchGetPartition',
+          ],
+          resources: [
+            glueArn(env, 'catalog'),
+            glueArn(env, `database/${props.glueDatabaseName}`),
+            glueArn(env, `table/${props.glueDatabaseName}/*`),
+          ],
         },
         { sid: 'LakeFormationCredentials', effect: 'Allow', actions: ['lakeformation:GetDataAccess'], resources: ['*'] },
         {

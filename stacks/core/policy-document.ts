@@ -1,9 +1,6 @@
 import { Construct } from 'constructs';
 import { AwsEnvironment, regionalServiceName } from './aws-environment';
-import {
-  DataAwsIamPolicyDocument,
-  DataAwsIamPolicyDocumentStatement,
-} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 
 export type PolicyStatement = DataAwsIamPolicyDocumentStatement;
 

@@ -58,16 +58,26 @@ describe('local rehearsal: MariaDB → DMS-like Parquet lake → smoke checks on
     const lakeDir = await fresh();
     const instance = await DuckDBInstance.create(':memory:');
     const duck = await instance.connect();
-    const schema = (await duck.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${loadFile(lakeDir, 'raw', 'account')}')`)).getRowObjects();
+    const schema = (
+      await duck.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${loadFile(lakeDir, 'raw', 'account')}')`)
+    ).getRowObjects();
     expect(schema.map((c) => [c.column_name, c.column_type])).toEqual([
-      ['accountid', 'VARCHAR'], ['member_id', 'VARCHAR'], ['last_payment', 'DATE'], ['payment_due', 'DATE'], ['account_balance', 'DECIMAL(10,2)'],
+      ['accountid', 'VARCHAR'],
+      ['member_id', 'VARCHAR'],
+      ['last_payment', 'DATE'],
+      ['payment_due', 'DATE'],
+      ['account_balance', 'DECIMAL(10,2)'],
     ]);
     duck.closeSync();
     instance.closeSync();
   });
 
   test.each([
-    ['a changed value', "SELECT * REPLACE (CASE WHEN accountid = 'ACC0007' THEN account_balance + 1 ELSE account_balance END AS account_balance) FROM src", ['account checksum']],
+    [
+      'a changed value',
+      "SELECT * REPLACE (CASE WHEN accountid = 'ACC0007' THEN account_balance + 1 ELSE account_balance END AS account_balance) FROM src",
+      ['account checksum'],
+    ],
     ['a dropped row', "SELECT * FROM src WHERE accountid <> 'ACC0003'", ['account rows', 'account checksum']],
   ])('%s in one exported Parquet file fails the report, naming that table and check', async (_case, select, failing) => {
     const lakeDir = await fresh();

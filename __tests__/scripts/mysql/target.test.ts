@@ -20,9 +20,21 @@ describe('seed target resolution', () => {
   test('by default the RDS endpoint and master credentials come from the outputs and Secrets Manager', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'clinic_admin', password: 's3cr3t-from-rds' }) });
     const regions: (string | undefined)[] = [];
-    const { target } = await resolveTarget({}, (region) => (regions.push(region), client()), async () => OUTPUTS, {});
+    const { target } = await resolveTarget(
+      {},
+      (region) => (regions.push(region), client()),
+      async () => OUTPUTS,
+      {},
+    );
     expect(regions).toEqual(['eu-central-1']);
-    expect(target).toMatchObject({ host: ENDPOINT, port: 3306, user: 'clinic_admin', database: 'unicornhealth', sslMode: 'VERIFY_IDENTITY', tlsServername: ENDPOINT });
+    expect(target).toMatchObject({
+      host: ENDPOINT,
+      port: 3306,
+      user: 'clinic_admin',
+      database: 'unicornhealth',
+      sslMode: 'VERIFY_IDENTITY',
+      tlsServername: ENDPOINT,
+    });
     expect(secrets.commandCalls(GetSecretValueCommand)[0].args[0].input.SecretId).toBe(OUTPUTS.rds_master_secret_arn.value);
   });
 
@@ -43,14 +55,23 @@ describe('seed target resolution', () => {
   });
 
   test('Secrets Manager refusing access surfaces its own error', async () => {
-    secrets.on(GetSecretValueCommand).rejects(Object.assign(new Error('not authorized to perform: secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' }));
+    secrets
+      .on(GetSecretValueCommand)
+      .rejects(Object.assign(new Error('not authorized to perform: secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' }));
     await expect(resolveTarget({}, client, async () => OUTPUTS, {})).rejects.toThrow(/not authorized/);
   });
 
   test('any MySQL by flags takes its password from MYSQL_PWD, never from a flag', async () => {
-    const { target } = await resolveTarget({ host: 'db.local', user: 'clinic', database: 'clinic', 'ssl-mode': 'required' }, client, async () => OUTPUTS, { MYSQL_PWD: 'from-env' });
+    const { target } = await resolveTarget(
+      { host: 'db.local', user: 'clinic', database: 'clinic', 'ssl-mode': 'required' },
+      client,
+      async () => OUTPUTS,
+      { MYSQL_PWD: 'from-env' },
+    );
     expect(target).toMatchObject({ host: 'db.local', port: 3306, password: 'from-env', sslMode: 'REQUIRED' });
-    await expect(resolveTarget({ host: 'db.local', user: 'u', database: 'd', password: 'p' }, client, async () => OUTPUTS)).rejects.toThrow(UsageError);
+    await expect(resolveTarget({ host: 'db.local', user: 'u', database: 'd', password: 'p' }, client, async () => OUTPUTS)).rejects.toThrow(
+      UsageError,
+    );
   });
 
   test.each([
@@ -65,6 +86,8 @@ describe('seed target resolution', () => {
   });
 
   test('verifying without a CA bundle says which flag is missing', () => {
-    expect(() => connectionOptions({ host: 'h', port: 1, user: 'u', password: '', database: 'd', sslMode: 'VERIFY_CA' })).toThrow('--ssl-mode VERIFY_CA needs the server\'s CA bundle (--ca-bundle FILE)');
+    expect(() => connectionOptions({ host: 'h', port: 1, user: 'u', password: '', database: 'd', sslMode: 'VERIFY_CA' })).toThrow(
+      "--ssl-mode VERIFY_CA needs the server's CA bundle (--ca-bundle FILE)",
+    );
   });
 });

@@ -13,15 +13,38 @@ import { COMMENT_MARKER, renderComment, summarizePlan, verdict } from '../../../
 function stateWithOldDatabase(address: string): object {
   const [type, name] = address.split('.');
   return {
-    version: 4, terraform_version: '1.11.4', serial: 1, lineage: '0e0f0e0f-0000-4000-8000-000000000001', outputs: {},
-    resources: [{
-      mode: 'managed', type, name, provider: 'provider["registry.terraform.io/hashicorp/aws"]',
-      instances: [{ schema_version: 2, attributes: {
-        id: 'db-ABCDEFGHIJKL', identifier: 'unicornhealth-prod-mysql-old', engine: 'mysql', engine_version: '8.0', instance_class: 'db.m7g.large',
-        db_name: 'unicornhealth', username: 'clinic_admin', allocated_storage: 50, storage_encrypted: true,
-        arn: 'arn:aws:rds:us-east-1:222222222222:db:unicornhealth-prod-mysql-old', tags: {}, tags_all: {},
-      } }],
-    }],
+    version: 4,
+    terraform_version: '1.11.4',
+    serial: 1,
+    lineage: '0e0f0e0f-0000-4000-8000-000000000001',
+    outputs: {},
+    resources: [
+      {
+        mode: 'managed',
+        type,
+        name,
+        provider: 'provider["registry.terraform.io/hashicorp/aws"]',
+        instances: [
+          {
+            schema_version: 2,
+            attributes: {
+              id: 'db-ABCDEFGHIJKL',
+              identifier: 'unicornhealth-prod-mysql-old',
+              engine: 'mysql',
+              engine_version: '8.0',
+              instance_class: 'db.m7g.large',
+              db_name: 'unicornhealth',
+              username: 'clinic_admin',
+              allocated_storage: 50,
+              storage_encrypted: true,
+              arn: 'arn:aws:rds:us-east-1:222222222222:db:unicornhealth-prod-mysql-old',
+              tags: {},
+              tags_all: {},
+            },
+          },
+        ],
+      },
+    ],
   };
 }
 
@@ -51,7 +74,9 @@ describe('plan summary, stateful-destroy detection and the PR comment, on real t
   test('a plan that replaces the RDS instance calls it out as a stateful destroy', () => {
     const summary = summarizePlan('unicornhealth-prod', replaced.planJson);
     expect(summary.replaces).toBe(1);
-    expect(summary.statefulDestroys).toEqual([{ address: expect.stringMatching(/^aws_db_instance\./), type: 'aws_db_instance', action: 'replace' }]);
+    expect(summary.statefulDestroys).toEqual([
+      { address: expect.stringMatching(/^aws_db_instance\./), type: 'aws_db_instance', action: 'replace' },
+    ]);
   });
 
   test('the comment puts the stateful destroy first, then the counts, then the policy table, under one marker', () => {
@@ -75,7 +100,9 @@ describe('plan summary, stateful-destroy detection and the PR comment, on real t
   });
 
   test('a policy failure fails the check whatever the approvals', () => {
-    const plan = structuredClone(created.planJson) as { planned_values: { root_module: { resources: { type: string; values: Record<string, unknown> }[] } } };
+    const plan = structuredClone(created.planJson) as {
+      planned_values: { root_module: { resources: { type: string; values: Record<string, unknown> }[] } };
+    };
     plan.planned_values.root_module.resources.find((r) => r.type === 'aws_db_instance')!.values.publicly_accessible = true;
     const policy = [evaluateStack(modelFromPlan('unicornhealth-dev', plan), POLICY_SUPPRESSIONS)];
     expect(verdict([summarizePlan('unicornhealth-dev', plan)], policy, true)).toEqual({ ok: false, reasons: ['1 policy failure(s)'] });

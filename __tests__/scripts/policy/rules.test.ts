@@ -9,7 +9,11 @@ import { RULES, Rule } from '../../../scripts/policy/rules';
 import { Json, withConfig } from '../../helpers/synth';
 
 const synthJson = (config: typeof dev): Json => JSON.parse(Testing.synth(new PlatformStack(Testing.app(), config)));
-const BASE = { dev: synthJson(dev), prod: synthJson(prod), nat: synthJson(withConfig(dev, { network: { internetEgress: 'nat-gateway' } })) };
+const BASE = {
+  dev: synthJson(dev),
+  prod: synthJson(prod),
+  nat: synthJson(withConfig(dev, { network: { internetEgress: 'nat-gateway' } })),
+};
 
 /** Helpers that break one thing in a copy of a synthesized stack. */
 const all = (json: Json, type: string): Json[] => Object.values(json.resource[type] ?? {});
@@ -21,7 +25,8 @@ const one = (json: Json, type: string, idPart = ''): Json => {
 const drop = (json: Json, type: string, idPart = ''): void => {
   for (const id of Object.keys(json.resource[type] ?? {})) if (id.includes(idPart)) delete json.resource[type][id];
 };
-const documentOf = (json: Json, reference: string): Json => json.data.aws_iam_policy_document[/data\.aws_iam_policy_document\.([^.]+)\.json/.exec(reference)![1]];
+const documentOf = (json: Json, reference: string): Json =>
+  json.data.aws_iam_policy_document[/data\.aws_iam_policy_document\.([^.]+)\.json/.exec(reference)![1]];
 const addResource = (json: Json, type: string, name: string, values: Json): void => {
   json.resource[type] = { ...(json.resource[type] ?? {}), [name]: values };
 };
@@ -33,93 +38,485 @@ type Env = keyof typeof BASE;
 /** For each rule: the environment whose stack is the passing fixture, and the one change that breaks the rule. */
 const BREAKS: Record<string, [Env, (json: Json) => void]> = {
   'UH-NET-001': ['dev', (j) => drop(j, 'aws_flow_log')],
-  'UH-NET-002': ['dev', (j) => { all(j, 'aws_subnet')[0].map_public_ip_on_launch = true; }],
-  'UH-NET-003': ['prod', (j) => { one(j, 'aws_instance').associate_public_ip_address = true; }],
-  'UH-NET-004': ['prod', (j) => { const rule = one(j, 'aws_vpc_security_group_ingress_rule', 'mysql'); delete rule.referenced_security_group_id; rule.cidr_ipv4 = '0.0.0.0/0'; }],
-  'UH-NET-005': ['prod', (j) => { const rule = one(j, 'aws_vpc_security_group_ingress_rule', 'mysql'); delete rule.referenced_security_group_id; rule.cidr_ipv6 = '::/0'; }],
-  'UH-NET-006': ['dev', (j) => { one(j, 'aws_security_group', 'mysql').ingress = [{ from_port: 3306, to_port: 3306, protocol: 'tcp', cidr_blocks: ['0.0.0.0/0'], description: 'MySQL' }]; }],
-  'UH-NET-007': ['dev', (j) => { one(j, 'aws_default_security_group').ingress = [{ from_port: 0, to_port: 0, protocol: '-1', self: true }]; }],
-  'UH-NET-008': ['dev', (j) => { delete all(j, 'aws_vpc_security_group_egress_rule')[0].description; }],
-  'UH-NET-009': ['dev', (j) => { delete one(j, 'aws_security_group', 'mysql').description; }],
-  'UH-NET-010': ['dev', (j) => { one(j, 'aws_vpc_endpoint', 'endpoint-kms').private_dns_enabled = false; }],
-  'UH-NET-011': ['nat', (j) => {
-    const igw = Object.keys(j.resource.aws_internet_gateway)[0];
-    const privateRoutes = Object.keys(j.resource.aws_route_table).find((id) => id.includes('private-routes'));
-    addResource(j, 'aws_route', 'private_to_internet', { route_table_id: `\${aws_route_table.${privateRoutes}.id}`, destination_cidr_block: '0.0.0.0/0', gateway_id: `\${aws_internet_gateway.${igw}.id}` });
-  }],
-  'UH-RDS-001': ['dev', (j) => { delete one(j, 'aws_db_instance').kms_key_id; }],
-  'UH-RDS-002': ['dev', (j) => { one(j, 'aws_db_instance').publicly_accessible = true; }],
-  'UH-RDS-003': ['dev', (j) => { one(j, 'aws_db_instance').backup_retention_period = 1; }],
-  'UH-RDS-004': ['prod', (j) => { one(j, 'aws_db_instance').deletion_protection = false; }],
-  'UH-RDS-005': ['prod', (j) => { one(j, 'aws_db_instance').multi_az = false; }],
-  'UH-RDS-006': ['dev', (j) => { const db = one(j, 'aws_db_instance'); db.manage_master_user_password = false; db.password = 'Capstone22'; }],
+  'UH-NET-002': [
+    'dev',
+    (j) => {
+      all(j, 'aws_subnet')[0].map_public_ip_on_launch = true;
+    },
+  ],
+  'UH-NET-003': [
+    'prod',
+    (j) => {
+      one(j, 'aws_instance').associate_public_ip_address = true;
+    },
+  ],
+  'UH-NET-004': [
+    'prod',
+    (j) => {
+      const rule = one(j, 'aws_vpc_security_group_ingress_rule', 'mysql');
+      delete rule.referenced_security_group_id;
+      rule.cidr_ipv4 = '0.0.0.0/0';
+    },
+  ],
+  'UH-NET-005': [
+    'prod',
+    (j) => {
+      const rule = one(j, 'aws_vpc_security_group_ingress_rule', 'mysql');
+      delete rule.referenced_security_group_id;
+      rule.cidr_ipv6 = '::/0';
+    },
+  ],
+  'UH-NET-006': [
+    'dev',
+    (j) => {
+      one(j, 'aws_security_group', 'mysql').ingress = [
+        { from_port: 3306, to_port: 3306, protocol: 'tcp', cidr_blocks: ['0.0.0.0/0'], description: 'MySQL' },
+      ];
+    },
+  ],
+  'UH-NET-007': [
+    'dev',
+    (j) => {
+      one(j, 'aws_default_security_group').ingress = [{ from_port: 0, to_port: 0, protocol: '-1', self: true }];
+    },
+  ],
+  'UH-NET-008': [
+    'dev',
+    (j) => {
+      delete all(j, 'aws_vpc_security_group_egress_rule')[0].description;
+    },
+  ],
+  'UH-NET-009': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_security_group', 'mysql').description;
+    },
+  ],
+  'UH-NET-010': [
+    'dev',
+    (j) => {
+      one(j, 'aws_vpc_endpoint', 'endpoint-kms').private_dns_enabled = false;
+    },
+  ],
+  'UH-NET-011': [
+    'nat',
+    (j) => {
+      const igw = Object.keys(j.resource.aws_internet_gateway)[0];
+      const privateRoutes = Object.keys(j.resource.aws_route_table).find((id) => id.includes('private-routes'));
+      addResource(j, 'aws_route', 'private_to_internet', {
+        route_table_id: `\${aws_route_table.${privateRoutes}.id}`,
+        destination_cidr_block: '0.0.0.0/0',
+        gateway_id: `\${aws_internet_gateway.${igw}.id}`,
+      });
+    },
+  ],
+  'UH-RDS-001': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_db_instance').kms_key_id;
+    },
+  ],
+  'UH-RDS-002': [
+    'dev',
+    (j) => {
+      one(j, 'aws_db_instance').publicly_accessible = true;
+    },
+  ],
+  'UH-RDS-003': [
+    'dev',
+    (j) => {
+      one(j, 'aws_db_instance').backup_retention_period = 1;
+    },
+  ],
+  'UH-RDS-004': [
+    'prod',
+    (j) => {
+      one(j, 'aws_db_instance').deletion_protection = false;
+    },
+  ],
+  'UH-RDS-005': [
+    'prod',
+    (j) => {
+      one(j, 'aws_db_instance').multi_az = false;
+    },
+  ],
+  'UH-RDS-006': [
+    'dev',
+    (j) => {
+      const db = one(j, 'aws_db_instance');
+      db.manage_master_user_password = false;
+      db.password = 'Capstone22';
+    },
+  ],
   'UH-RDS-007': ['dev', (j) => param(j, 'require_secure_transport', '0')],
   'UH-RDS-008': ['dev', (j) => param(j, 'binlog_format', 'MIXED')],
-  'UH-RDS-009': ['dev', (j) => { one(j, 'aws_db_instance').iam_database_authentication_enabled = false; }],
-  'UH-RDS-010': ['dev', (j) => { one(j, 'aws_db_instance').enabled_cloudwatch_logs_exports = ['error']; }],
-  'UH-RDS-011': ['dev', (j) => { delete one(j, 'aws_db_instance').db_subnet_group_name; }],
-  'UH-RDS-012': ['dev', (j) => { one(j, 'aws_db_instance').auto_minor_version_upgrade = false; }],
-  'UH-RDS-013': ['dev', (j) => { one(j, 'aws_db_instance').copy_tags_to_snapshot = false; }],
-  'UH-RDS-014': ['prod', (j) => { delete one(j, 'aws_db_instance').performance_insights_kms_key_id; }],
-  'UH-DMS-001': ['dev', (j) => { one(j, 'aws_dms_replication_instance').publicly_accessible = true; }],
-  'UH-DMS-002': ['dev', (j) => { delete one(j, 'aws_dms_replication_instance').kms_key_arn; }],
-  'UH-DMS-003': ['dev', (j) => { one(j, 'aws_dms_endpoint').ssl_mode = 'none'; }],
-  'UH-DMS-004': ['dev', (j) => { const e = one(j, 'aws_dms_endpoint'); delete e.secrets_manager_arn; e.password = 'Capstone22'; }],
-  'UH-DMS-005': ['dev', (j) => { one(j, 'aws_dms_s3_endpoint').encryption_mode = 'SSE_S3'; }],
-  'UH-DMS-006': ['dev', (j) => { one(j, 'aws_dms_s3_endpoint').data_format = 'csv'; }],
-  'UH-DMS-007': ['dev', (j) => { one(j, 'aws_dms_endpoint').s3_settings = [{ bucket_name: 'lake' }]; }],
-  'UH-DMS-008': ['dev', (j) => { const t = one(j, 'aws_dms_replication_task'); const s = JSON.parse(t.replication_task_settings); s.ValidationSettings.EnableValidation = false; t.replication_task_settings = JSON.stringify(s); }],
-  'UH-DMS-009': ['dev', (j) => { one(j, 'aws_dms_replication_instance').auto_minor_version_upgrade = false; }],
-  'UH-S3-001': ['dev', (j) => { one(j, 'aws_s3_bucket_public_access_block', 'storage_lake_').restrict_public_buckets = false; }],
-  'UH-S3-002': ['dev', (j) => { one(j, 'aws_s3_bucket_server_side_encryption_configuration', 'storage_lake_').rule[0].apply_server_side_encryption_by_default = { sse_algorithm: 'AES256' }; }],
-  'UH-S3-003': ['dev', (j) => { one(j, 'aws_s3_bucket_versioning', 'storage_lake_').versioning_configuration.status = 'Suspended'; }],
-  'UH-S3-004': ['dev', (j) => {
-    const doc = documentOf(j, one(j, 'aws_s3_bucket_policy', 'storage_lake_').policy);
-    doc.statement = doc.statement.filter((s: Json) => s.sid !== 'DenyInsecureTransport');
-  }],
+  'UH-RDS-009': [
+    'dev',
+    (j) => {
+      one(j, 'aws_db_instance').iam_database_authentication_enabled = false;
+    },
+  ],
+  'UH-RDS-010': [
+    'dev',
+    (j) => {
+      one(j, 'aws_db_instance').enabled_cloudwatch_logs_exports = ['error'];
+    },
+  ],
+  'UH-RDS-011': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_db_instance').db_subnet_group_name;
+    },
+  ],
+  'UH-RDS-012': [
+    'dev',
+    (j) => {
+      one(j, 'aws_db_instance').auto_minor_version_upgrade = false;
+    },
+  ],
+  'UH-RDS-013': [
+    'dev',
+    (j) => {
+      one(j, 'aws_db_instance').copy_tags_to_snapshot = false;
+    },
+  ],
+  'UH-RDS-014': [
+    'prod',
+    (j) => {
+      delete one(j, 'aws_db_instance').performance_insights_kms_key_id;
+    },
+  ],
+  'UH-DMS-001': [
+    'dev',
+    (j) => {
+      one(j, 'aws_dms_replication_instance').publicly_accessible = true;
+    },
+  ],
+  'UH-DMS-002': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_dms_replication_instance').kms_key_arn;
+    },
+  ],
+  'UH-DMS-003': [
+    'dev',
+    (j) => {
+      one(j, 'aws_dms_endpoint').ssl_mode = 'none';
+    },
+  ],
+  'UH-DMS-004': [
+    'dev',
+    (j) => {
+      const e = one(j, 'aws_dms_endpoint');
+      delete e.secrets_manager_arn;
+      e.password = 'Capstone22';
+    },
+  ],
+  'UH-DMS-005': [
+    'dev',
+    (j) => {
+      one(j, 'aws_dms_s3_endpoint').encryption_mode = 'SSE_S3';
+    },
+  ],
+  'UH-DMS-006': [
+    'dev',
+    (j) => {
+      one(j, 'aws_dms_s3_endpoint').data_format = 'csv';
+    },
+  ],
+  'UH-DMS-007': [
+    'dev',
+    (j) => {
+      one(j, 'aws_dms_endpoint').s3_settings = [{ bucket_name: 'lake' }];
+    },
+  ],
+  'UH-DMS-008': [
+    'dev',
+    (j) => {
+      const t = one(j, 'aws_dms_replication_task');
+      const s = JSON.parse(t.replication_task_settings);
+      s.ValidationSettings.EnableValidation = false;
+      t.replication_task_settings = JSON.stringify(s);
+    },
+  ],
+  'UH-DMS-009': [
+    'dev',
+    (j) => {
+      one(j, 'aws_dms_replication_instance').auto_minor_version_upgrade = false;
+    },
+  ],
+  'UH-S3-001': [
+    'dev',
+    (j) => {
+      one(j, 'aws_s3_bucket_public_access_block', 'storage_lake_').restrict_public_buckets = false;
+    },
+  ],
+  'UH-S3-002': [
+    'dev',
+    (j) => {
+      one(j, 'aws_s3_bucket_server_side_encryption_configuration', 'storage_lake_').rule[0].apply_server_side_encryption_by_default = {
+        sse_algorithm: 'AES256',
+      };
+    },
+  ],
+  'UH-S3-003': [
+    'dev',
+    (j) => {
+      one(j, 'aws_s3_bucket_versioning', 'storage_lake_').versioning_configuration.status = 'Suspended';
+    },
+  ],
+  'UH-S3-004': [
+    'dev',
+    (j) => {
+      const doc = documentOf(j, one(j, 'aws_s3_bucket_policy', 'storage_lake_').policy);
+      doc.statement = doc.statement.filter((s: Json) => s.sid !== 'DenyInsecureTransport');
+    },
+  ],
   'UH-S3-005': ['dev', (j) => drop(j, 'aws_s3_bucket_logging', 'storage_lake_')],
-  'UH-S3-006': ['dev', (j) => { one(j, 'aws_s3_bucket_ownership_controls', 'storage_lake_').rule.object_ownership = 'ObjectWriter'; }],
-  'UH-S3-007': ['dev', (j) => { const l = one(j, 'aws_s3_bucket_lifecycle_configuration', 'storage_lake_'); l.rule = l.rule.filter((r: Json) => !r.abort_incomplete_multipart_upload); }],
-  'UH-S3-008': ['prod', (j) => { one(j, 'aws_s3_bucket', 'storage_lake_').force_destroy = true; }],
-  'UH-S3-009': ['dev', (j) => { one(j, 'aws_s3_bucket_server_side_encryption_configuration', 'storage_lake_').rule[0].bucket_key_enabled = false; }],
-  'UH-KMS-001': ['dev', (j) => { one(j, 'aws_kms_key', 'lake-key').enable_key_rotation = false; }],
-  'UH-KMS-002': ['dev', (j) => { delete one(j, 'aws_kms_key', 'lake-key').policy; }],
-  'UH-KMS-003': ['dev', (j) => {
-    documentOf(j, one(j, 'aws_kms_key', 'lake-key').policy).statement.push({ sid: 'Everyone', effect: 'Allow', principals: [{ type: 'AWS', identifiers: ['*'] }], actions: ['kms:Decrypt'], resources: ['*'] });
-  }],
-  'UH-GLUE-001': ['dev', (j) => { delete one(j, 'aws_glue_crawler').security_configuration; }],
-  'UH-GLUE-002': ['dev', (j) => { one(j, 'aws_glue_data_catalog_encryption_settings').data_catalog_encryption_settings.encryption_at_rest.catalog_encryption_mode = 'DISABLED'; }],
-  'UH-GLUE-003': ['dev', (j) => { one(j, 'aws_glue_crawler').lake_formation_configuration.use_lake_formation_credentials = false; }],
-  'UH-GLUE-004': ['dev', (j) => { one(j, 'aws_glue_security_configuration').encryption_configuration.cloudwatch_encryption.cloudwatch_encryption_mode = 'DISABLED'; }],
-  'UH-ATH-001': ['dev', (j) => { one(j, 'aws_athena_workgroup').configuration.enforce_workgroup_configuration = false; }],
-  'UH-ATH-002': ['dev', (j) => { one(j, 'aws_athena_workgroup').configuration.result_configuration.encryption_configuration.encryption_option = 'SSE_S3'; }],
-  'UH-ATH-003': ['dev', (j) => { delete one(j, 'aws_athena_workgroup').configuration.bytes_scanned_cutoff_per_query; }],
-  'UH-LF-001': ['dev', (j) => { one(j, 'aws_lakeformation_data_lake_settings').admins.push('arn:aws:iam::111111111111:group/LakeAdministrators'); }],
-  'UH-LF-002': ['dev', (j) => { one(j, 'aws_lakeformation_data_lake_settings').create_table_default_permissions = [{ principal: 'IAM_ALLOWED_PRINCIPALS', permissions: ['ALL'] }]; }],
-  'UH-LF-003': ['dev', (j) => { addResource(j, 'aws_lakeformation_permissions', 'iam_allowed', { principal: 'IAM_ALLOWED_PRINCIPALS', permissions: ['DESCRIBE'], database: { name: 'x' }, depends_on: [] }); j.resource.aws_lakeformation_permissions.iam_allowed.depends_on = all(j, 'aws_lakeformation_permissions')[0].depends_on; }],
-  'UH-LF-004': ['dev', (j) => { one(j, 'aws_lakeformation_resource').hybrid_access_enabled = true; }],
-  'UH-LF-005': ['dev', (j) => { one(j, 'aws_lakeformation_resource').use_service_linked_role = true; }],
-  'UH-LF-006': ['dev', (j) => { one(j, 'aws_lakeformation_permissions', 'analyst-table-patient').table_with_columns.column_names.push('dob'); }],
-  'UH-LF-007': ['dev', (j) => { delete one(j, 'aws_glue_catalog_database').depends_on; }],
-  'UH-RS-001': ['dev', (j) => { delete one(j, 'aws_redshiftserverless_namespace').kms_key_id; }],
-  'UH-RS-002': ['dev', (j) => { const n = one(j, 'aws_redshiftserverless_namespace'); n.manage_admin_password = false; n.admin_user_password = 'Capstone22!'; }],
-  'UH-RS-003': ['dev', (j) => { one(j, 'aws_redshiftserverless_workgroup').publicly_accessible = true; }],
-  'UH-RS-004': ['dev', (j) => { one(j, 'aws_redshiftserverless_workgroup').enhanced_vpc_routing = false; }],
-  'UH-RS-005': ['dev', (j) => { one(j, 'aws_redshiftserverless_workgroup').config_parameter[0].parameter_value = 'false'; }],
+  'UH-S3-006': [
+    'dev',
+    (j) => {
+      one(j, 'aws_s3_bucket_ownership_controls', 'storage_lake_').rule.object_ownership = 'ObjectWriter';
+    },
+  ],
+  'UH-S3-007': [
+    'dev',
+    (j) => {
+      const l = one(j, 'aws_s3_bucket_lifecycle_configuration', 'storage_lake_');
+      l.rule = l.rule.filter((r: Json) => !r.abort_incomplete_multipart_upload);
+    },
+  ],
+  'UH-S3-008': [
+    'prod',
+    (j) => {
+      one(j, 'aws_s3_bucket', 'storage_lake_').force_destroy = true;
+    },
+  ],
+  'UH-S3-009': [
+    'dev',
+    (j) => {
+      one(j, 'aws_s3_bucket_server_side_encryption_configuration', 'storage_lake_').rule[0].bucket_key_enabled = false;
+    },
+  ],
+  'UH-KMS-001': [
+    'dev',
+    (j) => {
+      one(j, 'aws_kms_key', 'lake-key').enable_key_rotation = false;
+    },
+  ],
+  'UH-KMS-002': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_kms_key', 'lake-key').policy;
+    },
+  ],
+  'UH-KMS-003': [
+    'dev',
+    (j) => {
+      documentOf(j, one(j, 'aws_kms_key', 'lake-key').policy).statement.push({
+        sid: 'Everyone',
+        effect: 'Allow',
+        principals: [{ type: 'AWS', identifiers: ['*'] }],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+      });
+    },
+  ],
+  'UH-GLUE-001': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_glue_crawler').security_configuration;
+    },
+  ],
+  'UH-GLUE-002': [
+    'dev',
+    (j) => {
+      one(j, 'aws_glue_data_catalog_encryption_settings').data_catalog_encryption_settings.encryption_at_rest.catalog_encryption_mode =
+        'DISABLED';
+    },
+  ],
+  'UH-GLUE-003': [
+    'dev',
+    (j) => {
+      one(j, 'aws_glue_crawler').lake_formation_configuration.use_lake_formation_credentials = false;
+    },
+  ],
+  'UH-GLUE-004': [
+    'dev',
+    (j) => {
+      one(j, 'aws_glue_security_configuration').encryption_configuration.cloudwatch_encryption.cloudwatch_encryption_mode = 'DISABLED';
+    },
+  ],
+  'UH-ATH-001': [
+    'dev',
+    (j) => {
+      one(j, 'aws_athena_workgroup').configuration.enforce_workgroup_configuration = false;
+    },
+  ],
+  'UH-ATH-002': [
+    'dev',
+    (j) => {
+      one(j, 'aws_athena_workgroup').configuration.result_configuration.encryption_configuration.encryption_option = 'SSE_S3';
+    },
+  ],
+  'UH-ATH-003': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_athena_workgroup').configuration.bytes_scanned_cutoff_per_query;
+    },
+  ],
+  'UH-LF-001': [
+    'dev',
+    (j) => {
+      one(j, 'aws_lakeformation_data_lake_settings').admins.push('arn:aws:iam::111111111111:group/LakeAdministrators');
+    },
+  ],
+  'UH-LF-002': [
+    'dev',
+    (j) => {
+      one(j, 'aws_lakeformation_data_lake_settings').create_table_default_permissions = [
+        { principal: 'IAM_ALLOWED_PRINCIPALS', permissions: ['ALL'] },
+      ];
+    },
+  ],
+  'UH-LF-003': [
+    'dev',
+    (j) => {
+      addResource(j, 'aws_lakeformation_permissions', 'iam_allowed', {
+        principal: 'IAM_ALLOWED_PRINCIPALS',
+        permissions: ['DESCRIBE'],
+        database: { name: 'x' },
+        depends_on: [],
+      });
+      j.resource.aws_lakeformation_permissions.iam_allowed.depends_on = all(j, 'aws_lakeformation_permissions')[0].depends_on;
+    },
+  ],
+  'UH-LF-004': [
+    'dev',
+    (j) => {
+      one(j, 'aws_lakeformation_resource').hybrid_access_enabled = true;
+    },
+  ],
+  'UH-LF-005': [
+    'dev',
+    (j) => {
+      one(j, 'aws_lakeformation_resource').use_service_linked_role = true;
+    },
+  ],
+  'UH-LF-006': [
+    'dev',
+    (j) => {
+      one(j, 'aws_lakeformation_permissions', 'analyst-table-patient').table_with_columns.column_names.push('dob');
+    },
+  ],
+  'UH-LF-007': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_glue_catalog_database').depends_on;
+    },
+  ],
+  'UH-RS-001': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_redshiftserverless_namespace').kms_key_id;
+    },
+  ],
+  'UH-RS-002': [
+    'dev',
+    (j) => {
+      const n = one(j, 'aws_redshiftserverless_namespace');
+      n.manage_admin_password = false;
+      n.admin_user_password = 'Capstone22!';
+    },
+  ],
+  'UH-RS-003': [
+    'dev',
+    (j) => {
+      one(j, 'aws_redshiftserverless_workgroup').publicly_accessible = true;
+    },
+  ],
+  'UH-RS-004': [
+    'dev',
+    (j) => {
+      one(j, 'aws_redshiftserverless_workgroup').enhanced_vpc_routing = false;
+    },
+  ],
+  'UH-RS-005': [
+    'dev',
+    (j) => {
+      one(j, 'aws_redshiftserverless_workgroup').config_parameter[0].parameter_value = 'false';
+    },
+  ],
   'UH-RS-006': ['dev', (j) => drop(j, 'aws_redshiftserverless_usage_limit')],
-  'UH-IAM-001': ['dev', (j) => { documentOf(j, one(j, 'aws_iam_role_policy', 'analyst-policy').policy).statement.push({ effect: 'Allow', actions: ['*'], resources: ['*'] }); }],
-  'UH-IAM-002': ['dev', (j) => { addResource(j, 'aws_iam_role_policy_attachment', 'admin', { role: 'x', policy_arn: 'arn:aws:iam::aws:policy/AdministratorAccess' }); }],
+  'UH-IAM-001': [
+    'dev',
+    (j) => {
+      documentOf(j, one(j, 'aws_iam_role_policy', 'analyst-policy').policy).statement.push({
+        effect: 'Allow',
+        actions: ['*'],
+        resources: ['*'],
+      });
+    },
+  ],
+  'UH-IAM-002': [
+    'dev',
+    (j) => {
+      addResource(j, 'aws_iam_role_policy_attachment', 'admin', { role: 'x', policy_arn: 'arn:aws:iam::aws:policy/AdministratorAccess' });
+    },
+  ],
   'UH-IAM-003': ['dev', (j) => addResource(j, 'aws_iam_access_key', 'lake_admin', { user: 'lake-admin' })],
-  'UH-IAM-004': ['dev', (j) => addResource(j, 'aws_iam_user_policy_attachment', 'lake_admin', { user: 'lake-admin', policy_arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' })],
-  'UH-IAM-005': ['dev', (j) => { documentOf(j, one(j, 'aws_iam_group_policy').policy).statement[0].condition = []; }],
-  'UH-SEC-001': ['dev', (j) => { delete one(j, 'aws_secretsmanager_secret').kms_key_id; }],
-  'UH-LOG-001': ['dev', (j) => { delete one(j, 'aws_cloudwatch_log_group', 'flow-log-group').kms_key_id; }],
-  'UH-LOG-002': ['dev', (j) => { one(j, 'aws_cloudwatch_log_group', 'flow-log-group').retention_in_days = 30; }],
-  'UH-PRV-001': ['dev', (j) => { j.provider.aws[0].access_key = 'AKIA-not-a-real-key'; }],
-  'UH-PRV-002': ['dev', (j) => { delete j.provider.aws[0].default_tags; }],
+  'UH-IAM-004': [
+    'dev',
+    (j) =>
+      addResource(j, 'aws_iam_user_policy_attachment', 'lake_admin', {
+        user: 'lake-admin',
+        policy_arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess',
+      }),
+  ],
+  'UH-IAM-005': [
+    'dev',
+    (j) => {
+      documentOf(j, one(j, 'aws_iam_group_policy').policy).statement[0].condition = [];
+    },
+  ],
+  'UH-SEC-001': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_secretsmanager_secret').kms_key_id;
+    },
+  ],
+  'UH-LOG-001': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_cloudwatch_log_group', 'flow-log-group').kms_key_id;
+    },
+  ],
+  'UH-LOG-002': [
+    'dev',
+    (j) => {
+      one(j, 'aws_cloudwatch_log_group', 'flow-log-group').retention_in_days = 30;
+    },
+  ],
+  'UH-PRV-001': [
+    'dev',
+    (j) => {
+      j.provider.aws[0].access_key = 'AKIA-not-a-real-key';
+    },
+  ],
+  'UH-PRV-002': [
+    'dev',
+    (j) => {
+      delete j.provider.aws[0].default_tags;
+    },
+  ],
   'UH-MON-001': ['dev', (j) => drop(j, 'aws_budgets_budget')],
   'UH-MON-002': ['dev', (j) => drop(j, 'aws_dms_event_subscription')],
-  'UH-MON-003': ['dev', (j) => { delete one(j, 'aws_sns_topic').kms_master_key_id; }],
+  'UH-MON-003': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_sns_topic').kms_master_key_id;
+    },
+  ],
 };
 
 const stackNameOf = (env: Env): string => `unicornhealth-${env === 'nat' ? 'dev' : env}`;
@@ -157,7 +554,11 @@ function minimalFixture(base: Json, rule: Rule): Json {
 
 /** The findings a rule fails on: comparing them shows whether a change broke that rule too. */
 const failuresOf = (rule: Rule, json: Json, env: Env): string[] =>
-  rule.evaluate(modelFromSynth(stackNameOf(env), json)).filter((f) => !f.pass).map((f) => `${f.resource}: ${f.reason}`).sort();
+  rule
+    .evaluate(modelFromSynth(stackNameOf(env), json))
+    .filter((f) => !f.pass)
+    .map((f) => `${f.resource}: ${f.reason}`)
+    .sort();
 
 describe('the policy rule catalogue', () => {
   test('has at least 60 rules with stable, unique ids, a title, resource types and sources', () => {
@@ -176,23 +577,26 @@ describe('the policy rule catalogue', () => {
     expect(Object.keys(BREAKS).sort()).toEqual(RULES.map((r) => r.id).sort());
   });
 
-  test.each(RULES.map((rule) => [rule.id, rule] as const))('%s: passes on its minimal fixture, fails when exactly it is broken', (id, rule) => {
-    const [env, breakIt] = BREAKS[id];
-    const passing = minimalFixture(BASE[env], rule);
-    const failing = structuredClone(passing);
-    breakIt(failing);
-    expect(Object.values<Json>(passing.resource).reduce((n, byName) => n + Object.keys(byName).length, 0)).toBeLessThan(
-      Object.values<Json>(BASE[env].resource).reduce((n, byName) => n + Object.keys(byName).length, 0) / 2,
-    );
-    const before = evaluateStack(modelFromSynth(stackNameOf(env), passing), POLICY_SUPPRESSIONS, [rule]);
-    const after = evaluateStack(modelFromSynth(stackNameOf(env), failing), POLICY_SUPPRESSIONS, [rule]);
-    expect(before.findings.length).toBeGreaterThan(0);
-    expect(before.failures).toBe(0);
-    expect(after.failures).toBeGreaterThan(0);
-    for (const other of RULES.filter((r) => r.id !== id)) {
-      expect([other.id, failuresOf(other, failing, env)]).toEqual([other.id, failuresOf(other, passing, env)]);
-    }
-  });
+  test.each(RULES.map((rule) => [rule.id, rule] as const))(
+    '%s: passes on its minimal fixture, fails when exactly it is broken',
+    (id, rule) => {
+      const [env, breakIt] = BREAKS[id];
+      const passing = minimalFixture(BASE[env], rule);
+      const failing = structuredClone(passing);
+      breakIt(failing);
+      expect(Object.values<Json>(passing.resource).reduce((n, byName) => n + Object.keys(byName).length, 0)).toBeLessThan(
+        Object.values<Json>(BASE[env].resource).reduce((n, byName) => n + Object.keys(byName).length, 0) / 2,
+      );
+      const before = evaluateStack(modelFromSynth(stackNameOf(env), passing), POLICY_SUPPRESSIONS, [rule]);
+      const after = evaluateStack(modelFromSynth(stackNameOf(env), failing), POLICY_SUPPRESSIONS, [rule]);
+      expect(before.findings.length).toBeGreaterThan(0);
+      expect(before.failures).toBe(0);
+      expect(after.failures).toBeGreaterThan(0);
+      for (const other of RULES.filter((r) => r.id !== id)) {
+        expect([other.id, failuresOf(other, failing, env)]).toEqual([other.id, failuresOf(other, passing, env)]);
+      }
+    },
+  );
 
   test.each(['dev', 'prod'] as const)('the real %s stack passes every rule, with the two suppressions listed', (env) => {
     const report = evaluateStack(modelFromSynth(`unicornhealth-${env}`, BASE[env]), POLICY_SUPPRESSIONS);

@@ -62,19 +62,35 @@ describe('the reconciliation checksum on a real MariaDB', () => {
 
   test('a NULL is not the same as an empty string', async () => {
     await connection.query('CREATE TABLE nulls (a VARCHAR(5) NULL)');
-    await connection.query("INSERT INTO nulls VALUES (NULL)");
-    const withNull = fingerprintOf((await new MysqlEngine(connection).query(`SELECT COALESCE(SUM(${mysqlDialect.md5Part("COALESCE(CAST(a AS CHAR), '~NULL~')", 1)}), 0) AS checksum_a, 0 AS checksum_b, COUNT(*) AS row_count FROM nulls`))[0]);
+    await connection.query('INSERT INTO nulls VALUES (NULL)');
+    const withNull = fingerprintOf(
+      (
+        await new MysqlEngine(connection).query(
+          `SELECT COALESCE(SUM(${mysqlDialect.md5Part("COALESCE(CAST(a AS CHAR), '~NULL~')", 1)}), 0) AS checksum_a, 0 AS checksum_b, COUNT(*) AS row_count FROM nulls`,
+        )
+      )[0],
+    );
     await connection.query("UPDATE nulls SET a = ''");
-    const withEmpty = fingerprintOf((await new MysqlEngine(connection).query(`SELECT COALESCE(SUM(${mysqlDialect.md5Part("COALESCE(CAST(a AS CHAR), '~NULL~')", 1)}), 0) AS checksum_a, 0 AS checksum_b, COUNT(*) AS row_count FROM nulls`))[0]);
+    const withEmpty = fingerprintOf(
+      (
+        await new MysqlEngine(connection).query(
+          `SELECT COALESCE(SUM(${mysqlDialect.md5Part("COALESCE(CAST(a AS CHAR), '~NULL~')", 1)}), 0) AS checksum_a, 0 AS checksum_b, COUNT(*) AS row_count FROM nulls`,
+        )
+      )[0],
+    );
     expect(withNull.checksum).not.toBe(withEmpty.checksum);
   });
 
   test('every dialect hashes the same canonical row text: MD5 hex, two 8-digit slices, summed', () => {
     const account = CLINIC_TABLES.find((t) => t.name === 'account')!;
-    expect(checksumSql(account, trinoDialect)).toContain("from_base(substr(lower(to_hex(md5(to_utf8(");
+    expect(checksumSql(account, trinoDialect)).toContain('from_base(substr(lower(to_hex(md5(to_utf8(');
     expect(checksumSql(account, redshiftDialect('lake'))).toContain('STRTOL(SUBSTRING(MD5(');
     expect(checksumSql(account, redshiftDialect('lake'))).toContain('FROM lake."account"');
-    for (const sql of [checksumSql(account, trinoDialect), checksumSql(account, redshiftDialect('lake')), checksumSql(account, mysqlDialect)]) {
+    for (const sql of [
+      checksumSql(account, trinoDialect),
+      checksumSql(account, redshiftDialect('lake')),
+      checksumSql(account, mysqlDialect),
+    ]) {
       expect(sql).toMatch(/'\|'/);
       expect(sql).toContain("'~NULL~'");
     }

@@ -3,7 +3,8 @@ import { CLINIC_TABLES } from '../../../contract/clinic';
 import { formatChecks, runSmoke } from '../../../scripts/smoke/steps';
 import { LAKE_FORMATION_REFUSES_IDENTIFIERS, SOURCE, smokeContext } from '../../helpers/smoke';
 
-const failed = (result: Awaited<ReturnType<typeof runSmoke>>) => result.checks.filter((c) => !c.pass).map((c) => `${c.step} ${c.check}: ${c.actual}`);
+const failed = (result: Awaited<ReturnType<typeof runSmoke>>) =>
+  result.checks.filter((c) => !c.pass).map((c) => `${c.step} ${c.check}: ${c.actual}`);
 
 describe('smoke run on mocked AWS', () => {
   test('the happy path passes every check on Athena and Redshift, and says what it did', async () => {
@@ -26,10 +27,37 @@ describe('smoke run on mocked AWS', () => {
   });
 
   test.each([
-    ['a count mismatch in Athena', { athena: { ...LAKE_FORMATION_REFUSES_IDENTIFIERS, fingerprints: { ...SOURCE, patient: [499, SOURCE.patient[1], SOURCE.patient[2]] as [number, number, number] } } }, /reconcile athena patient rows: 499/],
-    ['a checksum mismatch in Redshift', { redshift: { ...LAKE_FORMATION_REFUSES_IDENTIFIERS, fingerprints: { ...SOURCE, account: [250, 1, 2] as [number, number, number] } } }, /reconcile redshift account checksum: 1-2/],
-    ['a table missing from the catalog', { glue: { tables: CLINIC_TABLES.map((t) => t.name).filter((n) => n !== 'encounter') } }, /glue encounter columns: missing/],
-    ['col0 columns from a headerless crawl', { glue: { columnsOf: (t: string) => CLINIC_TABLES.find((x) => x.name === t)!.columns.map((_, i) => ({ Name: `col${i}`, Type: 'string' })) } }, /glue insurance columns: col0:string,col1:string/],
+    [
+      'a count mismatch in Athena',
+      {
+        athena: {
+          ...LAKE_FORMATION_REFUSES_IDENTIFIERS,
+          fingerprints: { ...SOURCE, patient: [499, SOURCE.patient[1], SOURCE.patient[2]] as [number, number, number] },
+        },
+      },
+      /reconcile athena patient rows: 499/,
+    ],
+    [
+      'a checksum mismatch in Redshift',
+      {
+        redshift: { ...LAKE_FORMATION_REFUSES_IDENTIFIERS, fingerprints: { ...SOURCE, account: [250, 1, 2] as [number, number, number] } },
+      },
+      /reconcile redshift account checksum: 1-2/,
+    ],
+    [
+      'a table missing from the catalog',
+      { glue: { tables: CLINIC_TABLES.map((t) => t.name).filter((n) => n !== 'encounter') } },
+      /glue encounter columns: missing/,
+    ],
+    [
+      'col0 columns from a headerless crawl',
+      {
+        glue: {
+          columnsOf: (t: string) => CLINIC_TABLES.find((x) => x.name === t)!.columns.map((_, i) => ({ Name: `col${i}`, Type: 'string' })),
+        },
+      },
+      /glue insurance columns: col0:string,col1:string/,
+    ],
     ['a DMS count that differs from the source', { dms: { fullLoadRows: { patient: 498 } } }, /dms patient full-load rows: 498/],
     ['DMS validation not done', { dms: { validation: 'Pending records' } }, /dms insurance validation: Pending records/],
     ['a PHI query unexpectedly allowed', { athena: {} }, /governance athena patient\.first_name hidden: PHI query unexpectedly allowed/],
@@ -41,10 +69,25 @@ describe('smoke run on mocked AWS', () => {
   });
 
   test.each([
-    ['the crawler failed', { glue: { crawlFails: 'Insufficient Lake Formation permission(s) on raw' } }, 'glue', /crawler failed: Insufficient Lake Formation permission/],
-    ['the DMS task failed', { dms: { failWith: 'Last Error Cannot connect to the source endpoint' } }, 'dms', /DMS task failed: Last Error Cannot connect/],
-    ['a reconciliation query failed', { athena: { failures: [[/row_count/, 'HIVE_BAD_DATA: Field account_balance type INT64 incompatible']] as [RegExp, string][] } }, 'reconcile', /athena query failed: FAILED: HIVE_BAD_DATA/],
-  ])('when %s the run stops with the service\'s own reason', async (_case, options, step, reason) => {
+    [
+      'the crawler failed',
+      { glue: { crawlFails: 'Insufficient Lake Formation permission(s) on raw' } },
+      'glue',
+      /crawler failed: Insufficient Lake Formation permission/,
+    ],
+    [
+      'the DMS task failed',
+      { dms: { failWith: 'Last Error Cannot connect to the source endpoint' } },
+      'dms',
+      /DMS task failed: Last Error Cannot connect/,
+    ],
+    [
+      'a reconciliation query failed',
+      { athena: { failures: [[/row_count/, 'HIVE_BAD_DATA: Field account_balance type INT64 incompatible']] as [RegExp, string][] } },
+      'reconcile',
+      /athena query failed: FAILED: HIVE_BAD_DATA/,
+    ],
+  ])("when %s the run stops with the service's own reason", async (_case, options, step, reason) => {
     const { ctx } = smokeContext(options);
     const result = await runSmoke(ctx);
     expect(result.ok).toBe(false);

@@ -28,7 +28,9 @@ describe('waiting: backoff, retries, deadlines, bounded concurrency', () => {
       calls += 1;
       throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     };
-    await expect(withRetry(work, { clock, deadline: Deadline.in(clock, 3_600_000), attempts: 4, what: 'x' })).rejects.toThrow('Rate exceeded');
+    await expect(withRetry(work, { clock, deadline: Deadline.in(clock, 3_600_000), attempts: 4, what: 'x' })).rejects.toThrow(
+      'Rate exceeded',
+    );
     expect(calls).toBe(4);
   });
 

@@ -74,17 +74,49 @@ describe('offline terraform init, validate and plan of every environment', () =>
     expect(result.resourceChanges.length).toBeGreaterThan(40);
     for (const change of result.resourceChanges) expect(change.actions).toEqual(['create']);
     for (const type of [
-      'aws_vpc', 'aws_subnet', 'aws_vpc_endpoint', 'aws_default_security_group', 'aws_flow_log',
-      'aws_cloudwatch_log_group', 'aws_kms_key', 'aws_kms_alias', 'aws_s3_bucket', 'aws_s3_bucket_policy',
-      'aws_s3_bucket_public_access_block', 'aws_s3_bucket_server_side_encryption_configuration',
-      'aws_s3_bucket_lifecycle_configuration', 'aws_s3_bucket_logging', 'aws_db_instance',
-      'aws_db_parameter_group', 'aws_db_option_group', 'aws_db_subnet_group', 'aws_security_group',
-      'aws_dms_replication_subnet_group', 'aws_dms_replication_instance', 'aws_dms_endpoint', 'aws_dms_s3_endpoint',
-      'aws_dms_replication_task', 'aws_dms_event_subscription', 'aws_secretsmanager_secret', 'aws_glue_catalog_database',
-      'aws_glue_catalog_table', 'aws_glue_crawler', 'aws_glue_security_configuration', 'aws_glue_data_catalog_encryption_settings',
-      'aws_athena_workgroup', 'aws_lakeformation_data_lake_settings', 'aws_lakeformation_resource', 'aws_lakeformation_permissions',
-      'aws_iam_group', 'aws_iam_group_policy', 'aws_redshiftserverless_namespace', 'aws_redshiftserverless_workgroup',
-      'aws_redshiftserverless_usage_limit', 'aws_sns_topic', 'aws_cloudwatch_event_rule', 'aws_budgets_budget',
+      'aws_vpc',
+      'aws_subnet',
+      'aws_vpc_endpoint',
+      'aws_default_security_group',
+      'aws_flow_log',
+      'aws_cloudwatch_log_group',
+      'aws_kms_key',
+      'aws_kms_alias',
+      'aws_s3_bucket',
+      'aws_s3_bucket_policy',
+      'aws_s3_bucket_public_access_block',
+      'aws_s3_bucket_server_side_encryption_configuration',
+      'aws_s3_bucket_lifecycle_configuration',
+      'aws_s3_bucket_logging',
+      'aws_db_instance',
+      'aws_db_parameter_group',
+      'aws_db_option_group',
+      'aws_db_subnet_group',
+      'aws_security_group',
+      'aws_dms_replication_subnet_group',
+      'aws_dms_replication_instance',
+      'aws_dms_endpoint',
+      'aws_dms_s3_endpoint',
+      'aws_dms_replication_task',
+      'aws_dms_event_subscription',
+      'aws_secretsmanager_secret',
+      'aws_glue_catalog_database',
+      'aws_glue_catalog_table',
+      'aws_glue_crawler',
+      'aws_glue_security_configuration',
+      'aws_glue_data_catalog_encryption_settings',
+      'aws_athena_workgroup',
+      'aws_lakeformation_data_lake_settings',
+      'aws_lakeformation_resource',
+      'aws_lakeformation_permissions',
+      'aws_iam_group',
+      'aws_iam_group_policy',
+      'aws_redshiftserverless_namespace',
+      'aws_redshiftserverless_workgroup',
+      'aws_redshiftserverless_usage_limit',
+      'aws_sns_topic',
+      'aws_cloudwatch_event_rule',
+      'aws_budgets_budget',
     ]) {
       expect(result.resourceTypes).toHaveProperty(type);
     }
@@ -93,7 +125,10 @@ describe('offline terraform init, validate and plan of every environment', () =>
   test.each(environments.map((e) => stackName(e)))('%s: the policy checks pass on the plan JSON as on the synthesized stack', (stack) => {
     const result = results.find((r) => r.stack === stack)!;
     const fromPlan = evaluateStack(modelFromPlan(stack, result.planJson), POLICY_SUPPRESSIONS);
-    const fromSynth = evaluateStack(modelFromSynth(stack, JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'))), POLICY_SUPPRESSIONS);
+    const fromSynth = evaluateStack(
+      modelFromSynth(stack, JSON.parse(readFileSync(join(outdir, 'stacks', stack, 'cdk.tf.json'), 'utf8'))),
+      POLICY_SUPPRESSIONS,
+    );
     expect(fromPlan.findings.filter((f) => !f.pass && !f.suppressed)).toEqual([]);
     expect(fromPlan.findings.length).toBe(fromSynth.findings.length);
   });

@@ -54,9 +54,12 @@ describe('AccessHost', () => {
 
   test('its role is the Session Manager core policy only, assumed by EC2 of this account', () => {
     const hostRole = ref('aws_iam_role', on.idOf('aws_iam_role', 'access-host'), 'name');
-    expect(on.all('aws_iam_role_policy_attachment').filter((a: Json) => a.role === hostRole).map((a: Json) => a.policy_arn)).toEqual([
-      'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
-    ]);
+    expect(
+      on
+        .all('aws_iam_role_policy_attachment')
+        .filter((a: Json) => a.role === hostRole)
+        .map((a: Json) => a.policy_arn),
+    ).toEqual(['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore']);
     const trust = on.statement(on.one('aws_iam_role', 'access-host').assume_role_policy, 'TrustedService');
     expect(trust.principals).toEqual([{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }]);
   });

@@ -7,19 +7,24 @@ describe('Catalog (Glue and Athena)', () => {
   const stack = synthesize(dev);
   const key = (name: string): string => ref('aws_kms_key', stack.idOf('aws_kms_key', `${name}-key`), 'arn');
 
-  test.each(CLINIC_TABLES.map((t) => [t.name, t] as const))('table %s has the contract columns and types, over its raw-zone folder', (name, table) => {
-    const glueTable = stack.one('aws_glue_catalog_table', `table-${name}_`);
-    expect(glueTable.name).toBe(name);
-    expect(glueTable.storage_descriptor.location).toMatch(new RegExp(`/raw/unicornhealth/${name}/$`));
-    expect(glueTable.storage_descriptor.columns.map((c: Json) => [c.name, c.type])).toEqual(
-      table.columns.map((c) => [c.name.toLowerCase(), glueType(c.type)]),
-    );
-    expect(JSON.stringify(glueTable)).not.toMatch(/col0/);
-  });
+  test.each(CLINIC_TABLES.map((t) => [t.name, t] as const))(
+    'table %s has the contract columns and types, over its raw-zone folder',
+    (name, table) => {
+      const glueTable = stack.one('aws_glue_catalog_table', `table-${name}_`);
+      expect(glueTable.name).toBe(name);
+      expect(glueTable.storage_descriptor.location).toMatch(new RegExp(`/raw/unicornhealth/${name}/$`));
+      expect(glueTable.storage_descriptor.columns.map((c: Json) => [c.name, c.type])).toEqual(
+        table.columns.map((c) => [c.name.toLowerCase(), glueType(c.type)]),
+      );
+      expect(JSON.stringify(glueTable)).not.toMatch(/col0/);
+    },
+  );
 
   test('dates stay dates and money stays exact in the catalog', () => {
     const columns = (table: string): Record<string, string> =>
-      Object.fromEntries(stack.one('aws_glue_catalog_table', `table-${table}_`).storage_descriptor.columns.map((c: Json) => [c.name, c.type]));
+      Object.fromEntries(
+        stack.one('aws_glue_catalog_table', `table-${table}_`).storage_descriptor.columns.map((c: Json) => [c.name, c.type]),
+      );
     expect(columns('patient').dob).toBe('date');
     expect(columns('account')).toMatchObject({ last_payment: 'date', account_balance: 'decimal(10,2)' });
   });
@@ -28,7 +33,9 @@ describe('Catalog (Glue and Athena)', () => {
     const crawler = stack.one('aws_glue_crawler');
     expect(crawler.catalog_target[0].tables).toHaveLength(CLINIC_TABLES.length);
     expect(crawler.lake_formation_configuration).toEqual({ use_lake_formation_credentials: true, account_id: dev.accountId });
-    expect(crawler.security_configuration).toBe(ref('aws_glue_security_configuration', stack.idOf('aws_glue_security_configuration'), 'name'));
+    expect(crawler.security_configuration).toBe(
+      ref('aws_glue_security_configuration', stack.idOf('aws_glue_security_configuration'), 'name'),
+    );
     expect(crawler.schema_change_policy).toEqual({ update_behavior: 'UPDATE_IN_DATABASE', delete_behavior: 'LOG' });
     expect(crawler.recrawl_policy).toEqual({ recrawl_behavior: 'CRAWL_EVERYTHING' });
   });

@@ -47,12 +47,17 @@ describe('CustomerManagedKey', () => {
 
   test('the alert publishers may use the logs key for the encrypted topic, for this account only', () => {
     const publishers = keyPolicy('logs').statement.find((s: Json) => s.sid === 'AlertPublishersOfThisAccount');
-    expect(publishers.principals[0].identifiers).toEqual(['events.amazonaws.com', 'cloudwatch.amazonaws.com', 'dms.amazonaws.com', 'budgets.amazonaws.com']);
+    expect(publishers.principals[0].identifiers).toEqual([
+      'events.amazonaws.com',
+      'cloudwatch.amazonaws.com',
+      'dms.amazonaws.com',
+      'budgets.amazonaws.com',
+    ]);
     expect(publishers.actions).toEqual(['kms:GenerateDataKey*', 'kms:Decrypt']);
     expect(publishers.condition).toEqual([{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [dev.accountId] }]);
   });
 
-  test('the logs key lets CloudWatch Logs use it only for this account\'s log groups', () => {
+  test("the logs key lets CloudWatch Logs use it only for this account's log groups", () => {
     const logs = keyPolicy('logs').statement.find((s: Json) => s.sid === 'CloudWatchLogsOfThisAccount');
     expect(logs.principals).toEqual([{ type: 'Service', identifiers: ['logs.us-east-1.amazonaws.com'] }]);
     expect(logs.condition).toEqual([

@@ -63,7 +63,10 @@ describe('Database', () => {
     const options = stacks.dev.one('aws_db_option_group');
     expect(options).toMatchObject({ engine_name: 'mysql', major_engine_version: '8.0' });
     expect(options.option[0].option_name).toBe('MARIADB_AUDIT_PLUGIN');
-    expect(options.option[0].option_settings).toContainEqual({ name: 'SERVER_AUDIT_EVENTS', value: 'CONNECT,QUERY_DDL,QUERY_DCL,QUERY_DML' });
+    expect(options.option[0].option_settings).toContainEqual({
+      name: 'SERVER_AUDIT_EVENTS',
+      value: 'CONNECT,QUERY_DDL,QUERY_DCL,QUERY_DML',
+    });
     expect(instance('dev').enabled_cloudwatch_logs_exports).toEqual(['error', 'slowquery', 'audit']);
   });
 
@@ -91,7 +94,9 @@ describe('Database', () => {
       kms_key_id: ref('aws_kms_key', stacks.dev.idOf('aws_kms_key', 'logs-key'), 'arn'),
     });
     expect(group.retention_in_days).toBeGreaterThanOrEqual(365);
-    expect(instance('dev').depends_on).toContain(`aws_cloudwatch_log_group.${stacks.dev.idOf('aws_cloudwatch_log_group', `database_log-${log}`)}`);
+    expect(instance('dev').depends_on).toContain(
+      `aws_cloudwatch_log_group.${stacks.dev.idOf('aws_cloudwatch_log_group', `database_log-${log}`)}`,
+    );
   });
 
   test.each([

@@ -71,7 +71,8 @@ describe('Governance (Lake Formation)', () => {
     expect(patient.permissions).toEqual(['SELECT']);
     expect(patient.table_with_columns.column_names).toEqual(['person_id', 'insurance']);
     const granted = selects.flatMap((g: Json) => g.table_with_columns.column_names);
-    for (const identifier of ['first_name', 'last_name', 'email', 'dob', 'address', 'zip']) expect(patient.table_with_columns.column_names).not.toContain(identifier);
+    for (const identifier of ['first_name', 'last_name', 'email', 'dob', 'address', 'zip'])
+      expect(patient.table_with_columns.column_names).not.toContain(identifier);
     expect(granted).toEqual(expect.arrayContaining(['employee_id', 'account_balance', 'status']));
   });
 
@@ -83,7 +84,14 @@ describe('Governance (Lake Formation)', () => {
             ...t,
             columns: [
               ...t.columns,
-              { name: 'ssn', type: { kind: 'char', length: 11 }, nullable: false, csv: { kind: 'text' }, classification: 'direct-identifier', description: 'Social security number' },
+              {
+                name: 'ssn',
+                type: { kind: 'char', length: 11 },
+                nullable: false,
+                csv: { kind: 'text' },
+                classification: 'direct-identifier',
+                description: 'Social security number',
+              },
             ],
           },
     );
@@ -98,7 +106,9 @@ describe('Governance (Lake Formation)', () => {
 
   test('the analyst role may query only through the workgroup and read its results', () => {
     const policy = stack.one('aws_iam_role_policy', 'analyst-policy').policy;
-    expect(stack.statement(policy, 'QueryInWorkgroup').resources).toEqual([ref('aws_athena_workgroup', stack.idOf('aws_athena_workgroup'), 'arn')]);
+    expect(stack.statement(policy, 'QueryInWorkgroup').resources).toEqual([
+      ref('aws_athena_workgroup', stack.idOf('aws_athena_workgroup'), 'arn'),
+    ]);
     expect(stack.statement(policy, 'QueryResults').resources[1]).toMatch(/athena-results.*\/athena\/\*$/);
   });
 });

@@ -26,16 +26,19 @@ describe('Migration (DMS)', () => {
   test.each([
     ['dev', 'dms.t3.micro', false],
     ['prod', 'dms.t3.medium', true],
-  ] as const)('%s: a private replication instance of class %s, Multi-AZ %s, encrypted, auto minor upgrades', (name, instanceClass, multiAz) => {
-    const instance = stacks[name].one('aws_dms_replication_instance');
-    expect(instance).toMatchObject({
-      replication_instance_class: instanceClass,
-      multi_az: multiAz,
-      publicly_accessible: false,
-      auto_minor_version_upgrade: true,
-      kms_key_arn: ref('aws_kms_key', stacks[name].idOf('aws_kms_key', 'database-key'), 'arn'),
-    });
-  });
+  ] as const)(
+    '%s: a private replication instance of class %s, Multi-AZ %s, encrypted, auto minor upgrades',
+    (name, instanceClass, multiAz) => {
+      const instance = stacks[name].one('aws_dms_replication_instance');
+      expect(instance).toMatchObject({
+        replication_instance_class: instanceClass,
+        multi_az: multiAz,
+        publicly_accessible: false,
+        auto_minor_version_upgrade: true,
+        kms_key_arn: ref('aws_kms_key', stacks[name].idOf('aws_kms_key', 'database-key'), 'arn'),
+      });
+    },
+  );
 
   test('the MySQL source reads its credentials from a CMK-encrypted secret through a role scoped to it, with TLS', () => {
     const source = stack.one('aws_dms_endpoint');
@@ -69,7 +72,9 @@ describe('Migration (DMS)', () => {
 
   test('the target role may write the raw-zone prefix only', () => {
     const policy = stack.one('aws_iam_role_policy', 'target-policy').policy;
-    expect(stack.statement(policy, 'WriteRawZone').resources).toEqual([`${ref('aws_s3_bucket', stack.idOf('aws_s3_bucket', 'storage_lake_'), 'arn')}/raw/*`]);
+    expect(stack.statement(policy, 'WriteRawZone').resources).toEqual([
+      `${ref('aws_s3_bucket', stack.idOf('aws_s3_bucket', 'storage_lake_'), 'arn')}/raw/*`,
+    ]);
     expect(stack.statement(policy, 'ListRawZone').condition).toEqual([{ test: 'StringLike', variable: 's3:prefix', values: ['raw/*'] }]);
   });
 
@@ -105,7 +110,9 @@ describe('Migration (DMS)', () => {
     const dmsGroup = ref('aws_security_group', stack.idOf('aws_security_group', 'migration_dms'), 'id');
     const egress = stack.all('aws_vpc_security_group_egress_rule').filter((r: Json) => r.security_group_id === dmsGroup);
     expect(egress.map((r: Json) => r.to_port).sort()).toEqual([3306, 443, 443]);
-    const mysqlIngress = stack.all('aws_vpc_security_group_ingress_rule').find((r: Json) => r.referenced_security_group_id === dmsGroup && r.to_port === 3306);
+    const mysqlIngress = stack
+      .all('aws_vpc_security_group_ingress_rule')
+      .find((r: Json) => r.referenced_security_group_id === dmsGroup && r.to_port === 3306);
     expect(mysqlIngress.description).toMatch(/DMS/);
   });
 });

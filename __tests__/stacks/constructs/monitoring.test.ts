@@ -29,8 +29,14 @@ describe('Monitoring', () => {
   test('the CDC latency alarm exists only when change capture is on', () => {
     expect(stacks.dev.all('aws_cloudwatch_metric_alarm')).toHaveLength(0);
     const alarm = stacks.prod.one('aws_cloudwatch_metric_alarm');
-    expect(alarm).toMatchObject({ namespace: 'AWS/DMS', metric_name: 'CDCLatencySource', threshold: prod.migration.cdcLatencyAlarmSeconds });
-    expect(alarm.dimensions.ReplicationTaskIdentifier).toMatch(/element\(split\(":", aws_dms_replication_task\.[^.]+\.replication_task_arn\), 6\)/);
+    expect(alarm).toMatchObject({
+      namespace: 'AWS/DMS',
+      metric_name: 'CDCLatencySource',
+      threshold: prod.migration.cdcLatencyAlarmSeconds,
+    });
+    expect(alarm.dimensions.ReplicationTaskIdentifier).toMatch(
+      /element\(split\(":", aws_dms_replication_task\.[^.]+\.replication_task_arn\), 6\)/,
+    );
   });
 
   test.each([

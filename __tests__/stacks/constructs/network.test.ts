@@ -38,16 +38,19 @@ describe('Network', () => {
     expect(s3.route_table_ids).toEqual([ref('aws_route_table', stack.idOf('aws_route_table'), 'id')]);
   });
 
-  test.each(['secretsmanager', 'kms', 'sts', 'logs'])('an interface endpoint for %s in every private subnet with its security group', (service) => {
-    const endpoint = stack.one('aws_vpc_endpoint', `endpoint-${service}_`);
-    expect(endpoint).toMatchObject({
-      service_name: `com.amazonaws.us-east-1.${service}`,
-      vpc_endpoint_type: 'Interface',
-      private_dns_enabled: true,
-    });
-    expect(endpoint.subnet_ids).toHaveLength(dev.network.availabilityZones.length);
-    expect(endpoint.security_group_ids).toEqual([ref('aws_security_group', stack.idOf('aws_security_group', 'endpoints'), 'id')]);
-  });
+  test.each(['secretsmanager', 'kms', 'sts', 'logs'])(
+    'an interface endpoint for %s in every private subnet with its security group',
+    (service) => {
+      const endpoint = stack.one('aws_vpc_endpoint', `endpoint-${service}_`);
+      expect(endpoint).toMatchObject({
+        service_name: `com.amazonaws.us-east-1.${service}`,
+        vpc_endpoint_type: 'Interface',
+        private_dns_enabled: true,
+      });
+      expect(endpoint.subnet_ids).toHaveLength(dev.network.availabilityZones.length);
+      expect(endpoint.security_group_ids).toEqual([ref('aws_security_group', stack.idOf('aws_security_group', 'endpoints'), 'id')]);
+    },
+  );
 
   test('Session Manager endpoints exist only with the access host', () => {
     for (const service of ['ssm', 'ssmmessages', 'ec2messages']) {

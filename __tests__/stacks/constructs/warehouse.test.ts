@@ -46,7 +46,10 @@ describe('Warehouse (Redshift Serverless)', () => {
     expect(stack.statement(policy, 'LakeFormationCredentials').actions).toEqual(['lakeformation:GetDataAccess']);
     const trust = stack.statement(stack.one('aws_iam_role', 'spectrum-role').assume_role_policy, 'TrustedService');
     expect(trust.condition).toEqual([{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [dev.accountId] }]);
-    const s3Actions = stack.policyBehind(policy).statement.flatMap((s: Json) => s.actions).filter((a: string) => a.startsWith('s3:'));
+    const s3Actions = stack
+      .policyBehind(policy)
+      .statement.flatMap((s: Json) => s.actions)
+      .filter((a: string) => a.startsWith('s3:'));
     expect(s3Actions).toEqual([]);
   });
 

@@ -1,0 +1,60 @@
+import { ColumnUserConfig, getBorderCharacters, table } from 'table';
+
+export interface TableColumn {
+  readonly header: string;
+  /** @default 'left' */
+  readonly align?: 'left' | 'right';
+  /**
+   * May wrap onto several lines to fit the terminal (messages, reasons). Columns that are not flexible, such as
+   * resource addresses, are never cut or wrapped. @default false
+   */
+  readonly wrap?: boolean;
+}
+
+const GAP = 2;
+const MIN_WRAPPED_WIDTH = 12;
+
+/**
+ * The width a table may use: the terminal's on a TTY, unbounded otherwise (a pipe or a CI log gets plain, unwrapped
+ * lines that grep and cut can read).
+ */
+export function terminalWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout): number | undefined {
+  return stream.isTTY && stream.columns ? stream.columns : undefined;
+}
+
+/** Aligned columns without borders; on a bounded width, the `wrap` columns wrap so each line fits. */
+export function formatTable(columns: readonly TableColumn[], rows: readonly (readonly string[])[], width?: number): string {
+  const cells = [columns.map((c) => c.header), ...rows.map((row) => row.map((cell) => cell.replace(/\t/g, ' ')))];
+  const natural = columns.map((_, i) =>
+    Math.max(1, ...cells.map((row) => (row[i] ?? '').split('\n').reduce((m, l) => Math.max(m, l.length), 0))),
+  );
+  const widths = [...natural];
+  if (width !== undefined) {
+    const fixed = columns.reduce((sum, c, i) => sum + (c.wrap ? 0 : natural[i]), 0) + GAP * (columns.length - 1);
+    const wrapped = columns.map((c, i) => (c.wrap ? i : -1)).filter((i) => i >= 0);
+    const wanted = wrapped.reduce((sum, i) => sum + natural[i], 0);
+    const room = width - fixed - 1;
+    if (wrapped.length > 0 && wanted > room) {
+      for (const i of wrapped) widths[i] = Math.max(MIN_WRAPPED_WIDTH, Math.floor((natural[i] / wanted) * room));
+    }
+  }
+  const config: Record<number, ColumnUserConfig> = {};
+  columns.forEach((column, i) => {
+    config[i] = {
+      width: widths[i],
+      wrapWord: Boolean(column.wrap),
+      alignment: column.align ?? 'left',
+      paddingLeft: 0,
+      paddingRight: i === columns.length - 1 ? 0 : GAP,
+    };
+  });
+  return table(cells as string[][], {
+    border: getBorderCharacters('void'),
+    drawHorizontalLine: () => false,
+    columns: config,
+  })
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line, index, all) => line !== '' || index < all.length - 1)
+    .join('\n');
+}

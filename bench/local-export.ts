@@ -1,75 +1,78 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { Option } from '@commander-js/extra-typings';
 import { CLINIC_TABLES } from '../contract/clinic';
+import { SOURCE_SCHEMA } from '../contract/lake';
+import { defineCommand, exitWhenDone, runCommand } from '../scripts/cli/command';
+import { temporaryDirectory } from '../scripts/cli/interrupts';
+import { integer } from '../scripts/cli/options';
 import { startLocalMariadb } from '../scripts/local/mariadb';
 import { exportLikeDms, loadFile } from '../scripts/local/duckdb-lake';
+import { runToolChild } from './tools';
 
 /**
  * Benchmark of the local lake export: generates and loads a data set whose patient table has 1,000,000 rows (in
  * child processes, so their memory is not counted), then exports that table like DMS in this process and prints
- * the time and this process's peak RSS (target: under 500 MB). Usage: npm run bench:local -- [--scale N]
+ * the time and this process's peak RSS (target: under 500 MB).
  */
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..');
-const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
-
-async function main(): Promise<void> {
-  const scaleIndex = process.argv.indexOf('--scale');
-  const scale = scaleIndex > 0 ? Number(process.argv[scaleIndex + 1]) : 2000;
-  const work = mkdtempSync(join(tmpdir(), 'bench-local-'));
-  const db = await startLocalMariadb();
-  try {
-    await run(tsx, [join(ROOT, 'scripts', 'generate-seed.ts'), '--out', join(work, 'csv'), '--scale', String(scale)]);
-    const admin = await db.connect();
-    await admin.query('CREATE DATABASE unicornhealth');
-    await admin.end();
-    await run(
-      tsx,
-      [
-        join(ROOT, 'scripts', 'seed.ts'),
-        '--host',
-        db.host,
-        '--port',
-        String(db.port),
-        '--user',
-        'root',
-        '--database',
-        'unicornhealth',
-        '--ssl-mode',
-        'DISABLED',
-        '--dir',
-        join(work, 'csv'),
-        '--json',
-      ],
-      {
-        env: { ...process.env, MYSQL_PWD: '' },
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-    const rssBefore = process.resourceUsage().maxRSS;
-    const source = await db.connect('unicornhealth');
-    const patient = CLINIC_TABLES.filter((t) => t.name === 'patient');
-    const started = Date.now();
-    const counts = await exportLikeDms({ source, tables: patient, lakeDir: join(work, 'lake'), workDir: work });
-    const seconds = (Date.now() - started) / 1000;
-    await source.end();
-    const file = loadFile(join(work, 'lake'), 'raw', 'patient');
-    const peakMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    console.log(
-      `exported patient: ${counts.patient.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${Math.round(counts.patient / seconds).toLocaleString('en-US')} rows/s), ${(statSync(file).size / 1e6).toFixed(1)} MB of Parquet`,
-    );
-    console.log(`peak RSS of the exporting process: ${peakMb} MB (before the export: ${Math.round(rssBefore / 1024)} MB; target < 500 MB)`);
-    console.log(JSON.stringify({ rows: counts.patient, seconds, peakRssMb: peakMb }));
-  } finally {
-    await db.stop();
-    rmSync(work, { recursive: true, force: true });
-  }
-}
-
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
+const benchLocalCommand = defineCommand({
+  name: 'bench:local',
+  summary: 'Time the DMS-like Parquet export of a large patient table and measure its peak memory',
+  options: (command) =>
+    command.addOption(
+      new Option('--scale <n>', 'data set scale (2000 = 1,000,000 patients)').default(2000).argParser(integer({ min: 1, max: 10_000 })),
+    ),
+  async run(options, { progress }) {
+    const work = temporaryDirectory('bench-local-');
+    const db = await startLocalMariadb({ log: (line) => progress.update(line) });
+    try {
+      progress.update(`generating the data set at scale ${options.scale}`);
+      await runToolChild('generate-seed', ['--out', join(work.path, 'csv'), '--scale', String(options.scale)]);
+      const admin = await db.connect();
+      await admin.query(`CREATE DATABASE ${SOURCE_SCHEMA}`);
+      await admin.end();
+      progress.update('loading it with the seed loader');
+      await runToolChild(
+        'seed',
+        [
+          '--host',
+          db.host,
+          '--port',
+          String(db.port),
+          '--user',
+          db.user,
+          '--database',
+          SOURCE_SCHEMA,
+          '--ssl-mode',
+          'DISABLED',
+          '--dir',
+          join(work.path, 'csv'),
+        ],
+        { MYSQL_PWD: db.password },
+      );
+      const rssBefore = process.resourceUsage().maxRSS;
+      const source = await db.connect(SOURCE_SCHEMA);
+      const patient = CLINIC_TABLES.filter((t) => t.name === 'patient');
+      progress.update('exporting patient like DMS');
+      const started = Date.now();
+      const counts = await exportLikeDms({ source, tables: patient, lakeDir: join(work.path, 'lake'), workDir: work.path });
+      const seconds = (Date.now() - started) / 1000;
+      await source.end();
+      const parquetMb = statSync(loadFile(join(work.path, 'lake'), 'raw', 'patient')).size / 1e6;
+      const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+      return {
+        ok: true,
+        json: { rows: counts.patient, seconds, parquetMb, peakRssMb, rssBeforeMb: Math.round(rssBefore / 1024) },
+        text: [
+          `exported patient: ${counts.patient.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${Math.round(counts.patient / seconds).toLocaleString('en-US')} rows/s), ${parquetMb.toFixed(1)} MB of Parquet`,
+          `peak RSS of the exporting process: ${peakRssMb} MB (before the export: ${Math.round(rssBefore / 1024)} MB; target < 500 MB)`,
+        ].join('\n'),
+      };
+    } finally {
+      await db.stop();
+      work.remove();
+    }
+  },
 });
+
+exitWhenDone(runCommand(benchLocalCommand, process.argv.slice(2)));

@@ -5,16 +5,18 @@ import { AthenaEngine, Row, SqlEngine } from '../scripts/smoke/engines';
 import { mysqlDialect } from '../scripts/smoke/checksum';
 import { runSmoke } from '../scripts/smoke/steps';
 import { Deadline, realClock } from '../scripts/smoke/waiting';
+import { defineCommand, exitWhenDone, runCommand } from '../scripts/cli/command';
+import { formatTable } from '../scripts/cli/output';
 
 /**
  * Benchmark of the reconciliation step with mocked Athena latencies: each table's query takes a different time
  * (the patient table the longest). With bounded concurrency the step should take about as long as the slowest
- * query, not the sum of all of them. Usage: npm run bench:smoke
+ * query, not the sum of all of them.
  */
 const LATENCY_MS: Record<string, number> = { insurance: 150, employee: 250, patient: 900, appointment: 300, encounter: 500, account: 450 };
 const tableOf = (sql: string): string => /FROM [`"]?([a-z_]+)/.exec(sql)![1];
 
-async function main(): Promise<void> {
+async function measure(onConcurrency: (n: number) => void): Promise<{ concurrency: number; ms: number }[]> {
   const athena = mockClient(AthenaClient);
   const queries = new Map<string, { sql: string; started: number }>();
   athena.on(StartQueryExecutionCommand).callsFake(async (input) => {
@@ -49,11 +51,9 @@ async function main(): Promise<void> {
     capMs: 100,
   });
 
-  const slowest = Math.max(...Object.values(LATENCY_MS));
-  const sum = Object.values(LATENCY_MS).reduce((a, b) => a + b, 0);
-  console.log(`per-table query latency (ms): ${JSON.stringify(LATENCY_MS)}; slowest ${slowest}, sum ${sum}`);
-  console.log('concurrency   reconcile ms   / slowest   / sum');
+  const measured: { concurrency: number; ms: number }[] = [];
   for (const concurrency of [1, 2, 4, 6]) {
+    onConcurrency(concurrency);
     const started = Date.now();
     const result = await runSmoke(
       {
@@ -69,15 +69,33 @@ async function main(): Promise<void> {
       ['source', 'reconcile'],
     );
     if (!result.ok) throw new Error(JSON.stringify(result.checks.filter((c) => !c.pass)));
-    const ms = Date.now() - started;
-    console.log(
-      `${String(concurrency).padStart(11)}   ${String(ms).padStart(12)}   ${(ms / slowest).toFixed(2).padStart(9)}   ${(ms / sum).toFixed(2).padStart(5)}`,
-    );
+    measured.push({ concurrency, ms: Date.now() - started });
   }
   athena.restore();
+  return measured;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
+const benchSmokeCommand = defineCommand({
+  name: 'bench:smoke',
+  summary: 'Time the reconciliation step at several concurrencies against mocked Athena latencies',
+  options: (command) => command,
+  async run(_options, { progress, width }) {
+    const slowest = Math.max(...Object.values(LATENCY_MS));
+    const sum = Object.values(LATENCY_MS).reduce((a, b) => a + b, 0);
+    const measured = await measure((n) => progress.update(`reconciling with concurrency ${n}`));
+    return {
+      ok: true,
+      json: { latencyMs: LATENCY_MS, slowest, sum, measured },
+      text: [
+        `per-table query latency (ms): ${JSON.stringify(LATENCY_MS)}; slowest ${slowest}, sum ${sum}`,
+        formatTable(
+          ['concurrency', 'reconcile ms', '/ slowest', '/ sum'].map((header) => ({ header, align: 'right' as const })),
+          measured.map(({ concurrency, ms }) => [String(concurrency), String(ms), (ms / slowest).toFixed(2), (ms / sum).toFixed(2)]),
+          width,
+        ),
+      ].join('\n'),
+    };
+  },
 });
+
+exitWhenDone(runCommand(benchSmokeCommand, process.argv.slice(2)));

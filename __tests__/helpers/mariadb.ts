@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Connection, RowDataPacket } from 'mysql2/promise';
+import mysql, { Connection, RowDataPacket } from 'mysql2/promise';
 import { CLINIC_TABLES } from '../../contract/clinic';
 import { quoteIdentifier } from '../../contract/mysql';
 import { LocalMariadb, startLocalMariadb } from '../../scripts/local/mariadb';
@@ -71,4 +71,16 @@ export function useLocalMariadb(): { db: () => LocalMariadb; admin: () => Connec
     await db?.stop();
   });
   return { db: () => db, admin: () => admin };
+}
+
+/** Logs in to a throwaway server as `user` over TLS verified against the server's own CA, the way DMS connects. */
+export function connectOverTls(db: LocalMariadb, user: string, password: string, database?: string): Promise<Connection> {
+  return mysql.createConnection({
+    host: db.host,
+    port: db.port,
+    user,
+    password,
+    database,
+    ssl: { ca: db.caPem, rejectUnauthorized: true },
+  });
 }

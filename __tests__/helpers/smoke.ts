@@ -71,23 +71,16 @@ export interface LakeBehaviour {
   readonly fingerprints?: Fingerprints;
   /** SQL fragments whose queries fail with this reason. */
   readonly failures?: ReadonlyArray<[RegExp, string]>;
-  /** Throttle the first N calls of StartQueryExecution / ExecuteStatement. */
-  readonly throttleFirst?: number;
   /** Per-query latency in virtual ms, keyed by table, added while the query is RUNNING. */
   readonly polls?: number;
 }
 
-const throttling = (): Error =>
-  Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
 
 /** Athena behind aws-sdk-client-mock: QUEUED → RUNNING → SUCCEEDED (or FAILED), results in two pages. */
 export function mockAthena(behaviour: LakeBehaviour = {}) {
   const athena = mockClient(AthenaClient);
   const queries = new Map<string, { sql: string; polls: number }>();
-  let starts = 0;
   athena.on(StartQueryExecutionCommand).callsFake(async (input) => {
-    starts += 1;
-    if (starts <= (behaviour.throttleFirst ?? 0)) throw throttling();
     const id = `q-${queries.size + 1}`;
     queries.set(id, { sql: input.QueryString!, polls: 0 });
     return { QueryExecutionId: id };
@@ -139,10 +132,7 @@ export function mockAthena(behaviour: LakeBehaviour = {}) {
 export function mockRedshiftData(behaviour: LakeBehaviour = {}) {
   const redshift = mockClient(RedshiftDataClient);
   const statements = new Map<string, { sql: string; polls: number }>();
-  let executes = 0;
   redshift.on(ExecuteStatementCommand).callsFake(async (input) => {
-    executes += 1;
-    if (executes <= (behaviour.throttleFirst ?? 0)) throw throttling();
     const id = `s-${statements.size + 1}`;
     statements.set(id, { sql: input.Sql!, polls: 0 });
     return { Id: id };

@@ -3,7 +3,7 @@ import { CliError, EXIT, UsageError, asCliError } from './errors';
 import { debugOption, jsonOption } from './options';
 import { terminalWidth } from './output';
 import { Progress, ProgressStream } from './progress';
-import { setInterruptReporter } from './interrupts';
+import { interrupted, setInterruptReporter } from './interrupts';
 
 /** Where a command writes: stdout holds its result (a report or one JSON document), stderr everything else. */
 export interface CommandIo {
@@ -73,6 +73,22 @@ function writeError(error: CliError, command: string, json: boolean, debug: bool
   }
 }
 
+/**
+ * Commander reports a missing mandatory option before an unknown one; a typo of that very option (`--ot` for
+ * `--out`) is the likelier mistake, so the unknown flag is reported first.
+ */
+function unknownFlag(command: Command<[], OptionValues>, argv: readonly string[]): UsageError | undefined {
+  const known = command.options.flatMap((o) => [o.long, o.short]).filter((f): f is string => Boolean(f));
+  const flag = argv.map((arg) => arg.split('=')[0]).find((arg) => arg.startsWith('-') && arg !== '--' && !known.includes(arg));
+  if (!flag) return undefined;
+  const closest = [...known].sort((a, b) => editDistance(flag, a) - editDistance(flag, b))[0];
+  const suggestion = closest && editDistance(flag, closest) <= 3 ? closest : undefined;
+  return new UsageError(`unknown option '${flag}'${suggestion ? `; did you mean ${suggestion}?` : ''}`, {
+    code: 'commander.unknownOption',
+    ...(suggestion ? { suggestion } : {}),
+  });
+}
+
 const usageFromCommander = (error: CommanderError): UsageError => {
   const message = error.message.replace(/^error: /, '').replace(/\n\(Did you mean (.+)\?\)$/, '; did you mean $1?');
   const suggestion = /did you mean (\S+)\?$/.exec(message)?.[1];
@@ -111,15 +127,20 @@ export async function runCommand(definition: AnyCommand, argv: readonly string[]
       result = await definition.run(options, { json, progress, width: terminalWidth(io.stdout), env: io.env });
     } finally {
       progress.clear();
-      setInterruptReporter(undefined);
+      // After a signal the handler still needs the reporter, once cleanup is done.
+      if (!interrupted()) setInterruptReporter(undefined);
     }
   });
   try {
     await command.parseAsync([...argv], { from: 'user' });
   } catch (error) {
+    // A signal stopped the work under way; the signal handler reports it and exits.
+    if (interrupted()) return EXIT.interrupted;
     if (error instanceof CommanderError) {
       if (error.exitCode === 0) return EXIT.ok;
-      const usage = usageFromCommander(error);
+      const usage =
+        (error.code === 'commander.missingMandatoryOptionValue' ? unknownFlag(command as Command<[], OptionValues>, argv) : undefined) ??
+        usageFromCommander(error);
       writeError(usage, commandLabel, json, debug, io);
       return usage.exitCode;
     }
@@ -127,6 +148,7 @@ export async function runCommand(definition: AnyCommand, argv: readonly string[]
     writeError(failure, commandLabel, json, debug, io);
     return failure.exitCode;
   }
+  if (interrupted()) return EXIT.interrupted;
   if (!result) return EXIT.ok;
   if (json) io.stdout.write(`${JSON.stringify({ ok: result.ok, command: commandLabel, ...result.json }, null, 2)}\n`);
   else if (result.text) io.stdout.write(`${result.text}\n`);
@@ -189,4 +211,15 @@ export async function runCli(entries: readonly CommandEntry[], argv: readonly st
     return EXIT.usage;
   }
   return runCommand(await entry.load(), rest, io);
+}
+
+/**
+ * Exits with the command's code once it is done. The exit is explicit because SDK clients and database pools may
+ * keep sockets open after the work; after a signal, the signal handler exits instead, once every child process
+ * and temporary folder is gone.
+ */
+export function exitWhenDone(run: Promise<number>): void {
+  void run.then((code) => {
+    if (!interrupted()) process.exit(code);
+  });
 }

@@ -80,7 +80,8 @@ export function asCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
   const failure = error as { message?: string; code?: string; name?: string; errno?: number };
   const message = failure?.message || String(error);
-  if ((failure?.code && ENVIRONMENT_CODES.has(failure.code)) || (failure?.name && ENVIRONMENT_NAMES.test(failure.name))) {
+  const code = failure?.code ?? '';
+  if (ENVIRONMENT_CODES.has(code) || ENVIRONMENT_NAMES.test(code) || ENVIRONMENT_NAMES.test(failure?.name ?? '')) {
     return new EnvironmentError(message, { code: failure.code ?? failure.name }, { cause: error });
   }
   return new CheckFailedError(message, failure?.name ? { name: failure.name } : undefined, { cause: error });

@@ -22,6 +22,9 @@ let installed = false;
 let stopping = false;
 let reporter: ((signal: NodeJS.Signals) => void) | undefined;
 
+/** True once a signal has started the shutdown: the interrupted work's own errors are then not reported. */
+export const interrupted = (): boolean => stopping;
+
 /** Called once cleanup is done, before the process exits on a signal: how a command reports the interruption. */
 export function setInterruptReporter(report: ((signal: NodeJS.Signals) => void) | undefined): void {
   reporter = report;
@@ -86,8 +89,11 @@ export function registerCleanup(name: string, run: () => void | Promise<void>, r
   };
 }
 
-/** A temporary folder that is removed on exit, on a signal, or when `remove` is called. */
-export function temporaryDirectory(prefix: string): { readonly path: string; remove(): void } {
+/**
+ * A temporary folder that is removed on exit, on a signal, or when `remove` is called; `keep` hands it over to the
+ * user (it then survives a normal exit).
+ */
+export function temporaryDirectory(prefix: string): { readonly path: string; remove(): void; keep(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   const removeNow = (): void => rmSync(path, { recursive: true, force: true });
   const unregister = registerCleanup(`remove ${path}`, removeNow, removeNow);
@@ -97,6 +103,7 @@ export function temporaryDirectory(prefix: string): { readonly path: string; rem
       unregister();
       removeNow();
     },
+    keep: unregister,
   };
 }
 

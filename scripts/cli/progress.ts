@@ -23,9 +23,14 @@ export class Progress {
     private readonly interactive: boolean = Boolean(stream.isTTY),
   ) {}
 
-  /** Seconds since this progress began, one decimal. */
+  /** Seconds since this progress began. */
+  seconds(): number {
+    return (Date.now() - this.started) / 1000;
+  }
+
+  /** Seconds since this progress began, as text with one decimal. */
   elapsed(): string {
-    return `${((Date.now() - this.started) / 1000).toFixed(1)} s`;
+    return `${this.seconds().toFixed(1)} s`;
   }
 
   update(label: string, facts: Readonly<Record<string, number | string>> = {}): void {

@@ -1,5 +1,7 @@
 import { connect } from 'node:net';
-import type { ConnectionOptions } from 'mysql2/promise';
+import mysql, { Connection, ConnectionOptions } from 'mysql2/promise';
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { EnvironmentError, UsageError } from '../cli/errors';
 
 /** TLS modes with the meaning of the mysql client's `--ssl-mode`. */
 export const SSL_MODES = ['DISABLED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'] as const;
@@ -21,11 +23,10 @@ export interface MysqlTarget {
   readonly tlsServername?: string;
 }
 
+/** The `--ssl-mode` value parser: any case, one of `SSL_MODES`. */
 export function parseSslMode(value: string): SslMode {
   const mode = value.toUpperCase();
-  if (!(SSL_MODES as readonly string[]).includes(mode)) {
-    throw new Error(`--ssl-mode ${value} is not one of ${SSL_MODES.join(', ')}`);
-  }
+  if (!(SSL_MODES as readonly string[]).includes(mode)) throw new InvalidArgumentError(`"${value}" is not one of ${SSL_MODES.join(', ')}.`);
   return mode as SslMode;
 }
 
@@ -33,7 +34,7 @@ export function parseSslMode(value: string): SslMode {
 export function connectionOptions(target: MysqlTarget): ConnectionOptions {
   const verify = target.sslMode === 'VERIFY_CA' || target.sslMode === 'VERIFY_IDENTITY';
   if (verify && !target.caPem) {
-    throw new Error(`--ssl-mode ${target.sslMode} needs the server's CA bundle (--ca-bundle FILE)`);
+    throw new UsageError(`--ssl-mode ${target.sslMode} needs the server's CA bundle (--ca-bundle FILE)`);
   }
   const ssl =
     target.sslMode === 'DISABLED'
@@ -61,4 +62,17 @@ export function connectionOptions(target: MysqlTarget): ConnectionOptions {
     multipleStatements: false,
     connectTimeout: 15_000,
   };
+}
+
+/** Connects to a target; a server that cannot be reached or refuses the login is an environment error naming it. */
+export async function connectMysql(target: MysqlTarget): Promise<Connection> {
+  const options = connectionOptions(target);
+  try {
+    return await mysql.createConnection(options);
+  } catch (error) {
+    const failure = error as Error & { code?: string };
+    throw new EnvironmentError(`cannot connect to MySQL at ${target.host}:${target.port} as ${target.user}: ${failure.message}`, {
+      code: failure.code,
+    });
+  }
 }

@@ -1,60 +1,63 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chalk, minimist } from 'zx';
+import { Option } from '@commander-js/extra-typings';
 import { POLICY_SUPPRESSIONS } from '../../config/policy-suppressions';
+import { defineCommand } from '../cli/command';
+import { existingDirectory, existingFile } from '../cli/options';
+import { formatTable } from '../cli/output';
 import { evaluateStack } from './evaluate';
-import { modelFromPlan, modelFromSynth } from './model';
+import { loadPlan, loadSynthesizedStacks } from './inputs';
 import { formatReports, toSarif } from './report';
 import { RULES } from './rules';
 
-const usage = `Usage: npm run policy -- [--stacks DIR | --plan FILE] [--json] [--sarif FILE] [--failures-only]
+const sourcesOf = (rule: (typeof RULES)[number]): string =>
+  [...(rule.sources.checkov ?? []), ...(rule.sources.trivy ?? []), rule.sources.cdkNag, rule.sources.hipaa].filter(Boolean).join('; ');
 
-HIPAA-minded policy checks (${RULES.length} rules) on every synthesized stack (default cdktf.out/stacks) or on a
-terraform show -json plan. Suppressions live in config/policy-suppressions.ts and are listed in every report.
-Exit status: 0 when nothing fails, 1 on any failure, 2 on a usage error.`;
-
-function main(): number {
-  const argv = minimist(process.argv.slice(2), {
-    string: ['stacks', 'plan', 'sarif', 'name'],
-    boolean: ['json', 'help', 'failures-only', 'rules'],
-  });
-  if (argv.help) {
-    console.log(usage);
-    return 0;
-  }
-  if (argv.rules) {
-    for (const rule of RULES)
-      console.log(
-        `${rule.id}  ${rule.title}  [${[...(rule.sources.checkov ?? []), ...(rule.sources.trivy ?? []), rule.sources.cdkNag, rule.sources.hipaa].filter(Boolean).join('; ')}]`,
-      );
-    return 0;
-  }
-  let models;
-  if (argv.plan) {
-    models = [modelFromPlan(argv.name ?? argv.plan, JSON.parse(readFileSync(argv.plan, 'utf8')))];
-  } else {
-    const dir = argv.stacks ?? join('cdktf.out', 'stacks');
-    if (!existsSync(dir)) {
-      console.error(`No synthesized stacks at ${dir}. Run: npm run synth`);
-      return 2;
+export const policyCommand = defineCommand({
+  name: 'policy',
+  summary: `HIPAA-minded policy checks (${RULES.length} rules) on the synthesized stacks or on a terraform plan`,
+  options: (command) =>
+    command
+      .addOption(
+        new Option('--stacks <dir>', 'synthesized stacks (default: cdktf.out/stacks)').argParser(existingDirectory).conflicts('plan'),
+      )
+      .addOption(new Option('--plan <file>', 'a terraform show -json plan instead of the synthesized stacks').argParser(existingFile))
+      .addOption(new Option('--name <stack>', 'stack name of --plan in the report (default: the file name)'))
+      .addOption(new Option('--sarif <file>', 'also write the findings as SARIF 2.1.0 for code scanning'))
+      .addOption(new Option('--verbose', 'list every finding, not only the failures'))
+      .addOption(new Option('--rules', 'list the rules with their sources and exit')),
+  help: `
+Suppressions live in config/policy-suppressions.ts and are listed in every report.`,
+  async run(options, { width, progress }) {
+    if (options.rules) {
+      return {
+        ok: true,
+        json: { rules: RULES.map(({ id, title, resourceTypes, sources }) => ({ id, title, resourceTypes, sources })) },
+        text: formatTable(
+          [{ header: 'rule' }, { header: 'title', wrap: true }, { header: 'sources', wrap: true }],
+          RULES.map((rule) => [rule.id, rule.title, sourcesOf(rule)]),
+          width,
+        ),
+      };
     }
-    models = readdirSync(dir)
-      .filter((name) => existsSync(join(dir, name, 'cdk.tf.json')))
-      .map((name) => modelFromSynth(name, JSON.parse(readFileSync(join(dir, name, 'cdk.tf.json'), 'utf8'))));
-  }
-  const reports = models.map((model) => evaluateStack(model, POLICY_SUPPRESSIONS));
-  if (argv.sarif) writeFileSync(argv.sarif, JSON.stringify(toSarif(reports), null, 2));
-  if (argv.json) console.log(JSON.stringify(reports, null, 2));
-  else {
-    console.log(formatReports(reports, { failuresOnly: argv['failures-only'] }));
+    progress.update('reading the stacks');
+    const models = options.plan
+      ? [loadPlan(options.plan, options.name ?? options.plan)]
+      : loadSynthesizedStacks(options.stacks ?? join('cdktf.out', 'stacks'));
+    const reports = models.map((model) => {
+      progress.update(`checking ${model.name}`, { resources: model.resources.length });
+      return evaluateStack(model, POLICY_SUPPRESSIONS);
+    });
+    if (options.sarif) writeFileSync(options.sarif, JSON.stringify(toSarif(reports), null, 2));
     const failures = reports.reduce((n, r) => n + r.failures, 0);
-    console.log(
-      failures === 0
-        ? chalk.green(`policy: all ${RULES.length} rules pass on ${reports.length} stack(s)`)
-        : chalk.red(`policy: ${failures} failure(s)`),
-    );
-  }
-  return reports.some((r) => r.failures > 0) ? 1 : 0;
-}
-
-process.exit(main());
+    return {
+      ok: failures === 0,
+      json: {
+        stacks: reports.length,
+        failures,
+        reports: options.verbose ? reports : reports.map((r) => ({ ...r, findings: r.findings.filter((f) => !f.pass) })),
+      },
+      text: `${formatReports(reports, { verbose: options.verbose, width })}\n${failures === 0 ? `policy: all ${RULES.length} rules pass on ${reports.length} stack(s)` : `policy: ${failures} failure(s)`}`,
+    };
+  },
+});

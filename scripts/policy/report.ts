@@ -1,29 +1,33 @@
+import { formatTable } from '../cli/output';
 import { RULES } from './rules';
 import { StackReport } from './evaluate';
 
-/** A table per stack: rule, resource, result, reason; then the suppressions in force. */
-export function formatReports(reports: readonly StackReport[], options: { failuresOnly?: boolean } = {}): string {
-  const lines: string[] = [];
+/**
+ * The policy report: a summary line per stack, then the findings that failed (or were suppressed), with their full
+ * resource addresses; with `verbose`, every finding. Reasons wrap to the terminal; addresses are never cut.
+ */
+export function formatReports(reports: readonly StackReport[], options: { verbose?: boolean; width?: number } = {}): string {
+  const sections: string[] = [];
   for (const report of reports) {
-    const rows = report.findings
-      .filter((f) => !options.failuresOnly || !f.pass)
-      .map((f) => [f.rule, f.resource, f.pass ? 'pass' : f.suppressed ? 'suppressed' : 'FAIL', f.pass ? '' : f.reason]);
-    const header = ['rule', 'resource', 'result', 'reason'];
-    const widths = header.map((h, i) => Math.min(70, Math.max(h.length, ...rows.map((r) => r[i].length))));
-    lines.push(
-      `${report.stack}: ${report.failures === 0 ? 'all rules pass' : `${report.failures} failure(s)`} (${report.findings.length} findings, ${RULES.length} rules)`,
+    const suppressed = report.findings.filter((f) => !f.pass && f.suppressed).length;
+    sections.push(
+      `${report.stack}: ${report.failures === 0 ? 'all rules pass' : `${report.failures} failure(s)`} ` +
+        `(${report.findings.length} findings of ${RULES.length} rules${suppressed ? `, ${suppressed} suppressed` : ''})`,
     );
-    for (const row of [header, ...rows])
-      lines.push(
-        row
-          .map((cell, i) => cell.slice(0, 70).padEnd(widths[i]))
-          .join('  ')
-          .trimEnd(),
+    const shown = report.findings.filter((f) => options.verbose || !f.pass);
+    if (shown.length > 0) {
+      sections.push(
+        formatTable(
+          [{ header: 'rule' }, { header: 'resource' }, { header: 'result' }, { header: 'reason', wrap: true }],
+          shown.map((f) => [f.rule, f.resource, f.pass ? 'pass' : f.suppressed ? 'suppressed' : 'FAIL', f.pass ? '' : f.reason]),
+          options.width,
+        ),
       );
-    for (const s of report.suppressions) lines.push(`suppressed: ${s.rule} on ${s.resource}: ${s.reason}`);
-    lines.push('');
+    }
+    for (const s of report.suppressions) sections.push(`suppressed: ${s.rule} on ${s.resource}: ${s.reason}`);
+    sections.push('');
   }
-  return lines.join('\n');
+  return sections.join('\n').trimEnd();
 }
 
 /** SARIF 2.1.0 for code scanning: one run, every rule described, one result per failed or suppressed finding. */

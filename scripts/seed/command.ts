@@ -1,134 +1,136 @@
-import { chalk, minimist } from 'zx';
-import mysql from 'mysql2/promise';
+import { Option } from '@commander-js/extra-typings';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CLINIC_TABLES } from '../../contract/clinic';
+import { clientSettings } from '../aws/clients';
+import { CommandResult, defineCommand } from '../cli/command';
+import { InputError, UsageError, asCliError } from '../cli/errors';
+import { existingDirectory, integer, repeated } from '../cli/options';
+import { formatTable } from '../cli/output';
+import { connectMysql } from '../mysql/connection';
+import { addTargetOptions } from '../mysql/options';
+import { resolveTarget } from '../mysql/target';
+import { output, readTerraformOutputs } from '../terraform/outputs';
 import { formatError } from './csv-validation';
+import { DmsUserError, DmsUserResult, provisionDmsUser } from './dms-user';
 import { selectInputFiles } from './input-files';
-import { connectionOptions } from '../mysql/connection';
-import { UsageError, output, readTerraformOutputs, resolveTarget } from '../mysql/target';
 import { LoadMethod, LoadReport, loadClinicData } from './loader';
-import { DmsUserResult, provisionDmsUser } from './dms-user';
 
-const usage = `Usage: npm run seed -- [target] [input] [options]
-
-Validates the clinic's CSV exports against the data contract and loads them into MySQL in one transaction:
-any error leaves the database exactly as it was. Re-running with the same files changes nothing.
-
-Target (default: the environment's RDS, from Terraform outputs):
-  --env NAME              environment whose outputs name the RDS endpoint and master secret (default dev)
-  --outputs FILE          read outputs from FILE (terraform output -json) instead of running terraform
-  --host H --port P --user U --database D
-                          any MySQL/MariaDB; the password comes from MYSQL_PWD, never from a flag
-  --ssl-mode MODE         DISABLED | REQUIRED | VERIFY_CA | VERIFY_IDENTITY (default VERIFY_IDENTITY)
-  --ca-bundle FILE        trusted CA bundle (for RDS: https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem)
-  --tls-servername NAME   certificate name to verify when connecting through a port forward (default: rds_endpoint)
-  --tunnel-host H         local address of a Session Manager port forward (with --port); TLS still verifies the endpoint
-
-Input (default: the committed seed/ folder):
-  --dir DIR               reads <table>.csv for each table; other files are listed as ignored
-  --file TABLE=PATH       file of one table (repeatable), for exports with other names
-
-Options:
-  --dry-run               validate and check keys, write nothing
-  --prune                 delete rows missing from the files (default: leave them)
-  --max-errors N          stop after N errors (default 50)
-  --load-method M         infile (LOAD DATA LOCAL INFILE from the validated stream, default) | insert
-  --dms-user [NAME]       also create/update the DMS reader (default name dms_reader) and store its generated
-                          password in the DMS secret (--dms-secret-arn, default output dms_secret_arn)
-  --json                  print the report as JSON
-  --help                  this text
-
-Exit status: 0 loaded (or dry run passed), 1 invalid input or load failure, 2 usage or schema mismatch.`;
-
-function printReport(report: LoadReport, ignored: string[]): void {
-  if (ignored.length > 0) console.log(chalk.dim(`ignored (not a contract table): ${ignored.join(', ')}`));
-  for (const difference of report.schemaDifferences) console.error(chalk.red(`schema: ${difference}`));
-  for (const error of report.errors) console.error(formatError(error));
-  const header = ['table', 'read', 'inserted', 'updated', 'unchanged', 'rejected', 'pruned', 'seconds'];
+function reportText(report: LoadReport, ignored: readonly string[], dms: DmsUserResult | undefined, width: number | undefined): string {
+  const lines: string[] = [];
+  if (ignored.length > 0) lines.push(`ignored (not a contract table): ${ignored.join(', ')}`);
+  for (const difference of report.schemaDifferences) lines.push(`schema: ${difference}`);
+  for (const error of report.errors) lines.push(formatError(error));
+  const columns = ['table', 'read', 'inserted', 'updated', 'unchanged', 'rejected', 'pruned', 'seconds'].map((header, i) => ({
+    header,
+    align: i === 0 ? ('left' as const) : ('right' as const),
+  }));
   const rows = report.tables.map((t) => [t.table, t.read, t.inserted, t.updated, t.unchanged, t.rejected, t.pruned, t.seconds.toFixed(2)].map(String));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
-  const verdict = report.schemaDifferences.length > 0
-    ? chalk.red('refused: the database schema differs from the contract; nothing was written')
-    : !report.ok
-      ? chalk.red(`failed with ${report.errors.length} error(s); the database is unchanged`)
-      : report.dryRun
-        ? chalk.green('dry run passed; nothing was written')
-        : chalk.green(`loaded in ${report.seconds.toFixed(1)} s${report.createdTables.length ? ` (created ${report.createdTables.join(', ')})` : ''}`);
-  console.log(verdict);
+  lines.push(formatTable(columns, rows, width));
+  lines.push(
+    report.schemaDifferences.length > 0
+      ? 'refused: the database schema differs from the contract; nothing was written'
+      : !report.ok
+        ? `failed with ${report.errors.length} error(s); the transaction was rolled back and the database is as it was`
+        : report.dryRun
+          ? 'dry run passed; nothing was written'
+          : `loaded in ${report.seconds.toFixed(1)} s${report.createdTables.length ? ` (created ${report.createdTables.join(', ')})` : ''}`,
+  );
+  if (dms) lines.push(`DMS user ${dms.username} provisioned; its password is in ${dms.secretArn}`);
+  return lines.join('\n');
 }
 
-function progressPrinter(json: boolean): (event: { phase: string; table: string; rows: number }) => void {
-  const started = Date.now();
-  let tableStarted = Date.now();
-  let current = '';
-  return ({ phase, table, rows }) => {
-    if (json) return;
-    if (table !== current) {
-      current = table;
-      tableStarted = Date.now();
-    }
-    const rate = rows / Math.max((Date.now() - tableStarted) / 1000, 0.001);
-    const text = `${phase.padEnd(8)} ${table.padEnd(12)} ${String(rows).padStart(9)} rows  ${Math.round(rate).toLocaleString('en-US')} rows/s  ${((Date.now() - started) / 1000).toFixed(1)} s`;
-    if (process.stderr.isTTY) process.stderr.write(`\r${text}\x1b[K${phase === 'commit' ? '\n' : ''}`);
-    else if (phase !== 'validate' || rows % 500_000 === 0) process.stderr.write(`${text}\n`);
-  };
-}
+export const seedCommand = defineCommand({
+  name: 'seed',
+  summary: "Validate the clinic's CSV exports against the contract and load them into MySQL in one transaction",
+  options: (command) =>
+    addTargetOptions(command)
+      .addOption(new Option('--dir <dir>', 'folder of <table>.csv exports (default: the committed seed/)').argParser(existingDirectory))
+      .addOption(new Option('--file <table=path>', 'the file of one table, for exports with other names (repeatable)').argParser(repeated))
+      .addOption(new Option('--dry-run', 'validate and check keys, write nothing'))
+      .addOption(new Option('--prune', 'delete rows that are missing from the files (default: leave them)'))
+      .addOption(new Option('--max-errors <n>', 'stop after N errors').default(50).argParser(integer({ min: 1, max: 100_000 })))
+      .addOption(
+        new Option('--load-method <method>', 'infile: LOAD DATA LOCAL from the validated stream; insert: batched INSERTs')
+          .choices(['infile', 'insert'] as const)
+          .default('infile' as const),
+      )
+      .addOption(new Option('--dms-user [name]', 'also create or update the DMS reader (default name dms_reader) and store its password in the DMS secret'))
+      .addOption(new Option('--dms-secret-arn <arn>', 'DMS source secret (default: the dms_secret_arn output)')),
+  help: `
+Any error leaves the database exactly as it was; re-running with the same files changes nothing.
 
-async function main(): Promise<number> {
-  const argv = minimist(process.argv.slice(2), {
-    string: ['env', 'outputs', 'host', 'port', 'user', 'database', 'ssl-mode', 'ca-bundle', 'tls-servername', 'tunnel-host', 'dir', 'file', 'max-errors', 'load-method', 'dms-secret-arn', 'password'],
-    boolean: ['dry-run', 'prune', 'json', 'help'],
-  });
-  if (argv.help) {
-    console.log(usage);
-    return 0;
-  }
-  const mappings: string[] = ([] as string[]).concat(argv.file ?? []);
-  const selection = selectInputFiles(CLINIC_TABLES, argv.dir ?? (mappings.length === 0 ? 'seed' : undefined), mappings);
-  if (selection.errors.length > 0) throw new UsageError(selection.errors.join('\n'));
-  const loadMethod = (argv['load-method'] ?? 'infile') as LoadMethod;
-  if (!['infile', 'insert'].includes(loadMethod)) throw new UsageError(`--load-method ${loadMethod} is not infile or insert`);
+Examples:
+  npm run seed -- --env dev --ca-bundle global-bundle.pem
+  npm run seed -- --env prod --tunnel-host 127.0.0.1 --port 13306 --ca-bundle global-bundle.pem
+  MYSQL_PWD=... npm run seed -- --host db.local --user clinic --database unicornhealth --ssl-mode REQUIRED --dir exports/`,
+  async run(options, { progress, width, env }): Promise<CommandResult> {
+    const mappings = options.file ?? [];
+    const selection = selectInputFiles(CLINIC_TABLES, options.dir ?? (mappings.length === 0 ? 'seed' : undefined), mappings);
+    if (selection.errors.length > 0) throw new InputError(selection.errors.join('\n'));
+    if (options.dmsUser !== undefined && options.dryRun) throw new UsageError('--dms-user changes credentials; it cannot run with --dry-run');
 
-  let secretsClient: SecretsManagerClient | undefined;
-  const secrets = (region?: string): SecretsManagerClient => (secretsClient ??= new SecretsManagerClient(region ? { region } : {}));
-  const { target, outputs } = await resolveTarget(argv, secrets, readTerraformOutputs);
-  const connection = await mysql.createConnection(connectionOptions(target));
-  try {
-    const report = await loadClinicData({
-      connection, database: target.database, tables: CLINIC_TABLES, files: selection.files,
-      maxErrors: Number(argv['max-errors'] ?? 50), dryRun: argv['dry-run'], prune: argv.prune, loadMethod,
-      onProgress: progressPrinter(argv.json),
-    });
-    let dms: DmsUserResult | undefined;
-    if (report.ok && !report.dryRun && argv['dms-user'] !== undefined) {
-      const secretArn = argv['dms-secret-arn'] ?? (outputs ? output(outputs, 'dms_secret_arn') : undefined);
-      if (!secretArn) throw new UsageError('--dms-user needs --dms-secret-arn (or the dms_secret_arn output)');
-      dms = await provisionDmsUser({
-        connection, database: target.database, username: typeof argv['dms-user'] === 'string' && argv['dms-user'] ? argv['dms-user'] : undefined,
-        endpoint: { host: target.tlsServername ?? target.host, port: outputs ? Number(output(outputs, 'rds_port')) : target.port },
-        secretArn, secrets: secrets(),
+    let secretsClient: SecretsManagerClient | undefined;
+    const secrets = (region?: string): SecretsManagerClient => (secretsClient ??= new SecretsManagerClient(clientSettings(region)));
+    const { target, outputs } = await resolveTarget(
+      options,
+      secrets,
+      () => readTerraformOutputs({ outputsFile: options.outputs, environment: options.env }),
+      env,
+    );
+    const dmsSecretArn =
+      options.dmsUser === undefined ? undefined : (options.dmsSecretArn ?? (outputs ? output(outputs, 'dms_secret_arn') : undefined));
+    if (options.dmsUser !== undefined && !dmsSecretArn) throw new UsageError('--dms-user needs --dms-secret-arn (or the dms_secret_arn output)');
+
+    const connection = await connectMysql(target);
+    try {
+      let tableStarted = Date.now();
+      let currentTable = '';
+      const report = await loadClinicData({
+        connection,
+        database: target.database,
+        tables: CLINIC_TABLES,
+        files: selection.files,
+        maxErrors: options.maxErrors,
+        dryRun: options.dryRun ?? false,
+        prune: options.prune ?? false,
+        loadMethod: options.loadMethod as LoadMethod,
+        onProgress: ({ phase, table, rows }) => {
+          if (table !== currentTable) [currentTable, tableStarted] = [table, Date.now()];
+          const rate = Math.round(rows / Math.max((Date.now() - tableStarted) / 1000, 0.001));
+          progress.update(`${phase} ${table}`, { rows, 'rows/s': rate });
+        },
       });
+      let dms: DmsUserResult | undefined;
+      let dmsFailure: DmsUserError | undefined;
+      if (report.ok && !report.dryRun && options.dmsUser !== undefined && dmsSecretArn) {
+        progress.update('provisioning the DMS reader');
+        try {
+          dms = await provisionDmsUser({
+            connection,
+            database: target.database,
+            username: typeof options.dmsUser === 'string' ? options.dmsUser : undefined,
+            endpoint: { host: target.tlsServername ?? target.host, port: outputs ? Number(output(outputs, 'rds_port')) : target.port },
+            secretArn: dmsSecretArn,
+            secrets: secrets(),
+            // The DMS user must log in the way DMS will: same server, TLS settings and port forward as this run.
+            verifyLogin: async (user, password) => (await connectMysql({ ...target, user, password })).end(),
+          });
+        } catch (error) {
+          // The load is committed by now; the rotation's own message says what it changed and restored.
+          if (!(error instanceof DmsUserError)) throw error;
+          dmsFailure = error;
+        }
+      }
+      const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+      const text = reportText(report, selection.ignored, dms, width);
+      return {
+        ok: report.ok && !dmsFailure,
+        exitCode: dmsFailure ? asCliError(dmsFailure).exitCode : undefined,
+        json: { ...report, ignored: selection.ignored, dmsUser: dms, ...(dmsFailure ? { dmsUserError: dmsFailure.message } : {}), peakRssMb },
+        text: dmsFailure ? `${text}\nthe data load was committed; ${dmsFailure.message}` : text,
+      };
+    } finally {
+      await connection.end().catch(() => undefined);
     }
-    const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    if (argv.json) console.log(JSON.stringify({ ...report, ignored: selection.ignored, dmsUser: dms, peakRssMb }, null, 2));
-    else {
-      printReport(report, selection.ignored);
-      if (dms) console.log(`DMS user ${dms.username} provisioned; its password is in ${dms.secretArn}`);
-    }
-    if (report.schemaDifferences.length > 0) return 2;
-    return report.ok ? 0 : 1;
-  } finally {
-    await connection.end().catch(() => undefined);
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(chalk.red(error instanceof UsageError ? error.message : `seed failed, the database is unchanged: ${error.message}`));
-    process.exit(error instanceof UsageError ? 2 : 1);
   },
-);
+});

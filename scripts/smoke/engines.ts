@@ -1,13 +1,8 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
-import {
-  DescribeStatementCommand,
-  ExecuteStatementCommand,
-  GetStatementResultCommand,
-  RedshiftDataClient,
-} from '@aws-sdk/client-redshift-data';
+import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand, paginateGetQueryResults } from '@aws-sdk/client-athena';
+import { DescribeStatementCommand, ExecuteStatementCommand, RedshiftDataClient, paginateGetStatementResult } from '@aws-sdk/client-redshift-data';
 import { Dialect, mysqlDialect, redshiftDialect, trinoDialect } from './checksum';
-import { Clock, Deadline, pollUntil, withRetry } from './waiting';
+import { Clock, Deadline, pollUntil } from './waiting';
 
 export type Row = Record<string, string | null>;
 
@@ -58,23 +53,9 @@ export class AthenaEngine implements SqlEngine {
   ) {}
 
   async query(sql: string, deadline: Deadline): Promise<Row[]> {
-    const retry = {
-      clock: this.options.clock,
-      deadline,
-      what: 'running an Athena query',
-      baseMs: this.options.baseMs ?? 500,
-      capMs: this.options.capMs ?? 10_000,
-    };
-    const started = await withRetry(
-      () =>
-        this.client.send(
-          new StartQueryExecutionCommand({
-            QueryString: sql,
-            WorkGroup: this.options.workgroup,
-            QueryExecutionContext: { Database: this.options.database },
-          }),
-        ),
-      retry,
+    const wait = { clock: this.options.clock, deadline, what: 'running an Athena query', baseMs: this.options.baseMs ?? 500, capMs: this.options.capMs ?? 10_000 };
+    const started = await this.client.send(
+      new StartQueryExecutionCommand({ QueryString: sql, WorkGroup: this.options.workgroup, QueryExecutionContext: { Database: this.options.database } }),
     );
     const id = started.QueryExecutionId!;
     await pollUntil(async () => {
@@ -88,20 +69,18 @@ export class AthenaEngine implements SqlEngine {
         );
       }
       return undefined;
-    }, retry);
+    }, wait);
 
     const rows: Row[] = [];
     let columns: string[] | undefined;
-    let token: string | undefined;
-    do {
-      const page = await withRetry(() => this.client.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token })), retry);
-      columns ??= (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name!);
+    for await (const page of paginateGetQueryResults({ client: this.client }, { QueryExecutionId: id })) {
+      deadline.check('reading Athena results');
       const data = page.ResultSet?.Rows ?? [];
       // The first row of the first page repeats the column names.
-      const body = token === undefined ? data.slice(1) : data;
+      const body = columns === undefined ? data.slice(1) : data;
+      columns ??= (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name!);
       for (const row of body) rows.push(Object.fromEntries(columns.map((name, i) => [name, row.Data?.[i]?.VarCharValue ?? null])));
-      token = page.NextToken;
-    } while (token);
+    }
     return rows;
   }
 }
@@ -118,17 +97,9 @@ export class RedshiftDataEngine implements SqlEngine {
   }
 
   async execute(sql: string, deadline: Deadline): Promise<{ id: string; hasResultSet: boolean }> {
-    const retry = {
-      clock: this.options.clock,
-      deadline,
-      what: 'running a Redshift statement',
-      baseMs: this.options.baseMs ?? 500,
-      capMs: this.options.capMs ?? 10_000,
-    };
-    const { Id } = await withRetry(
-      () =>
-        this.client.send(new ExecuteStatementCommand({ Sql: sql, WorkgroupName: this.options.workgroup, Database: this.options.database })),
-      retry,
+    const wait = { clock: this.options.clock, deadline, what: 'running a Redshift statement', baseMs: this.options.baseMs ?? 500, capMs: this.options.capMs ?? 10_000 };
+    const { Id } = await this.client.send(
+      new ExecuteStatementCommand({ Sql: sql, WorkgroupName: this.options.workgroup, Database: this.options.database }),
     );
     const hasResultSet = await pollUntil(async () => {
       const statement = await this.client.send(new DescribeStatementCommand({ Id }));
@@ -137,24 +108,16 @@ export class RedshiftDataEngine implements SqlEngine {
         throw new QueryFailed('redshift', `${statement.Status}: ${statement.Error ?? 'no reason given'}`);
       }
       return undefined;
-    }, retry);
+    }, wait);
     return { id: Id!, hasResultSet };
   }
 
   async query(sql: string, deadline: Deadline): Promise<Row[]> {
-    const retry = {
-      clock: this.options.clock,
-      deadline,
-      what: 'reading Redshift results',
-      baseMs: this.options.baseMs ?? 500,
-      capMs: this.options.capMs ?? 10_000,
-    };
     const { id, hasResultSet } = await this.execute(sql, deadline);
     if (!hasResultSet) return [];
     const rows: Row[] = [];
-    let token: string | undefined;
-    do {
-      const page = await withRetry(() => this.client.send(new GetStatementResultCommand({ Id: id, NextToken: token })), retry);
+    for await (const page of paginateGetStatementResult({ client: this.client }, { Id: id })) {
+      deadline.check('reading Redshift results');
       const names = (page.ColumnMetadata ?? []).map((c) => c.name!);
       for (const record of page.Records ?? []) {
         rows.push(
@@ -167,8 +130,7 @@ export class RedshiftDataEngine implements SqlEngine {
           ),
         );
       }
-      token = page.NextToken;
-    } while (token);
+    }
     return rows;
   }
 }

@@ -1,17 +1,17 @@
 import {
   DatabaseMigrationServiceClient,
   DescribeReplicationTasksCommand,
-  DescribeTableStatisticsCommand,
   ReplicationTask,
   StartReplicationTaskCommand,
   TableStatistics,
+  paginateDescribeTableStatistics,
 } from '@aws-sdk/client-database-migration-service';
-import { GetCrawlerCommand, GetTablesCommand, GlueClient, StartCrawlerCommand, Table as GlueTable } from '@aws-sdk/client-glue';
+import { GetCrawlerCommand, GlueClient, StartCrawlerCommand, Table as GlueTable, paginateGetTables } from '@aws-sdk/client-glue';
 import { Table } from '../../contract/clinic';
 import { glueType, grantableColumns } from '../../contract/lake';
 import { TableFingerprint, checksumSql, fingerprintOf } from './checksum';
 import { QueryFailed, SqlEngine } from './engines';
-import { Clock, Deadline, collectPages, mapConcurrent, pollUntil, withRetry } from './waiting';
+import { Clock, Deadline, PollOptions, mapConcurrent, pollUntil } from './waiting';
 
 export const STEPS = ['source', 'dms', 'glue', 'redshift-schema', 'reconcile', 'governance'] as const;
 export type StepName = (typeof STEPS)[number];
@@ -65,6 +65,8 @@ export interface SmokeContext {
   readonly concurrency?: number;
   /** Wait limits in ms. */
   readonly waits?: { readonly dms?: number; readonly crawler?: number; readonly query?: number };
+  /** Told when each step starts, for progress. */
+  readonly onStep?: (step: StepName) => void;
   /** Polling backoff. */
   readonly backoff?: { readonly baseMs?: number; readonly capMs?: number };
 }
@@ -75,7 +77,7 @@ interface StepState {
 
 const seconds = (clock: Clock, since: number): number => Math.round((clock.now() - since) / 10) / 100;
 
-function retryOptions(ctx: SmokeContext, deadline: Deadline, what: string) {
+function pollOptions(ctx: SmokeContext, deadline: Deadline, what: string): PollOptions {
   return { clock: ctx.clock, deadline, what, baseMs: ctx.backoff?.baseMs ?? 1000, capMs: ctx.backoff?.capMs ?? 30_000 };
 }
 
@@ -100,10 +102,9 @@ async function sourceStep(ctx: SmokeContext, state: StepState): Promise<Check[]>
 }
 
 async function describeTask(ctx: SmokeContext, deadline: Deadline): Promise<ReplicationTask> {
-  const { ReplicationTasks } = await withRetry(
-    () =>
-      ctx.dms!.send(new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [ctx.names.dmsTaskArn] }] })),
-    retryOptions(ctx, deadline, 'describing the DMS task'),
+  deadline.check('describing the DMS task');
+  const { ReplicationTasks } = await ctx.dms!.send(
+    new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [ctx.names.dmsTaskArn] }] }),
   );
   const task = ReplicationTasks?.[0];
   if (!task) throw new StepFailed(`DMS task ${ctx.names.dmsTaskArn} does not exist`);
@@ -111,13 +112,12 @@ async function describeTask(ctx: SmokeContext, deadline: Deadline): Promise<Repl
 }
 
 async function allTableStatistics(ctx: SmokeContext, deadline: Deadline): Promise<TableStatistics[]> {
-  return collectPages(async (Marker) => {
-    const page = await withRetry(
-      () => ctx.dms!.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: ctx.names.dmsTaskArn, Marker })),
-      retryOptions(ctx, deadline, 'reading DMS table statistics'),
-    );
-    return { items: page.TableStatistics ?? [], next: page.Marker };
-  });
+  const statistics: TableStatistics[] = [];
+  for await (const page of paginateDescribeTableStatistics({ client: ctx.dms! }, { ReplicationTaskArn: ctx.names.dmsTaskArn })) {
+    deadline.check('reading DMS table statistics');
+    statistics.push(...(page.TableStatistics ?? []));
+  }
+  return statistics;
 }
 
 /**
@@ -134,15 +134,8 @@ async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
   else if (task.Status === 'stopped' || task.Status === 'failed') startType = cdc ? 'resume-processing' : 'reload-target';
   const runStartedAt = ctx.clock.now();
   if (startType) {
-    await withRetry(
-      () =>
-        ctx.dms!.send(
-          new StartReplicationTaskCommand({
-            ReplicationTaskArn: ctx.names.dmsTaskArn,
-            StartReplicationTaskType: startType as 'start-replication',
-          }),
-        ),
-      retryOptions(ctx, deadline, 'starting the DMS task'),
+    await ctx.dms!.send(
+      new StartReplicationTaskCommand({ ReplicationTaskArn: ctx.names.dmsTaskArn, StartReplicationTaskType: startType as 'start-replication' }),
     );
   }
   const finished = await pollUntil(
@@ -159,7 +152,7 @@ async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
       if (cdc && current.Status === 'running' && current.ReplicationTaskStats?.FullLoadProgressPercent === 100) return current;
       return undefined;
     },
-    retryOptions(ctx, deadline, 'waiting for the DMS full load'),
+    pollOptions(ctx, deadline, 'waiting for the DMS full load'),
   );
 
   const checks: Check[] = [
@@ -211,23 +204,19 @@ async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
 }
 
 async function allGlueTables(ctx: SmokeContext, deadline: Deadline): Promise<GlueTable[]> {
-  return collectPages(async (NextToken) => {
-    const page = await withRetry(
-      () => ctx.glue!.send(new GetTablesCommand({ DatabaseName: ctx.names.glueDatabase, NextToken })),
-      retryOptions(ctx, deadline, 'reading the Glue catalog'),
-    );
-    return { items: page.TableList ?? [], next: page.NextToken };
-  });
+  const tables: GlueTable[] = [];
+  for await (const page of paginateGetTables({ client: ctx.glue! }, { DatabaseName: ctx.names.glueDatabase })) {
+    deadline.check('reading the Glue catalog');
+    tables.push(...(page.TableList ?? []));
+  }
+  return tables;
 }
 
 /** Runs the crawler (or joins a running crawl) and waits for READY; resolves with the crawl's duration check. */
 async function crawl(ctx: SmokeContext, deadline: Deadline): Promise<Check> {
   const started = ctx.clock.now();
   try {
-    await withRetry(
-      () => ctx.glue!.send(new StartCrawlerCommand({ Name: ctx.names.crawlerName })),
-      retryOptions(ctx, deadline, 'starting the crawler'),
-    );
+    await ctx.glue!.send(new StartCrawlerCommand({ Name: ctx.names.crawlerName }));
   } catch (error) {
     if ((error as Error).name !== 'CrawlerRunningException') throw error;
   }
@@ -242,7 +231,7 @@ async function crawl(ctx: SmokeContext, deadline: Deadline): Promise<Check> {
       if (!sawRunning) return undefined;
       return Crawler.LastCrawl;
     },
-    retryOptions(ctx, deadline, 'waiting for the crawler'),
+    pollOptions(ctx, deadline, 'waiting for the crawler'),
   );
   if (last.Status !== 'SUCCEEDED')
     throw new StepFailed(`crawler ${last.Status?.toLowerCase() ?? 'ended'}: ${last.ErrorMessage ?? 'no reason given'}`);
@@ -409,6 +398,7 @@ export async function runSmoke(ctx: SmokeContext, steps: readonly StepName[] = S
     const stepStarted = ctx.clock.now();
     try {
       ctx.deadline.check(`starting ${step}`);
+      ctx.onStep?.(step);
       checks.push(...(await run[step]()));
     } catch (error) {
       const reason = (error as Error).message;
@@ -417,20 +407,4 @@ export async function runSmoke(ctx: SmokeContext, steps: readonly StepName[] = S
     }
   }
   return { ok: checks.every((c) => c.pass), checks, seconds: seconds(ctx.clock, started) };
-}
-
-/** The report as an aligned text table. */
-export function formatChecks(checks: readonly Check[]): string {
-  const header = ['step', 'check', 'expected', 'actual', 'result', 'seconds'];
-  const clip = (text: string): string => (text.length > 60 ? `${text.slice(0, 57)}...` : text);
-  const rows = checks.map((c) => [c.step, c.check, clip(c.expected), clip(c.actual), c.pass ? 'pass' : 'FAIL', c.seconds.toFixed(2)]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((cell, i) => (i === 5 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }

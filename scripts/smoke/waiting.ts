@@ -53,50 +53,22 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}): num
   return Math.round((options.random ?? Math.random)() * ceiling);
 }
 
-/** Errors worth another try: throttling and transient service or network failures. */
-export function isTransient(error: unknown): boolean {
-  const e = error as { name?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  const name = e?.name ?? e?.code ?? '';
-  if (
-    /Throttl|TooManyRequests|RequestLimitExceeded|SlowDown|ServiceUnavailable|InternalServerError|InternalFailure|ProvisionedThroughputExceeded|TimeoutError|ECONNRESET|ETIMEDOUT|EAI_AGAIN/.test(
-      name,
-    )
-  )
-    return true;
-  if (e?.$retryable) return true;
-  const status = e?.$metadata?.httpStatusCode ?? 0;
-  return status === 429 || status >= 500;
-}
-
-export interface RetryOptions extends BackoffOptions {
+export interface PollOptions extends BackoffOptions {
   readonly clock: Clock;
   readonly deadline: Deadline;
-  /** @default 6 */
-  readonly attempts?: number;
+  /** What is being waited for, named in the deadline error. */
   readonly what: string;
-}
-
-/** Calls `work`, retrying transient failures with backoff, within the deadline and a bounded number of attempts. */
-export async function withRetry<T>(work: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const attempts = options.attempts ?? 6;
-  for (let attempt = 0; ; attempt += 1) {
-    options.deadline.check(options.what);
-    try {
-      return await work();
-    } catch (error) {
-      if (!isTransient(error) || attempt + 1 >= attempts) throw error;
-      await options.clock.sleep(Math.min(backoffDelay(attempt, options), options.deadline.remaining()));
-    }
-  }
 }
 
 /**
  * Polls `probe` until it returns a value (not undefined), sleeping with capped exponential backoff and jitter
- * between tries; transient errors of the probe are retried; the deadline ends the wait with `DeadlineExceeded`.
+ * between tries; the deadline ends the wait with `DeadlineExceeded`. Transient errors of the AWS calls inside the
+ * probe are retried by the SDK clients themselves (`SDK_RETRY`), not here.
  */
-export async function pollUntil<T>(probe: () => Promise<T | undefined>, options: RetryOptions): Promise<T> {
+export async function pollUntil<T>(probe: () => Promise<T | undefined>, options: PollOptions): Promise<T> {
   for (let attempt = 0; ; attempt += 1) {
-    const result = await withRetry(probe, options);
+    options.deadline.check(options.what);
+    const result = await probe();
     if (result !== undefined) return result;
     options.deadline.check(options.what);
     await options.clock.sleep(Math.max(1, Math.min(backoffDelay(Math.min(attempt, 10), options), options.deadline.remaining())));
@@ -117,16 +89,4 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, wo
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-/** Reads every page of a paginated AWS listing: `fetchPage` gets the previous page's token, none for the first. */
-export async function collectPages<T>(fetchPage: (token?: string) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
-  const all: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await fetchPage(token);
-    all.push(...page.items);
-    token = page.next;
-  } while (token);
-  return all;
 }

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, cpSync, writeFileSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, cpSync, writeFileSync, rmSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { EnvironmentError } from '../cli/errors';
+import { registerCleanup, temporaryDirectory } from '../cli/interrupts';
 
 const run = promisify(execFile);
 
@@ -10,9 +12,7 @@ const run = promisify(execFile);
 export const AWS_PROVIDER = { source: 'registry.terraform.io/hashicorp/aws', version: '5.100.0' } as const;
 
 /** Raised when the machine lacks what an offline plan needs; the message says how to fix it. */
-export class OfflinePlanSetupError extends Error {
-  override name = 'OfflinePlanSetupError';
-}
+export class OfflinePlanSetupError extends EnvironmentError {}
 
 /**
  * Folders Terraform itself searches as implied local mirrors, plus the children of the usual system folders for
@@ -163,9 +163,9 @@ function terraformEnv(cliConfigFile: string, pluginCacheDir?: string): NodeJS.Pr
   };
 }
 
-async function terraform(dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+async function runTerraform(dir: string, env: NodeJS.ProcessEnv, args: string[], signal: AbortSignal): Promise<string> {
   try {
-    const { stdout } = await run('terraform', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024 });
+    const { stdout } = await run('terraform', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024, signal });
     return stdout;
   } catch (error) {
     const failure = error as Error & { stderr?: string; stdout?: string };
@@ -187,6 +187,8 @@ export interface OfflinePlanOptions {
    * tests get a plan that replaces the RDS instance without an AWS account. @default empty state
    */
   readonly states?: Readonly<Record<string, object>>;
+  /** Told when a stack enters each phase (init, validate, plan, show), for progress. */
+  readonly onPhase?: (stack: string, phase: 'init' | 'validate' | 'plan' | 'show') => void;
 }
 
 /**
@@ -201,7 +203,13 @@ export async function planOffline(options: OfflinePlanOptions): Promise<StackPla
   if (stacks.length === 0) {
     throw new OfflinePlanSetupError(`No synthesized stacks in ${options.stacksDir}; run npm run synth first.`);
   }
-  const root = mkdtempSync(join(tmpdir(), 'unicornhealth-offline-plan-'));
+  const work = temporaryDirectory('unicornhealth-offline-plan-');
+  const root = work.path;
+  // An interrupt stops every terraform child at once; its folder goes with `work`.
+  const children = new AbortController();
+  const stopChildren = (): void => children.abort();
+  const unregister = registerCleanup('stop terraform', stopChildren, stopChildren);
+  const terraform = (dir: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> => runTerraform(dir, env, args, children.signal);
   const cliConfigFile = join(root, 'terraform.rc');
   writeFileSync(cliConfigFile, cliConfigFor(mirror));
   const env = terraformEnv(cliConfigFile);
@@ -214,11 +222,16 @@ export async function planOffline(options: OfflinePlanOptions): Promise<StackPla
         writeFileSync(join(dir, 'offline_override.tf.json'), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
         const state = options.states?.[stack];
         if (state) writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify(state));
+        const phase = (name: 'init' | 'validate' | 'plan' | 'show'): void => options.onPhase?.(stack, name);
+        phase('init');
         const [, init] = await timed(() => terraform(dir, env, ['init', '-input=false', '-no-color', '-reconfigure']));
+        phase('validate');
         const [, validate] = await timed(() => terraform(dir, env, ['validate', '-no-color']));
+        phase('plan');
         const [, plan] = await timed(() =>
           terraform(dir, env, ['plan', '-input=false', '-no-color', '-lock=false', '-refresh=false', '-out=offline.tfplan']),
         );
+        phase('show');
         const planJson = JSON.parse(await terraform(dir, env, ['show', '-json', 'offline.tfplan'])) as PlanJson;
         const resourceChanges = (planJson.resource_changes ?? [])
           .filter((change) => change.mode === 'managed')
@@ -229,6 +242,8 @@ export async function planOffline(options: OfflinePlanOptions): Promise<StackPla
       }),
     );
   } finally {
-    if (!options.keepWorkDirs) rmSync(root, { recursive: true, force: true });
+    unregister();
+    if (options.keepWorkDirs) work.keep();
+    else work.remove();
   }
 }

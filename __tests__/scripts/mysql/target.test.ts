@@ -1,7 +1,11 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { connectionOptions } from '../../../scripts/mysql/connection';
-import { Outputs, UsageError, resolveTarget } from '../../../scripts/mysql/target';
+import { InputError, UsageError } from '../../../scripts/cli/errors';
+import { resolveTarget } from '../../../scripts/mysql/target';
+import { Outputs } from '../../../scripts/terraform/outputs';
+
+const VERIFIED = { sslMode: 'VERIFY_IDENTITY' } as const;
 
 const ENDPOINT = 'unicornhealth-dev-mysql.c9akciq32.us-east-1.rds.amazonaws.com';
 const OUTPUTS: Outputs = {
@@ -21,7 +25,7 @@ describe('seed target resolution', () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'clinic_admin', password: 's3cr3t-from-rds' }) });
     const regions: (string | undefined)[] = [];
     const { target } = await resolveTarget(
-      {},
+      VERIFIED,
       (region) => (regions.push(region), client()),
       async () => OUTPUTS,
       {},
@@ -40,7 +44,7 @@ describe('seed target resolution', () => {
 
   test('through a port forward the socket goes to the tunnel while TLS verifies the real endpoint name', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'clinic_admin', password: 'x' }) });
-    const { target } = await resolveTarget({ 'tunnel-host': '127.0.0.1', port: '13306' }, client, async () => OUTPUTS, {});
+    const { target } = await resolveTarget({ ...VERIFIED, tunnelHost: '127.0.0.1', port: 13306 }, client, async () => OUTPUTS, {});
     const options = connectionOptions({ ...target, caPem: '-----BEGIN CERTIFICATE-----' });
     expect(options.host).toBe(ENDPOINT);
     expect(options.port).toBe(13306);
@@ -50,27 +54,34 @@ describe('seed target resolution', () => {
 
   test('a secret without credentials and a missing output are clear errors', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: '{}' });
-    await expect(resolveTarget({}, client, async () => OUTPUTS, {})).rejects.toThrow('the master secret has no username/password');
-    await expect(resolveTarget({}, client, async () => ({}), {})).rejects.toThrow('Terraform output rds_master_secret_arn is missing');
+    await expect(resolveTarget(VERIFIED, client, async () => OUTPUTS, {})).rejects.toThrow(InputError);
+    await expect(resolveTarget(VERIFIED, client, async () => OUTPUTS, {})).rejects.toThrow(
+      /the master secret .* has no username\/password/,
+    );
+    await expect(resolveTarget(VERIFIED, client, async () => ({}), {})).rejects.toThrow(
+      'Terraform output rds_master_secret_arn is missing',
+    );
   });
 
   test('Secrets Manager refusing access surfaces its own error', async () => {
     secrets
       .on(GetSecretValueCommand)
       .rejects(Object.assign(new Error('not authorized to perform: secretsmanager:GetSecretValue'), { name: 'AccessDeniedException' }));
-    await expect(resolveTarget({}, client, async () => OUTPUTS, {})).rejects.toThrow(/not authorized/);
+    await expect(resolveTarget(VERIFIED, client, async () => OUTPUTS, {})).rejects.toThrow(/not authorized/);
   });
 
-  test('any MySQL by flags takes its password from MYSQL_PWD, never from a flag', async () => {
+  test('any MySQL by flags takes its password from MYSQL_PWD; --host needs --user and --database', async () => {
     const { target } = await resolveTarget(
-      { host: 'db.local', user: 'clinic', database: 'clinic', 'ssl-mode': 'required' },
+      { host: 'db.local', user: 'clinic', database: 'clinic', sslMode: 'REQUIRED' },
       client,
       async () => OUTPUTS,
-      { MYSQL_PWD: 'from-env' },
+      {
+        MYSQL_PWD: 'from-env',
+      },
     );
     expect(target).toMatchObject({ host: 'db.local', port: 3306, password: 'from-env', sslMode: 'REQUIRED' });
-    await expect(resolveTarget({ host: 'db.local', user: 'u', database: 'd', password: 'p' }, client, async () => OUTPUTS)).rejects.toThrow(
-      UsageError,
+    await expect(resolveTarget({ host: 'db.local', user: 'u', sslMode: 'REQUIRED' }, client, async () => OUTPUTS)).rejects.toThrow(
+      new UsageError('--host needs --database'),
     );
   });
 

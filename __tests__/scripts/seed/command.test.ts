@@ -1,19 +1,29 @@
 import { join } from 'node:path';
-import { runScript } from '../../helpers/cli';
-import { freshDatabase, replaceLine, seedCopy, useLocalMariadb } from '../../helpers/mariadb';
+import { runTool } from '../../helpers/cli';
+import { SEED_DIR, freshDatabase, replaceLine, seedCopy, useLocalMariadb } from '../../helpers/mariadb';
 
-const seedCli = (args: string[]): ReturnType<typeof runScript> => runScript('seed/command.ts', args, { MYSQL_PWD: '' });
-
-describe('npm run seed (the zx command)', () => {
+describe('npm run seed (the command)', () => {
   const server = useLocalMariadb();
-  const target = (database: string): string[] => ['--host', server.db().host, '--port', String(server.db().port), '--user', 'root', '--database', database, '--ssl-mode', 'DISABLED'];
+  const seedCli = (args: string[]): ReturnType<typeof runTool> => runTool('seed', args, { MYSQL_PWD: server.db().password });
+  const target = (database: string): string[] => [
+    '--host',
+    server.db().host,
+    '--port',
+    String(server.db().port),
+    '--user',
+    'root',
+    '--database',
+    database,
+    '--ssl-mode',
+    'DISABLED',
+  ];
 
   test('--help explains targets, inputs and exit codes', async () => {
     const { code, stdout } = await seedCli(['--help']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/--dir DIR/);
+    expect(stdout).toMatch(/--dir <dir>/);
     expect(stdout).toMatch(/MYSQL_PWD/);
-    expect(stdout).toMatch(/Exit status/);
+    expect(stdout).toMatch(/Exit codes: 0 success, 1 a check or rule failed, 2 usage or input error/);
   });
 
   test('loads the committed seed and prints a JSON report; a second run is a no-op', async () => {
@@ -29,17 +39,51 @@ describe('npm run seed (the zx command)', () => {
   test('bad input exits 1 with path:line:column errors and the database untouched', async () => {
     const database = await freshDatabase(server.admin());
     const dir = seedCopy({ insurance: (t) => replaceLine(t, 3, 'INS2,') });
-    const { code, stderr, stdout } = await seedCli([...target(database), '--dir', dir]);
+    const { code, stdout } = await seedCli([...target(database), '--dir', dir]);
     expect(code).toBe(1);
-    expect(stderr).toContain(`${join(dir, 'insurance.csv')}:3:6: plan is required`);
-    expect(stdout).toMatch(/failed with 1 error\(s\); the database is unchanged/);
+    expect(stdout).toContain(`${join(dir, 'insurance.csv')}:3:6: plan is required`);
+    expect(stdout).toMatch(/failed with 1 error\(s\); the transaction was rolled back and the database is as it was/);
     const [rows] = await server.admin().query(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${database}'`);
     expect((rows as { n: number }[])[0].n).toBe(0);
   });
 
-  test('a password flag is refused: passwords come from MYSQL_PWD only', async () => {
-    const { code, stderr } = await seedCli([...target('x'), '--password', 'hunter2']);
+  test('a typo of a flag is refused before anything is touched: no database, no table', async () => {
+    const database = await freshDatabase(server.admin());
+    const { code, stderr } = await seedCli([...target(database), '--dry-rn']);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/passwords are never flags: set MYSQL_PWD/);
+    expect(stderr).toMatch(/unknown option '--dry-rn'; did you mean --dry-run\?/);
+    const [rows] = await server.admin().query(`SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${database}'`);
+    expect((rows as { n: number }[])[0].n).toBe(0);
+  });
+
+  test('an unreachable server is an environment error (exit 3) naming it', async () => {
+    const { code, stderr } = await seedCli([
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '1',
+      '--user',
+      'root',
+      '--database',
+      'x',
+      '--ssl-mode',
+      'DISABLED',
+    ]);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/cannot connect to MySQL at 127\.0\.0\.1:1 as root/);
+  });
+
+  test.each([
+    ['a folder given as a file', (dir: string) => ['--file', `patient=${dir}`], /is a folder, not a file/],
+    [
+      'a table given twice',
+      (dir: string) => ['--file', `patient=${dir}/patient.csv`, '--file', `patient=${dir}/patient.csv`],
+      /table patient is already given/,
+    ],
+    ['a missing file', (dir: string) => ['--file', `patient=${dir}/nope.csv`], /does not exist/],
+  ])('%s is an input error (exit 2)', async (_case, args, message) => {
+    const { code, stderr } = await seedCli([...target('unused'), ...args(SEED_DIR)]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
   });
 });

@@ -1,44 +1,38 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runScript } from '../../helpers/cli';
+import { runInProcess } from '../../helpers/cli';
 
-const smokeCli = (args: string[]): ReturnType<typeof runScript> =>
-  runScript('smoke/command.ts', args, { AWS_EC2_METADATA_DISABLED: 'true' });
+const smoke = (args: string[]): ReturnType<typeof runInProcess> => runInProcess('smoke', args, { AWS_EC2_METADATA_DISABLED: 'true' });
 
-describe('npm run smoke (the zx command)', () => {
+describe('npm run smoke (the command)', () => {
   test('--help lists the steps, the name flags and the exit codes', async () => {
-    const { code, stdout } = await smokeCli(['--help']);
+    const { code, stdout } = await smoke(['--help']);
     expect(code).toBe(0);
     expect(stdout).toContain('source, dms, glue, redshift-schema, reconcile, governance');
-    expect(stdout).toMatch(/--timeout SECONDS/);
-    expect(stdout).toMatch(/Exit status: 0 when every check passes/);
+    expect(stdout).toMatch(/--timeout <seconds>\s+bound on the whole run \(default: 3600\)/);
+    expect(stdout).toMatch(/Exit codes: 0 success/);
   });
 
   test('an unknown step is a usage error (exit 2) naming the valid steps', async () => {
-    const { code, stderr } = await smokeCli(['--only', 'dms,lakes']);
+    const { code, stderr } = await smoke(['--only', 'dms,lakes']);
     expect(code).toBe(2);
-    expect(stderr).toContain('unknown step "lakes"');
+    expect(stderr).toContain('unknown "lakes"; choose from source, dms, glue');
   });
 
-  test('a missing Terraform output is named (exit 2)', async () => {
+  test('a missing Terraform output is named (exit 2), before anything connects', async () => {
     const outputs = join(mkdtempSync(join(tmpdir(), 'outputs-')), 'outputs.json');
     writeFileSync(outputs, JSON.stringify({ region: { value: 'us-east-1' } }));
-    const { code, stderr } = await smokeCli([
-      '--outputs',
-      outputs,
-      '--host',
-      '127.0.0.1',
-      '--user',
-      'u',
-      '--database',
-      'd',
-      '--ssl-mode',
-      'DISABLED',
-      '--port',
-      '1',
-    ]);
+    const { code, stderr } = await smoke(['--outputs', outputs, '--host', '127.0.0.1', '--user', 'u', '--database', 'd', '--ssl-mode', 'DISABLED', '--port', '1']);
     expect(code).toBe(2);
     expect(stderr).toContain('Terraform output glue_database_name is missing');
+  });
+
+  test('an outputs file that is not JSON is an input error naming it', async () => {
+    const outputs = join(mkdtempSync(join(tmpdir(), 'outputs-')), 'outputs.json');
+    writeFileSync(outputs, 'region = "us-east-1"');
+    const { code, stdout } = await smoke(['--outputs', outputs, '--json']);
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { kind: 'input', message: expect.stringContaining('not the JSON of terraform output -json') } });
   });
 });

@@ -1,7 +1,28 @@
-import { Deadline, backoffDelay, isTransient, mapConcurrent, withRetry } from '../../../scripts/smoke/waiting';
+import { Deadline, backoffDelay, mapConcurrent, pollUntil } from '../../../scripts/smoke/waiting';
 import { VirtualClock } from '../../helpers/smoke';
 
-describe('waiting: backoff, retries, deadlines, bounded concurrency', () => {
+describe('waiting: backoff, polls with deadlines, bounded concurrency', () => {
+  test('a poll waits with backoff until the probe answers', async () => {
+    const clock = new VirtualClock();
+    let probes = 0;
+    const answer = await pollUntil(async () => (++probes === 4 ? 'done' : undefined), {
+      clock,
+      deadline: Deadline.in(clock, 60_000),
+      what: 'x',
+      random: () => 1,
+    });
+    expect(answer).toBe('done');
+    expect(clock.slept).toEqual([1000, 2000, 4000]);
+  });
+
+  test('a poll past its deadline stops, naming what it waited for', async () => {
+    const clock = new VirtualClock();
+    await expect(pollUntil(async () => undefined, { clock, deadline: Deadline.in(clock, 10_000), what: 'the crawler' })).rejects.toThrow(
+      'deadline exceeded while the crawler',
+    );
+    expect(clock.now() - 1_700_000_000_000).toBeLessThanOrEqual(10_000);
+  });
+
   test.each([
     [0, 1000],
     [3, 8000],
@@ -9,40 +30,6 @@ describe('waiting: backoff, retries, deadlines, bounded concurrency', () => {
   ])('attempt %i waits at most %i ms (capped exponential)', (attempt, ceiling) => {
     expect(backoffDelay(attempt, { random: () => 0.999999 })).toBe(ceiling);
     expect(backoffDelay(attempt, { random: () => 0 })).toBe(0);
-  });
-
-  test.each([
-    [{ name: 'ThrottlingException' }, true],
-    [{ name: 'TooManyRequestsException' }, true],
-    [{ name: 'InternalServerException', $metadata: { httpStatusCode: 500 } }, true],
-    [{ name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } }, false],
-    [{ name: 'InvalidRequestException', $metadata: { httpStatusCode: 400 } }, false],
-  ])('%j is transient: %s', (error, transient) => {
-    expect(isTransient(error)).toBe(transient);
-  });
-
-  test('retries stop after the bounded number of attempts', async () => {
-    const clock = new VirtualClock();
-    let calls = 0;
-    const work = async (): Promise<never> => {
-      calls += 1;
-      throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    };
-    await expect(withRetry(work, { clock, deadline: Deadline.in(clock, 3_600_000), attempts: 4, what: 'x' })).rejects.toThrow(
-      'Rate exceeded',
-    );
-    expect(calls).toBe(4);
-  });
-
-  test('a permanent error is not retried', async () => {
-    const clock = new VirtualClock();
-    let calls = 0;
-    const work = async (): Promise<never> => {
-      calls += 1;
-      throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
-    };
-    await expect(withRetry(work, { clock, deadline: Deadline.in(clock, 60_000), what: 'x' })).rejects.toThrow('denied');
-    expect(calls).toBe(1);
   });
 
   test('never more than the limit run at once, and results keep their order', async () => {

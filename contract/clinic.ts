@@ -198,11 +198,6 @@ export function tableNamed(name: string, tables: readonly Table[] = CLINIC_TABLE
   return found;
 }
 
-/** Columns a non-admin reader may see: everything but direct identifiers. */
-export function readableColumns(t: Table): Column[] {
-  return t.columns.filter((c) => c.classification !== 'direct-identifier');
-}
-
 /** Direct-identifier columns of every table, as `{ table, columns }` (tables without any are left out). */
 export function directIdentifierColumns(tables: readonly Table[] = CLINIC_TABLES): { table: string; columns: string[] }[] {
   return tables

@@ -3,6 +3,7 @@ import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf'
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { EnvironmentConfig } from '../config/types';
 import { assertValidConfig } from '../config/validate';
+import { CLINIC_TABLES, Table } from '../contract/clinic';
 import { AwsEnvironment, awsEnvironment } from './core/aws-environment';
 import { CustomerManagedKey } from './constructs/customer-managed-key';
 import { BASE_INTERFACE_ENDPOINTS, Network, SESSION_MANAGER_ENDPOINTS, WAREHOUSE_ENDPOINTS } from './constructs/network';
@@ -14,7 +15,6 @@ import { Catalog } from './constructs/catalog';
 import { Governance } from './constructs/governance';
 import { Warehouse } from './constructs/warehouse';
 import { ALERT_PUBLISHERS, Monitoring } from './constructs/monitoring';
-import { CLINIC_TABLES, Table } from '../contract/clinic';
 
 export function stackName(config: EnvironmentConfig): string {
   return `${config.project}-${config.name}`;
@@ -53,8 +53,9 @@ export class PlatformStack extends TerraformStack {
     super(scope, stackName(assertValidConfig(config)));
     this.config = config;
     const namePrefix = stackName(config);
-    const env = awsEnvironment(config.accountId, config.region);
-    this.environment = env;
+    const environment = awsEnvironment(config.accountId, config.region);
+    const common = { environment, namePrefix };
+    this.environment = environment;
 
     new AwsProvider(this, 'aws', {
       region: config.region,
@@ -62,34 +63,108 @@ export class PlatformStack extends TerraformStack {
       defaultTags: [{ tags: { ...config.tags } }],
     });
     this.configureBackend(config);
+    const keys = this.createKeys(environment, namePrefix);
+    this.keys = keys;
 
-    this.keys = {
+    const { accessHost, ...networkConfig } = config.network;
+    this.network = new Network(this, 'network', {
+      ...common,
+      ...networkConfig,
+      interfaceEndpointServices: [
+        ...BASE_INTERFACE_ENDPOINTS,
+        ...WAREHOUSE_ENDPOINTS,
+        ...(accessHost.enabled ? SESSION_MANAGER_ENDPOINTS : []),
+      ],
+      logsKey: keys.logs,
+      flowLogRetentionDays: config.logRetentionDays,
+    });
+    const network = this.network;
+    const logs = { logsKey: keys.logs, logRetentionDays: config.logRetentionDays };
+
+    this.storage = new LakeStorage(this, 'storage', { ...common, ...config.storage, lakeKey: keys.lake });
+    this.database = new Database(this, 'database', { ...config.database, ...logs, namePrefix, network, databaseKey: keys.database });
+    if (accessHost.enabled) {
+      this.accessHost = new AccessHost(this, 'access-host', {
+        ...common,
+        ...accessHost,
+        network,
+        database: this.database,
+        volumeKey: keys.database,
+      });
+    }
+    this.migration = new Migration(this, 'migration', {
+      ...common,
+      ...config.migration,
+      ...logs,
+      network,
+      source: this.database,
+      storage: this.storage,
+      tables,
+      databaseKey: keys.database,
+    });
+
+    this.governance = new Governance(this, 'governance', { ...common, ...config.governance, storage: this.storage });
+    this.catalog = new Catalog(this, 'catalog', {
+      ...common,
+      ...config.analytics,
+      tables,
+      storage: this.storage,
+      logsKey: keys.logs,
+      lakeFormationSettings: this.governance.settings,
+    });
+    this.warehouse = new Warehouse(this, 'warehouse', {
+      ...common,
+      ...config.warehouse,
+      network,
+      catalog: this.catalog,
+      databaseKey: keys.database,
+    });
+    this.governance.grantCrawler(this.catalog);
+    this.governance.grantReader('analyst', this.governance.analystRole, this.catalog);
+    this.governance.grantReader('redshift', this.warehouse.spectrumRole, this.catalog);
+    this.governance.allowAnalystQueries(this.catalog);
+
+    this.monitoring = new Monitoring(this, 'monitoring', {
+      ...common,
+      alertEmails: config.alertEmails,
+      monthlyBudgetUsd: config.monthlyBudgetUsd,
+      cdcLatencyAlarmSeconds: config.migration.cdcLatencyAlarmSeconds,
+      topicKey: keys.logs,
+      migration: this.migration,
+      catalog: this.catalog,
+    });
+
+    this.addOutputs();
+  }
+
+  private createKeys(environment: AwsEnvironment, namePrefix: string): PlatformKeys {
+    return {
       lake: new CustomerManagedKey(this, 'lake-key', {
-        environment: env,
+        environment,
         alias: `${namePrefix}-lake`,
         description: 'UnicornHealth data lake: S3 lake and Athena results, DMS target, Glue catalog',
         usedThroughServices: ['s3', 'glue', 'athena'],
       }),
       database: new CustomerManagedKey(this, 'database-key', {
-        environment: env,
+        environment,
         alias: `${namePrefix}-database`,
         description: 'UnicornHealth databases: RDS and Redshift storage, Performance Insights, secrets, DMS, EBS',
         usedThroughServices: ['rds', 'secretsmanager', 'ec2', 'dms', 'redshift-serverless'],
       }),
       logs: new CustomerManagedKey(this, 'logs-key', {
-        environment: env,
+        environment,
         alias: `${namePrefix}-logs`,
         description: 'UnicornHealth logs and alerts: CloudWatch Logs groups, Glue crawler logs, the alerts topic',
         servicePrincipalUses: [
           {
             sid: 'CloudWatchLogsOfThisAccount',
-            servicePrincipals: [`logs.${env.region}.amazonaws.com`],
+            servicePrincipals: [`logs.${environment.region}.amazonaws.com`],
             actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
             conditions: [
               {
                 test: 'ArnLike',
                 variable: 'kms:EncryptionContext:aws:logs:arn',
-                values: [`arn:${env.partition}:logs:${env.region}:${env.accountId}:log-group:*`],
+                values: [`arn:${environment.partition}:logs:${environment.region}:${environment.accountId}:log-group:*`],
               },
             ],
           },
@@ -97,150 +172,11 @@ export class PlatformStack extends TerraformStack {
             sid: 'AlertPublishersOfThisAccount',
             servicePrincipals: ALERT_PUBLISHERS,
             actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-            conditions: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [env.accountId] }],
+            conditions: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [environment.accountId] }],
           },
         ],
       }),
     };
-
-    const accessHostConfig = config.network.accessHost;
-    this.network = new Network(this, 'network', {
-      environment: env,
-      namePrefix,
-      vpcCidr: config.network.vpcCidr,
-      availabilityZones: config.network.availabilityZones,
-      internetEgress: config.network.internetEgress,
-      interfaceEndpointServices: [
-        ...BASE_INTERFACE_ENDPOINTS,
-        ...WAREHOUSE_ENDPOINTS,
-        ...(accessHostConfig.enabled ? SESSION_MANAGER_ENDPOINTS : []),
-      ],
-      logsKeyArn: this.keys.logs.arn,
-      flowLogRetentionDays: config.logRetentionDays,
-    });
-
-    this.storage = new LakeStorage(this, 'storage', {
-      environment: env,
-      namePrefix,
-      lakeKeyArn: this.keys.lake.arn,
-      athenaResultsExpirationDays: config.storage.athenaResultsExpirationDays,
-      noncurrentVersionExpirationDays: config.storage.noncurrentVersionExpirationDays,
-      accessLogRetentionDays: config.storage.accessLogRetentionDays,
-      forceDestroy: config.storage.forceDestroyBuckets,
-    });
-
-    this.database = new Database(this, 'database', {
-      namePrefix,
-      vpcId: this.network.vpc.id,
-      subnetIds: this.network.privateSubnetIds,
-      ...config.database,
-      databaseKeyArn: this.keys.database.arn,
-      logsKeyArn: this.keys.logs.arn,
-      logRetentionDays: config.logRetentionDays,
-    });
-
-    if (accessHostConfig.enabled) {
-      const host = new AccessHost(this, 'access-host', {
-        environment: env,
-        namePrefix,
-        vpcId: this.network.vpc.id,
-        subnetId: this.network.privateSubnetIds[0],
-        instanceType: accessHostConfig.instanceType,
-        amiSsmParameter: accessHostConfig.amiSsmParameter,
-        volumeKeyArn: this.keys.database.arn,
-      });
-      this.database.allowMysqlFrom(host.securityGroup, 'Operator port forwarding to MySQL');
-      this.network.endpointSecurityGroup.allowTcpFrom(host.securityGroup, 443, 'Session Manager agent to AWS APIs');
-      host.securityGroup.allowTcpToPrefixList(this.network.s3PrefixListId, 443, 'Agent and package updates from S3');
-      this.accessHost = host;
-    }
-
-    this.migration = new Migration(this, 'migration', {
-      environment: env,
-      namePrefix,
-      vpcId: this.network.vpc.id,
-      subnetIds: this.network.privateSubnetIds,
-      tables,
-      ...config.migration,
-      databaseKeyArn: this.keys.database.arn,
-      lakeKeyArn: this.keys.lake.arn,
-      logsKeyArn: this.keys.logs.arn,
-      logRetentionDays: config.logRetentionDays,
-      lakeBucketName: this.storage.lakeBucket.name,
-      lakeBucketArn: this.storage.lakeBucket.arn,
-      rawZonePrefix: this.storage.rawZonePrefix,
-      sourceDatabaseName: this.database.databaseName,
-    });
-    this.database.allowMysqlFrom(this.migration.securityGroup, 'DMS full load and change capture');
-    this.network.endpointSecurityGroup.allowTcpFrom(this.migration.securityGroup, 443, 'DMS to Secrets Manager and KMS');
-    this.migration.securityGroup.allowTcpToPrefixList(this.network.s3PrefixListId, 443, 'DMS writes Parquet to the lake');
-
-    this.governance = new Governance(this, 'governance', {
-      environment: env,
-      namePrefix,
-      deployRoleArn: config.governance.deployRoleArn,
-      lakeAdministratorUsers: config.governance.lakeAdministratorUsers,
-      analystTrustedPrincipalArns: config.governance.analystTrustedPrincipalArns,
-      lakeBucketArn: this.storage.lakeBucket.arn,
-      rawZonePrefix: this.storage.rawZonePrefix,
-      lakeKeyArn: this.keys.lake.arn,
-    });
-    this.catalog = new Catalog(this, 'catalog', {
-      environment: env,
-      namePrefix,
-      tables,
-      lakeBucketName: this.storage.lakeBucket.name,
-      rawZonePrefix: this.storage.rawZonePrefix,
-      athenaResultsBucketName: this.storage.athenaResultsBucket.name,
-      lakeKeyArn: this.keys.lake.arn,
-      logsKeyArn: this.keys.logs.arn,
-      bytesScannedCutoffPerQuery: config.analytics.bytesScannedCutoffPerQuery,
-      athenaEngineVersion: config.analytics.athenaEngineVersion,
-      after: [this.governance.settings],
-    });
-    this.warehouse = new Warehouse(this, 'warehouse', {
-      environment: env,
-      namePrefix,
-      vpcId: this.network.vpc.id,
-      subnetIds: this.network.privateSubnetIds,
-      ...config.warehouse,
-      databaseKeyArn: this.keys.database.arn,
-      lakeKeyArn: this.keys.lake.arn,
-      glueDatabaseName: this.catalog.database.name,
-    });
-    this.network.endpointSecurityGroup.allowTcpFrom(this.warehouse.securityGroup, 443, 'Redshift to Glue and Lake Formation');
-    this.warehouse.securityGroup.allowTcpToPrefixList(this.network.s3PrefixListId, 443, 'Redshift Spectrum reads the lake');
-
-    const catalogTables = tables.map((contract, index) => ({ contract, name: this.catalog.tables[index].name }));
-    const databaseName = this.catalog.database.name;
-    this.governance.grantCrawler(this.catalog.crawlerRole.arn, databaseName, catalogTables);
-    this.governance.grantReader({ name: 'analyst', roleArn: this.governance.analystRole.arn }, databaseName, catalogTables);
-    this.governance.grantReader({ name: 'redshift', roleArn: this.warehouse.spectrumRole.arn }, databaseName, catalogTables);
-    this.governance.allowAnalystQueries({
-      workgroupArn: this.catalog.workgroup.arn,
-      resultsBucketArn: this.storage.athenaResultsBucket.arn,
-      databaseName,
-    });
-
-    const cdc = config.migration.mode === 'full-load-and-cdc';
-    this.monitoring = new Monitoring(this, 'monitoring', {
-      environment: env,
-      namePrefix,
-      topicKeyArn: this.keys.logs.arn,
-      alertEmails: config.alertEmails,
-      monthlyBudgetUsd: config.monthlyBudgetUsd,
-      dmsTaskId: this.migration.task.replicationTaskId,
-      cdc: cdc
-        ? {
-            instanceId: this.migration.instance.replicationInstanceId,
-            taskResourceId: this.migration.taskResourceId,
-            latencySeconds: config.migration.cdcLatencyAlarmSeconds,
-          }
-        : undefined,
-      crawlerName: this.catalog.crawler.name,
-    });
-
-    this.addOutputs();
   }
 
   private configureBackend(config: EnvironmentConfig): void {

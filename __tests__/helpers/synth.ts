@@ -1,6 +1,16 @@
-import { Testing } from 'cdktf';
+import { Testing, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { LakeformationDataLakeSettings } from '@cdktf/provider-aws/lib/lakeformation-data-lake-settings';
+import { dev } from '../../config/environments';
 import { EnvironmentConfig } from '../../config/types';
+import { Table } from '../../contract/clinic';
 import { PlatformStack } from '../../stacks/platform-stack';
+import { AwsEnvironment, awsEnvironment } from '../../stacks/core/aws-environment';
+import { CustomerManagedKey } from '../../stacks/constructs/customer-managed-key';
+import { Network } from '../../stacks/constructs/network';
+import { LakeStorage } from '../../stacks/constructs/lake-storage';
+import { Database } from '../../stacks/constructs/database';
+import { Catalog } from '../../stacks/constructs/catalog';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = any;
@@ -10,7 +20,7 @@ export class SynthesizedStack {
   readonly json: Json;
   readonly text: string;
 
-  constructor(readonly stack: PlatformStack) {
+  constructor(readonly stack: TerraformStack) {
     this.text = Testing.synth(stack);
     this.json = JSON.parse(this.text);
   }
@@ -27,18 +37,23 @@ export class SynthesizedStack {
 
   /** The single resource of a type whose logical id contains `idPart`; fails when there is not exactly one. */
   one(type: string, idPart = ''): Json {
-    const matches = Object.entries(this.resources(type)).filter(([id]) => id.includes(idPart));
-    if (matches.length !== 1) {
-      throw new Error(`expected one ${type} matching "${idPart}", found ${matches.map(([id]) => id).join(', ') || 'none'}`);
-    }
-    return matches[0][1];
+    return this.resources(type)[this.idOf(type, idPart)];
   }
 
   /** Logical id of the single resource of a type matching `idPart`. */
   idOf(type: string, idPart = ''): string {
-    const ids = Object.keys(this.resources(type)).filter((id) => id.includes(idPart));
-    if (ids.length !== 1) throw new Error(`expected one ${type} matching "${idPart}", found ${ids.join(', ') || 'none'}`);
-    return ids[0];
+    return onlyMatch(type, this.resources(type), idPart);
+  }
+
+  /** The single data source of a type whose logical id contains `idPart`. */
+  data(type: string, idPart = ''): Json {
+    const sources = this.json.data?.[type] ?? {};
+    return sources[onlyMatch(type, sources, idPart)];
+  }
+
+  /** `${type.id.attribute}` reference to the single resource of a type matching `idPart`. */
+  ref(type: string, idPart: string, attribute: string): string {
+    return ref(type, this.idOf(type, idPart), attribute);
   }
 
   /** The `aws_iam_policy_document` a `${data.aws_iam_policy_document.X.json}` reference points at. */
@@ -55,9 +70,20 @@ export class SynthesizedStack {
     return statement;
   }
 
+  /** Sids of the statements behind a policy reference, in order. */
+  sids(reference: string): string[] {
+    return this.policyBehind(reference).statement.map((s: Json) => s.sid);
+  }
+
   outputs(): Record<string, Json> {
     return this.json.output ?? {};
   }
+}
+
+function onlyMatch(type: string, entries: Record<string, Json>, idPart: string): string {
+  const ids = Object.keys(entries).filter((id) => id.includes(idPart));
+  if (ids.length !== 1) throw new Error(`expected one ${type} matching "${idPart}", found ${ids.join(', ') || 'none'}`);
+  return ids[0];
 }
 
 export function synthesize(config: EnvironmentConfig): SynthesizedStack {
@@ -81,4 +107,80 @@ export function withConfig(base: EnvironmentConfig, patch: DeepPartial<Environme
 /** `${aws_x.id.attr}` reference to a resource attribute, as the synthesized JSON spells it. */
 export function ref(type: string, id: string, attribute: string): string {
   return `\${${type}.${id}.${attribute}}`;
+}
+
+// Building blocks for construct tests: each construct is built alone in a bare stack with the few constructs it needs.
+
+/** The account and region construct tests build in. */
+export const TEST_ENV: AwsEnvironment = awsEnvironment(dev.accountId, dev.region);
+export const TEST_PREFIX = 'uh-test';
+
+/** An empty stack with an AWS provider, as construct tests start from. */
+export function bareStack(): TerraformStack {
+  const stack = new TerraformStack(Testing.app(), 'test');
+  new AwsProvider(stack, 'aws', { region: TEST_ENV.region });
+  return stack;
+}
+
+/** Builds constructs in a bare stack and synthesizes it. */
+export function synthesizeWith(build: (stack: TerraformStack) => void): SynthesizedStack {
+  const stack = bareStack();
+  build(stack);
+  return new SynthesizedStack(stack);
+}
+
+/** The stack's key named `name` (`lake`, `database`, `logs`), made on first use. */
+export function testKey(stack: TerraformStack, name: string): CustomerManagedKey {
+  const id = `${name}-key`;
+  const existing = stack.node.tryFindChild(id);
+  if (existing) return existing as CustomerManagedKey;
+  return new CustomerManagedKey(stack, id, { environment: TEST_ENV, alias: `${TEST_PREFIX}-${name}`, description: name });
+}
+
+export function testNetwork(stack: TerraformStack): Network {
+  return new Network(stack, 'network', {
+    environment: TEST_ENV,
+    namePrefix: TEST_PREFIX,
+    vpcCidr: '10.20.0.0/16',
+    availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+    logsKey: testKey(stack, 'logs'),
+    flowLogRetentionDays: 365,
+  });
+}
+
+export function testStorage(stack: TerraformStack): LakeStorage {
+  return new LakeStorage(stack, 'storage', {
+    environment: TEST_ENV,
+    namePrefix: TEST_PREFIX,
+    lakeKey: testKey(stack, 'lake'),
+    ...dev.storage,
+  });
+}
+
+export function testDatabase(stack: TerraformStack, network: Network): Database {
+  return new Database(stack, 'database', {
+    ...dev.database,
+    namePrefix: TEST_PREFIX,
+    network,
+    databaseKey: testKey(stack, 'database'),
+    logsKey: testKey(stack, 'logs'),
+    logRetentionDays: 365,
+  });
+}
+
+export function testCatalog(
+  stack: TerraformStack,
+  storage: LakeStorage,
+  lakeFormationSettings = new LakeformationDataLakeSettings(stack, 'lake-formation-settings', { admins: [] }),
+  tables?: readonly Table[],
+): Catalog {
+  return new Catalog(stack, 'catalog', {
+    environment: TEST_ENV,
+    namePrefix: TEST_PREFIX,
+    bytesScannedCutoffPerQuery: 10_000_000,
+    storage,
+    logsKey: testKey(stack, 'logs'),
+    lakeFormationSettings,
+    tables,
+  });
 }

@@ -1,13 +1,26 @@
 import { dev, prod } from '../../config/environments';
 import { ConfigError } from '../../config/validate';
-import { synthesize, withConfig } from '../helpers/synth';
+import { Testing } from 'cdktf';
+import { CLINIC_TABLES, Table } from '../../contract/clinic';
+import { SOURCE_SCHEMA } from '../../contract/lake';
+import { PlatformStack, stackName } from '../../stacks/platform-stack';
+import { Json, SynthesizedStack, synthesize, withConfig } from '../helpers/synth';
 
-describe('PlatformStack provider, backend and outputs', () => {
+describe('PlatformStack', () => {
   const stacks = { dev: synthesize(dev), prod: synthesize(prod) };
+  const configs = { dev, prod };
+  const environments = ['dev', 'prod'] as const;
+  const key = (stack: SynthesizedStack, name: string): string => stack.ref('aws_kms_key', `${name}-key`, 'arn');
+  const keyPolicy = (stack: SynthesizedStack, name: string): Json => stack.policyBehind(stack.one('aws_kms_key', `${name}-key`).policy);
 
-  test.each(['dev', 'prod'] as const)('%s: the provider is pinned to its region and account, with default tags', (name) => {
+  test.each(environments)('%s: the stack is named after project and environment', (name) => {
+    expect(stackName(configs[name])).toBe(`unicornhealth-${name}`);
+    expect(stacks[name].stack.node.id).toBe(`unicornhealth-${name}`);
+  });
+
+  test.each(environments)('%s: the provider is pinned to its region and account, with default tags', (name) => {
     const { json } = stacks[name];
-    const config = name === 'dev' ? dev : prod;
+    const config = configs[name];
     expect(json.provider.aws).toEqual([
       expect.objectContaining({
         region: config.region,
@@ -20,10 +33,10 @@ describe('PlatformStack provider, backend and outputs', () => {
     expect(json.terraform.required_providers.aws.version).toBe('5.100.0');
   });
 
-  test.each(['dev', 'prod'] as const)('%s: state lives in S3, encrypted, one key per environment, native lock file', (name) => {
+  test.each(environments)('%s: state lives in S3, encrypted, one key per environment, native lock file', (name) => {
     expect(stacks[name].json.terraform.backend).toEqual({
       s3: {
-        bucket: `unicornhealth-tfstate-${(name === 'dev' ? dev : prod).accountId}`,
+        bucket: `unicornhealth-tfstate-${configs[name].accountId}`,
         key: `unicornhealth/${name}/terraform.tfstate`,
         region: 'us-east-1',
         encrypt: true,
@@ -38,15 +51,234 @@ describe('PlatformStack provider, backend and outputs', () => {
     expect(local.json.terraform.backend).toEqual({ local: { path: 'terraform.unicornhealth-sandbox.tfstate' } });
   });
 
-  test.each(['dev', 'prod'] as const)('%s: the only data sources are local policy documents (nothing calls AWS at plan time)', (name) => {
+  test('an invalid environment fails the synth with the list of problems', () => {
+    expect(() => synthesize(withConfig(dev, { network: { availabilityZones: ['us-east-1a'] } }))).toThrow(ConfigError);
+  });
+
+  test.each(environments)('%s: the only data sources are local policy documents (nothing calls AWS at plan time)', (name) => {
     expect(Object.keys(stacks[name].json.data)).toEqual(['aws_iam_policy_document']);
   });
 
-  test.each(['dev', 'prod'] as const)('%s: no password, key material or machine path in the synthesized JSON', (name) => {
+  test.each(environments)('%s: no password, key material or machine path in the synthesized JSON', (name) => {
     const { text } = stacks[name];
     expect(text).not.toMatch(/"(master_)?password"\s*:/);
     expect(text).not.toMatch(/AKIA[0-9A-Z]{16}/);
     expect(text).not.toMatch(/"\/(opt|work|root|tmp)\//);
+  });
+
+  test.each([
+    ['lake', ['s3', 'glue', 'athena']],
+    ['database', ['rds', 'secretsmanager', 'ec2', 'dms', 'redshift-serverless']],
+  ])('the %s key may be used only through %j', (name, services) => {
+    const use = keyPolicy(stacks.dev, name).statement.find((s: Json) => s.sid === 'UseThroughNamedServices');
+    expect(use.condition).toContainEqual({
+      test: 'StringEquals',
+      variable: 'kms:ViaService',
+      values: services.map((s) => `${s}.us-east-1.amazonaws.com`),
+    });
+    expect(stacks.dev.one('aws_kms_alias', `${name}-key`).name).toBe(`alias/unicornhealth-dev-${name}`);
+  });
+
+  test('the logs key serves this account’s CloudWatch log groups and the alert publishers, and no service through IAM', () => {
+    const statements = keyPolicy(stacks.dev, 'logs').statement;
+    expect(statements.map((s: Json) => s.sid)).toEqual([
+      'AccountAdministersKeyThroughIam',
+      'CloudWatchLogsOfThisAccount',
+      'AlertPublishersOfThisAccount',
+    ]);
+    expect(statements[1]).toMatchObject({
+      principals: [{ type: 'Service', identifiers: ['logs.us-east-1.amazonaws.com'] }],
+      condition: [
+        {
+          test: 'ArnLike',
+          variable: 'kms:EncryptionContext:aws:logs:arn',
+          values: [`arn:aws:logs:us-east-1:${dev.accountId}:log-group:*`],
+        },
+      ],
+    });
+    expect(statements[2]).toMatchObject({
+      principals: [
+        {
+          type: 'Service',
+          identifiers: ['events.amazonaws.com', 'cloudwatch.amazonaws.com', 'dms.amazonaws.com', 'budgets.amazonaws.com'],
+        },
+      ],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [dev.accountId] }],
+    });
+  });
+
+  test('the lake key encrypts the lake and results buckets, the DMS target, the catalog and Athena', () => {
+    const stack = stacks.dev;
+    const lake = key(stack, 'lake');
+    for (const bucket of ['storage_lake_', 'athena-results']) {
+      expect(
+        stack.one('aws_s3_bucket_server_side_encryption_configuration', bucket).rule[0].apply_server_side_encryption_by_default
+          .kms_master_key_id,
+      ).toBe(lake);
+    }
+    expect(stack.one('aws_dms_s3_endpoint').server_side_encryption_kms_key_id).toBe(lake);
+    expect(
+      stack.one('aws_glue_data_catalog_encryption_settings').data_catalog_encryption_settings.encryption_at_rest.sse_aws_kms_key_id,
+    ).toBe(lake);
+    expect(stack.one('aws_athena_workgroup').configuration.result_configuration.encryption_configuration.kms_key_arn).toBe(lake);
+  });
+
+  test('the database key encrypts RDS, its secret, DMS, Redshift and the access host’s volume', () => {
+    const stack = stacks.prod;
+    const database = key(stack, 'database');
+    expect(stack.one('aws_db_instance')).toMatchObject({
+      kms_key_id: database,
+      master_user_secret_kms_key_id: database,
+      performance_insights_kms_key_id: database,
+    });
+    expect(stack.one('aws_dms_replication_instance').kms_key_arn).toBe(database);
+    expect(stack.one('aws_secretsmanager_secret').kms_key_id).toBe(database);
+    expect(stack.one('aws_redshiftserverless_namespace').kms_key_id).toBe(database);
+    expect(stack.one('aws_launch_template').block_device_mappings[0].ebs.kms_key_id).toBe(database);
+  });
+
+  test.each(environments)(
+    '%s: the logs key encrypts every log group and the alerts topic, and every group keeps logRetentionDays',
+    (name) => {
+      const stack = stacks[name];
+      const logs = key(stack, 'logs');
+      for (const group of stack.all('aws_cloudwatch_log_group')) {
+        expect(group).toMatchObject({ kms_key_id: logs, retention_in_days: configs[name].logRetentionDays });
+      }
+      expect(stack.all('aws_cloudwatch_log_group')).toHaveLength(5);
+      expect(stack.one('aws_sns_topic').kms_master_key_id).toBe(logs);
+      expect(stack.one('aws_glue_security_configuration').encryption_configuration.cloudwatch_encryption.kms_key_arn).toBe(logs);
+    },
+  );
+
+  test('the lake bucket is what DMS writes, the catalog describes and Lake Formation governs; results go to the results bucket', () => {
+    const stack = stacks.dev;
+    expect(stack.one('aws_dms_s3_endpoint')).toMatchObject({
+      bucket_name: stack.ref('aws_s3_bucket', 'storage_lake_', 'bucket'),
+      bucket_folder: 'raw',
+    });
+    expect(stack.one('aws_lakeformation_resource').arn).toBe(`${stack.ref('aws_s3_bucket', 'storage_lake_', 'arn')}/raw`);
+    expect(stack.one('aws_glue_catalog_table', 'table-patient_').storage_descriptor.location).toBe(
+      `s3://${stack.ref('aws_s3_bucket', 'storage_lake_', 'bucket')}/raw/${SOURCE_SCHEMA}/patient/`,
+    );
+    expect(stack.outputs().athena_results_location.value).toBe(`s3://${stack.ref('aws_s3_bucket', 'athena-results', 'bucket')}/athena/`);
+  });
+
+  test('one schema name: the RDS database, the DMS source and the raw-zone folders are the contract’s', () => {
+    const stack = stacks.dev;
+    expect(stack.one('aws_db_instance').db_name).toBe(SOURCE_SCHEMA);
+    expect(stack.one('aws_dms_endpoint').database_name).toBe(SOURCE_SCHEMA);
+    expect(stack.outputs().rds_database_name.value).toBe(SOURCE_SCHEMA);
+  });
+
+  test('every contract table is granted to the crawler, the analyst and the Redshift role against its own Glue table', () => {
+    const stack = stacks.dev;
+    const principals = { crawler: 'crawler-role', analyst: 'analyst-role', redshift: 'spectrum-role' };
+    for (const [grantee, role] of Object.entries(principals)) {
+      for (const table of CLINIC_TABLES) {
+        const grant = stack.one('aws_lakeformation_permissions', `${grantee}-table-${table.name}_`);
+        expect(grant.principal).toBe(stack.ref('aws_iam_role', role, 'arn'));
+        expect((grant.table ?? grant.table_with_columns).name).toBe(stack.ref('aws_glue_catalog_table', `table-${table.name}_`, 'name'));
+      }
+    }
+  });
+
+  test('the catalog database waits for the Lake Formation settings of the same stack', () => {
+    expect(stacks.dev.one('aws_glue_catalog_database').depends_on).toEqual([
+      `aws_lakeformation_data_lake_settings.${stacks.dev.idOf('aws_lakeformation_data_lake_settings')}`,
+    ]);
+  });
+
+  test('the access host, its Session Manager endpoints and the CDC alarm follow the environment’s config', () => {
+    const endpoints = (stack: SynthesizedStack): string[] =>
+      stack
+        .all('aws_vpc_endpoint')
+        .map((e: Json) => e.service_name.split('.').pop())
+        .sort();
+    expect(endpoints(stacks.dev)).toEqual(['glue', 'kms', 'lakeformation', 'logs', 's3', 'secretsmanager', 'sts']);
+    expect(endpoints(stacks.prod)).toEqual([
+      'ec2messages',
+      'glue',
+      'kms',
+      'lakeformation',
+      'logs',
+      's3',
+      'secretsmanager',
+      'ssm',
+      'ssmmessages',
+      'sts',
+    ]);
+    expect(stacks.dev.all('aws_instance')).toHaveLength(0);
+    expect(stacks.dev.outputs().access_host_instance_id.value).toBe('');
+    expect(stacks.prod.outputs().access_host_instance_id.value).toBe(stacks.prod.ref('aws_instance', '', 'id'));
+    expect(stacks.dev.all('aws_cloudwatch_metric_alarm')).toHaveLength(0);
+    expect(stacks.prod.one('aws_cloudwatch_metric_alarm').threshold).toBe(prod.migration.cdcLatencyAlarmSeconds);
+  });
+
+  test.each(environments)('%s: sizes, protections and budgets come from the config', (name) => {
+    const stack = stacks[name];
+    const config = configs[name];
+    expect(stack.one('aws_db_instance')).toMatchObject({
+      instance_class: config.database.instanceClass,
+      deletion_protection: config.database.deletionProtection,
+    });
+    expect(stack.one('aws_dms_replication_instance').replication_instance_class).toBe(config.migration.replicationInstanceClass);
+    expect(stack.one('aws_dms_replication_task').migration_type).toBe(config.migration.mode);
+    expect(stack.one('aws_redshiftserverless_workgroup').max_capacity).toBe(config.warehouse.maxRpu);
+    expect(stack.one('aws_athena_workgroup').configuration.bytes_scanned_cutoff_per_query).toBe(
+      config.analytics.bytesScannedCutoffPerQuery,
+    );
+    expect(stack.one('aws_budgets_budget').limit_amount).toBe(config.monthlyBudgetUsd.toFixed(2));
+    for (const bucket of stack.all('aws_s3_bucket')) expect(bucket.force_destroy).toBe(config.storage.forceDestroyBuckets);
+    expect(stack.all('aws_sns_topic_subscription').map((s: Json) => s.endpoint)).toEqual(config.alertEmails);
+  });
+
+  test.each(environments)(
+    '%s: every security-group rule has a description, names a group or prefix list, and never an open range',
+    (name) => {
+      const stack = stacks[name];
+      const rules = [...stack.all('aws_vpc_security_group_ingress_rule'), ...stack.all('aws_vpc_security_group_egress_rule')];
+      expect(rules.length).toBeGreaterThan(0);
+      for (const rule of rules) {
+        expect(rule.description).toMatch(/\w{4,}/);
+        expect(rule.referenced_security_group_id ?? rule.prefix_list_id).toBeDefined();
+        expect(rule).not.toHaveProperty('cidr_ipv4');
+        expect(rule).not.toHaveProperty('cidr_ipv6');
+      }
+      expect(stack.text).not.toMatch(/"0\.0\.0\.0\/0"[\s\S]{0,200}ingress|::\/0/);
+      for (const group of stack.all('aws_security_group')) {
+        expect(group).not.toHaveProperty('ingress');
+        expect(group).not.toHaveProperty('egress');
+      }
+    },
+  );
+
+  test('a change of the contract flows through: a new direct identifier reaches the catalog, and no reader or DMS mapping changes', () => {
+    const withSsn: Table[] = CLINIC_TABLES.map((t) =>
+      t.name !== 'patient'
+        ? t
+        : {
+            ...t,
+            columns: [
+              ...t.columns,
+              {
+                name: 'ssn',
+                type: { kind: 'char', length: 11 },
+                nullable: false,
+                csv: { kind: 'text' },
+                classification: 'direct-identifier',
+                description: 'Social security number',
+              },
+            ],
+          },
+    );
+    const changed = new SynthesizedStack(new PlatformStack(Testing.app(), dev, withSsn));
+    const patientColumns = (stack: SynthesizedStack): string[] =>
+      stack.one('aws_glue_catalog_table', 'table-patient_').storage_descriptor.columns.map((c: Json) => c.name);
+    expect(patientColumns(changed)).toEqual([...patientColumns(stacks.dev), 'ssn']);
+    expect(changed.resources('aws_lakeformation_permissions')).toEqual(stacks.dev.resources('aws_lakeformation_permissions'));
+    expect(changed.one('aws_dms_replication_task').table_mappings).toEqual(stacks.dev.one('aws_dms_replication_task').table_mappings);
   });
 
   test.each([
@@ -84,16 +316,19 @@ describe('PlatformStack provider, backend and outputs', () => {
     'analyst_role_arn',
     'crawler_role_arn',
     'alerts_topic_arn',
-  ])('both environments output %s under the same name', (output) => {
-    expect(stacks.dev.outputs()).toHaveProperty(output);
-    expect(stacks.prod.outputs()).toHaveProperty(output);
+  ])('both environments output %s under the same name, with a description', (output) => {
+    for (const name of environments) expect(stacks[name].outputs()[output]).toMatchObject({ description: expect.stringMatching(/\w/) });
   });
 
-  test('the master secret output points at the RDS-managed secret', () => {
-    expect(stacks.dev.outputs().rds_master_secret_arn.value).toMatch(/^\$\{aws_db_instance\.[^.]+\.master_user_secret\[0\]\.secret_arn\}$/);
-  });
-
-  test('an invalid environment fails the synth with the list of problems', () => {
-    expect(() => synthesize(withConfig(dev, { network: { availabilityZones: ['us-east-1a'] } }))).toThrow(ConfigError);
+  test('the outputs point at the resources the scripts use', () => {
+    const outputs = stacks.dev.outputs();
+    const stack = stacks.dev;
+    expect(outputs.rds_master_secret_arn.value).toMatch(/^\$\{aws_db_instance\.[^.]+\.master_user_secret\[0\]\.secret_arn\}$/);
+    expect(outputs.dms_secret_arn.value).toBe(stack.ref('aws_secretsmanager_secret', '', 'arn'));
+    expect(outputs.redshift_role_arn.value).toBe(stack.ref('aws_iam_role', 'spectrum-role', 'arn'));
+    expect(outputs.analyst_role_arn.value).toBe(stack.ref('aws_iam_role', 'analyst-role', 'arn'));
+    expect(outputs.crawler_role_arn.value).toBe(stack.ref('aws_iam_role', 'crawler-role', 'arn'));
+    expect(outputs.kms_lake_key_arn.value).toBe(key(stack, 'lake'));
+    expect(outputs.raw_zone_prefix.value).toBe('raw');
   });
 });

@@ -1,24 +1,24 @@
 import { Construct } from 'constructs';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
+import { AccessHostConfig } from '../../config/types';
 import { AwsEnvironment } from '../core/aws-environment';
-import { policyDocument, serviceTrustStatement } from '../core/policy-document';
+import { ServiceRole } from '../core/service-role';
+import { CustomerManagedKey } from './customer-managed-key';
+import { Database } from './database';
+import { Network } from './network';
 import { ServiceSecurityGroup } from './service-security-group';
 
-export interface AccessHostProps {
+export interface AccessHostProps extends Omit<AccessHostConfig, 'enabled'> {
   readonly environment: AwsEnvironment;
   readonly namePrefix: string;
-  readonly vpcId: string;
-  /** A private subnet; the host has no public address. */
-  readonly subnetId: string;
-  readonly instanceType: string;
-  /** Public SSM parameter naming the AMI, resolved by EC2 at launch (no AMI lookup at plan time). */
-  readonly amiSsmParameter: string;
+  /** The host sits in the network's first private subnet, with no public address. */
+  readonly network: Network;
+  /** The database operators forward a port to. */
+  readonly database: Database;
   /** Key that encrypts the root volume. */
-  readonly volumeKeyArn: string;
+  readonly volumeKey: CustomerManagedKey;
   /** @default 8 */
   readonly volumeSizeGiB?: number;
 }
@@ -26,33 +26,36 @@ export interface AccessHostProps {
 /**
  * An operator's way into the private database without opening it: a small instance with no public address, no
  * SSH and no inbound rule at all, reached only through SSM Session Manager port forwarding. IMDSv2 only, root
- * volume encrypted with a customer-managed key.
+ * volume encrypted with a customer-managed key. It may reach MySQL, the interface endpoints and S3, nothing else.
  */
 export class AccessHost extends Construct {
   readonly instance: Instance;
   readonly securityGroup: ServiceSecurityGroup;
+  readonly role: ServiceRole;
 
   constructor(scope: Construct, id: string, props: AccessHostProps) {
     super(scope, id);
     const name = `${props.namePrefix}-access-host`;
-    const { partition } = props.environment;
 
     this.securityGroup = new ServiceSecurityGroup(this, 'access-host', {
-      vpcId: props.vpcId,
+      vpc: props.network.vpc,
       name,
       description: 'SSM port-forwarding host: no inbound rules; egress to named services only',
     });
+    props.database.allowMysqlFrom(this.securityGroup, 'Operator port forwarding to MySQL');
+    props.network.allowHttpsToAwsApis(this.securityGroup, {
+      endpoints: 'Session Manager agent to AWS APIs',
+      s3: 'Agent and package updates from S3',
+    });
 
-    const role = new IamRole(this, 'role', {
-      name,
+    this.role = new ServiceRole(this, 'role', {
+      environment: props.environment,
+      roleName: name,
       description: 'Session Manager agent on the database access host',
-      assumeRolePolicy: policyDocument(this, 'trust', [serviceTrustStatement('ec2.amazonaws.com', props.environment.accountId)]).json,
+      trust: { kind: 'services', services: ['ec2'] },
+      managedPolicies: ['AmazonSSMManagedInstanceCore'],
     });
-    new IamRolePolicyAttachment(this, 'session-manager-core', {
-      role: role.name,
-      policyArn: `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-    });
-    const profile = new IamInstanceProfile(this, 'profile', { name, role: role.name });
+    const profile = new IamInstanceProfile(this, 'profile', { name, role: this.role.name });
 
     const template = new LaunchTemplate(this, 'template', {
       name,
@@ -71,7 +74,7 @@ export class AccessHost extends Construct {
           deviceName: '/dev/xvda',
           ebs: {
             encrypted: 'true',
-            kmsKeyId: props.volumeKeyArn,
+            kmsKeyId: props.volumeKey.arn,
             volumeSize: props.volumeSizeGiB ?? 8,
             volumeType: 'gp3',
             deleteOnTermination: 'true',
@@ -83,7 +86,7 @@ export class AccessHost extends Construct {
 
     this.instance = new Instance(this, 'instance', {
       launchTemplate: { id: template.id, version: template.latestVersion.toString() },
-      subnetId: props.subnetId,
+      subnetId: props.network.privateSubnetIds[0],
       vpcSecurityGroupIds: [this.securityGroup.id],
       associatePublicIpAddress: false,
       monitoring: true,

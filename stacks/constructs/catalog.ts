@@ -1,32 +1,40 @@
 import { Construct } from 'constructs';
-import { ITerraformDependable } from 'cdktf';
 import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-database';
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
 import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler';
 import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security-configuration';
 import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-data-catalog-encryption-settings';
 import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { Table } from '../../contract/clinic';
+import { LakeformationDataLakeSettings } from '@cdktf/provider-aws/lib/lakeformation-data-lake-settings';
+import { AnalyticsConfig } from '../../config/types';
+import { CLINIC_TABLES, Table } from '../../contract/clinic';
 import { glueType, rawTablePrefix } from '../../contract/lake';
 import { AwsEnvironment, glueArn } from '../core/aws-environment';
-import { policyDocument, serviceTrustStatement, throughServices } from '../core/policy-document';
+import { lakeFormationDataAccess, throughServices } from '../core/policy-document';
+import { ServiceRole } from '../core/service-role';
+import { CustomerManagedKey } from './customer-managed-key';
+import { LakeStorage } from './lake-storage';
 
-export interface CatalogProps {
+export interface CatalogProps extends Omit<AnalyticsConfig, 'athenaEngineVersion'>, Partial<Pick<AnalyticsConfig, 'athenaEngineVersion'>> {
   readonly environment: AwsEnvironment;
   readonly namePrefix: string;
-  readonly tables: readonly Table[];
-  readonly lakeBucketName: string;
-  readonly rawZonePrefix: string;
-  readonly athenaResultsBucketName: string;
-  readonly lakeKeyArn: string;
-  readonly logsKeyArn: string;
-  readonly bytesScannedCutoffPerQuery: number;
-  /** @default 'Athena engine version 3' */
-  readonly athenaEngineVersion?: string;
-  /** Resources the catalog database must wait for: the Lake Formation settings that remove IAM-only defaults. */
-  readonly after: readonly ITerraformDependable[];
+  /**
+   * The contract tables the catalog defines.
+   * @default CLINIC_TABLES
+   */
+  readonly tables?: readonly Table[];
+  /** The lake whose raw zone the tables describe; its results bucket and key serve Athena. */
+  readonly storage: LakeStorage;
+  /** Key of the crawler's CloudWatch logs. */
+  readonly logsKey: CustomerManagedKey;
+  /** The Lake Formation settings that remove IAM-only defaults; the catalog database is created after them. */
+  readonly lakeFormationSettings: LakeformationDataLakeSettings;
+}
+
+/** A contract table and the Glue table defined from it. */
+export interface CatalogTable {
+  readonly contract: Table;
+  readonly glueTable: GlueCatalogTable;
 }
 
 /**
@@ -38,113 +46,122 @@ export interface CatalogProps {
  * if DMS writes a new column.
  */
 export class Catalog extends Construct {
+  readonly storage: LakeStorage;
   readonly database: GlueCatalogDatabase;
-  readonly tables: GlueCatalogTable[];
+  /** The catalog's tables by contract table name. */
+  readonly tables: ReadonlyMap<string, CatalogTable>;
   readonly crawler: GlueCrawler;
-  readonly crawlerRole: IamRole;
+  readonly crawlerRole: ServiceRole;
   readonly workgroup: AthenaWorkgroup;
   readonly resultsLocation: string;
 
   constructor(scope: Construct, id: string, props: CatalogProps) {
     super(scope, id);
     const env = props.environment;
+    const { storage } = props;
+    const lakeKeyArn = storage.lakeKey.arn;
     const databaseName = props.namePrefix.replace(/-/g, '_');
+    this.storage = storage;
 
     new GlueDataCatalogEncryptionSettings(this, 'catalog-encryption', {
       dataCatalogEncryptionSettings: {
-        encryptionAtRest: { catalogEncryptionMode: 'SSE-KMS', sseAwsKmsKeyId: props.lakeKeyArn },
-        connectionPasswordEncryption: { returnConnectionPasswordEncrypted: true, awsKmsKeyId: props.lakeKeyArn },
+        encryptionAtRest: { catalogEncryptionMode: 'SSE-KMS', sseAwsKmsKeyId: lakeKeyArn },
+        connectionPasswordEncryption: { returnConnectionPasswordEncrypted: true, awsKmsKeyId: lakeKeyArn },
       },
     });
 
     this.database = new GlueCatalogDatabase(this, 'database', {
       name: databaseName,
       description: 'UnicornHealth lake: raw zone written by DMS, governed by Lake Formation',
-      dependsOn: [...props.after],
+      dependsOn: [props.lakeFormationSettings],
     });
-    this.tables = props.tables.map(
-      (table) =>
-        new GlueCatalogTable(this, `table-${table.name}`, {
-          name: table.name.toLowerCase(),
-          databaseName: this.database.name,
-          description: table.description,
-          tableType: 'EXTERNAL_TABLE',
-          parameters: { classification: 'parquet', EXTERNAL: 'TRUE' },
-          storageDescriptor: {
-            location: `s3://${props.lakeBucketName}/${rawTablePrefix(props.rawZonePrefix, table)}`,
-            inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-            outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-            serDeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
-            columns: table.columns.map((column) => ({
-              name: column.name.toLowerCase(),
-              type: glueType(column.type),
-              comment: `${column.classification}: ${column.description}`,
-            })),
-          },
-          lifecycle: { ignoreChanges: ['parameters', 'storage_descriptor[0].parameters'] },
-        }),
+    const defineGlueTable = (table: Table): GlueCatalogTable =>
+      new GlueCatalogTable(this, `table-${table.name}`, {
+        name: table.name.toLowerCase(),
+        databaseName: this.database.name,
+        description: table.description,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: { classification: 'parquet', EXTERNAL: 'TRUE' },
+        storageDescriptor: {
+          location: `s3://${storage.lakeBucket.name}/${rawTablePrefix(storage.rawZonePrefix, table)}`,
+          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          serDeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+          columns: table.columns.map((column) => ({
+            name: column.name.toLowerCase(),
+            type: glueType(column.type),
+            comment: `${column.classification}: ${column.description}`,
+          })),
+        },
+        lifecycle: { ignoreChanges: ['parameters', 'storage_descriptor[0].parameters'] },
+      });
+    this.tables = new Map(
+      (props.tables ?? CLINIC_TABLES).map((table) => [table.name, { contract: table, glueTable: defineGlueTable(table) }]),
     );
+    const glueTableNames = [...this.tables.values()].map((table) => table.glueTable.name);
 
     const securityConfiguration = new GlueSecurityConfiguration(this, 'security', {
       name: `${props.namePrefix}-crawler`,
       encryptionConfiguration: {
-        cloudwatchEncryption: { cloudwatchEncryptionMode: 'SSE-KMS', kmsKeyArn: props.logsKeyArn },
-        jobBookmarksEncryption: { jobBookmarksEncryptionMode: 'CSE-KMS', kmsKeyArn: props.lakeKeyArn },
-        s3Encryption: { s3EncryptionMode: 'SSE-KMS', kmsKeyArn: props.lakeKeyArn },
+        cloudwatchEncryption: { cloudwatchEncryptionMode: 'SSE-KMS', kmsKeyArn: props.logsKey.arn },
+        jobBookmarksEncryption: { jobBookmarksEncryptionMode: 'CSE-KMS', kmsKeyArn: lakeKeyArn },
+        s3Encryption: { s3EncryptionMode: 'SSE-KMS', kmsKeyArn: lakeKeyArn },
       },
     });
 
-    const crawlerName = `${props.namePrefix}-raw-zone`;
-    this.crawlerRole = new IamRole(this, 'crawler-role', {
-      name: `${props.namePrefix}-crawler`,
+    this.crawlerRole = new ServiceRole(this, 'crawler-role', {
+      environment: env,
+      roleName: `${props.namePrefix}-crawler`,
       description: 'Glue crawler of the raw zone, reading data through Lake Formation credentials',
-      assumeRolePolicy: policyDocument(this, 'crawler-trust', [serviceTrustStatement('glue.amazonaws.com', env.accountId)]).json,
-    });
-    const tableArns = this.tables.map((t) => glueArn(env, `table/${databaseName}/${t.name}`));
-    new IamRolePolicy(this, 'crawler-policy', {
-      role: this.crawlerRole.name,
-      name: 'crawl-raw-zone',
-      policy: policyDocument(this, 'crawler-access', [
-        {
-          sid: 'UpdateContractTables',
-          effect: 'Allow',
-          actions: [
-            'glue:GetDatabase',
-            'glue:GetTable',
-            'glue:GetTables',
-            'glue:UpdateTable',
-            'glue:GetPartition',
-            'glue:GetPartitions',
-            'glue:BatchGetPartition',
-            'glue:BatchCreatePartition',
-            'glue:BatchUpdatePartition',
-          ],
-          resources: [glueArn(env, 'catalog'), glueArn(env, `database/${databaseName}`), ...tableArns],
-        },
-        { sid: 'LakeFormationCredentials', effect: 'Allow', actions: ['lakeformation:GetDataAccess'], resources: ['*'] },
-        {
-          sid: 'ReadEncryptedCatalogAndData',
-          effect: 'Allow',
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [props.lakeKeyArn],
-          condition: throughServices(env, 'glue', 's3'),
-        },
-        {
-          sid: 'WriteEncryptedCrawlerLogs',
-          effect: 'Allow',
-          actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-          resources: [`arn:${env.partition}:logs:${env.region}:${env.accountId}:log-group:/aws-glue/crawlers*`],
-        },
-      ]).json,
+      trust: { kind: 'services', services: ['glue'] },
+      inlinePolicy: {
+        name: 'crawl-raw-zone',
+        statements: [
+          {
+            sid: 'UpdateContractTables',
+            effect: 'Allow',
+            actions: [
+              'glue:GetDatabase',
+              'glue:GetTable',
+              'glue:GetTables',
+              'glue:UpdateTable',
+              'glue:GetPartition',
+              'glue:GetPartitions',
+              'glue:BatchGetPartition',
+              'glue:BatchCreatePartition',
+              'glue:BatchUpdatePartition',
+            ],
+            resources: [
+              glueArn(env, 'catalog'),
+              glueArn(env, `database/${databaseName}`),
+              ...glueTableNames.map((name) => glueArn(env, `table/${databaseName}/${name}`)),
+            ],
+          },
+          lakeFormationDataAccess(),
+          {
+            sid: 'ReadEncryptedCatalogAndData',
+            effect: 'Allow',
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            resources: [lakeKeyArn],
+            condition: throughServices(env, 'glue', 's3'),
+          },
+          {
+            sid: 'WriteEncryptedCrawlerLogs',
+            effect: 'Allow',
+            actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+            resources: [`arn:${env.partition}:logs:${env.region}:${env.accountId}:log-group:/aws-glue/crawlers*`],
+          },
+        ],
+      },
     });
 
     this.crawler = new GlueCrawler(this, 'crawler', {
-      name: crawlerName,
+      name: `${props.namePrefix}-raw-zone`,
       description: 'Re-crawls the contract tables of the raw zone written by DMS',
       role: this.crawlerRole.arn,
       databaseName: this.database.name,
       securityConfiguration: securityConfiguration.name,
-      catalogTarget: [{ databaseName: this.database.name, tables: this.tables.map((t) => t.name) }],
+      catalogTarget: [{ databaseName: this.database.name, tables: glueTableNames }],
       lakeFormationConfiguration: { useLakeFormationCredentials: true, accountId: env.accountId },
       schemaChangePolicy: { updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' },
       recrawlPolicy: { recrawlBehavior: 'CRAWL_EVERYTHING' },
@@ -154,7 +171,7 @@ export class Catalog extends Construct {
       }),
     });
 
-    this.resultsLocation = `s3://${props.athenaResultsBucketName}/athena/`;
+    this.resultsLocation = `s3://${storage.athenaResultsBucket.name}/athena/`;
     this.workgroup = new AthenaWorkgroup(this, 'workgroup', {
       name: `${props.namePrefix}-analysts`,
       description: 'Queries of the lake; settings enforced, results encrypted with the lake key',
@@ -168,7 +185,7 @@ export class Catalog extends Construct {
         engineVersion: { selectedEngineVersion: props.athenaEngineVersion ?? 'Athena engine version 3' },
         resultConfiguration: {
           outputLocation: this.resultsLocation,
-          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKeyArn: props.lakeKeyArn },
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKeyArn: lakeKeyArn },
         },
       },
     });

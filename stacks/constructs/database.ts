@@ -4,7 +4,10 @@ import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { DbParameterGroup } from '@cdktf/provider-aws/lib/db-parameter-group';
 import { DbOptionGroup } from '@cdktf/provider-aws/lib/db-option-group';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { MysqlMajorVersion } from '../../config/types';
+import { DatabaseConfig } from '../../config/types';
+import { SOURCE_SCHEMA } from '../../contract/lake';
+import { CustomerManagedKey } from './customer-managed-key';
+import { Network } from './network';
 import { ServiceSecurityGroup } from './service-security-group';
 
 export const MYSQL_PORT = 3306;
@@ -35,28 +38,16 @@ export const MYSQL_PARAMETERS: Readonly<Record<string, string>> = {
 /** Audit events: logins, schema and grant changes, and every DML statement including SELECT (who read PHI). */
 export const AUDIT_EVENTS = 'CONNECT,QUERY_DDL,QUERY_DCL,QUERY_DML';
 
-export interface DatabaseProps {
+export interface DatabaseProps extends Omit<DatabaseConfig, 'engineVersion'>, Partial<Pick<DatabaseConfig, 'engineVersion'>> {
   readonly namePrefix: string;
-  readonly vpcId: string;
-  readonly subnetIds: readonly string[];
-  /** @default 'unicornhealth' */
-  readonly databaseName?: string;
+  /** The instance sits in the network's private subnets. */
+  readonly network: Network;
   /** @default 'clinic_admin' */
   readonly masterUsername?: string;
-  readonly engineVersion: MysqlMajorVersion;
-  readonly instanceClass: string;
-  readonly allocatedStorageGiB: number;
-  readonly maxAllocatedStorageGiB: number;
-  readonly backupRetentionDays: number;
-  readonly multiAz: boolean;
-  readonly deletionProtection: boolean;
-  readonly keepFinalSnapshot: boolean;
-  /** Adds the MariaDB Audit Plugin option and exports its log. */
-  readonly auditLog: boolean;
   /** Key for storage, the master secret and Performance Insights. */
-  readonly databaseKeyArn: string;
+  readonly databaseKey: CustomerManagedKey;
   /** Key for the exported CloudWatch log groups. */
-  readonly logsKeyArn: string;
+  readonly logsKey: CustomerManagedKey;
   readonly logRetentionDays: number;
   /**
    * TLS certificate authority of the instance; the seed loader verifies the server against its bundle.
@@ -73,7 +64,8 @@ export interface DatabaseProps {
 export class Database extends Construct {
   readonly instance: DbInstance;
   readonly securityGroup: ServiceSecurityGroup;
-  readonly databaseName: string;
+  /** The clinic's schema, the one the data contract and DMS read (`SOURCE_SCHEMA`). */
+  readonly databaseName: string = SOURCE_SCHEMA;
   /** ARN of the RDS-managed Secrets Manager secret holding the master credentials. */
   readonly masterSecretArn: string;
   readonly logGroups: CloudwatchLogGroup[];
@@ -81,18 +73,18 @@ export class Database extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const identifier = `${props.namePrefix}-mysql`;
-    const family = `mysql${props.engineVersion}`;
-    this.databaseName = props.databaseName ?? 'unicornhealth';
+    const engineVersion = props.engineVersion ?? '8.0';
+    const family = `mysql${engineVersion}`;
 
     this.securityGroup = new ServiceSecurityGroup(this, 'mysql', {
-      vpcId: props.vpcId,
+      vpc: props.network.vpc,
       name: identifier,
       description: 'RDS MySQL: port 3306 from the named client services only',
     });
     const subnetGroup = new DbSubnetGroup(this, 'subnets', {
       name: identifier,
       description: 'Private subnets of the clinic database',
-      subnetIds: [...props.subnetIds],
+      subnetIds: props.network.privateSubnetIds,
     });
     const parameterGroup = new DbParameterGroup(this, 'parameters', {
       name: `${identifier}-${family.replace('.', '-')}`,
@@ -112,7 +104,7 @@ export class Database extends Construct {
         new CloudwatchLogGroup(this, `log-${log}`, {
           name: `/aws/rds/instance/${identifier}/${log}`,
           retentionInDays: props.logRetentionDays,
-          kmsKeyId: props.logsKeyArn,
+          kmsKeyId: props.logsKey.arn,
         }),
     );
 
@@ -121,7 +113,7 @@ export class Database extends Construct {
           name: `${identifier}-audit-${family.replace('.', '-')}`,
           optionGroupDescription: 'MariaDB Audit Plugin: who connected and what they read or changed',
           engineName: 'mysql',
-          majorEngineVersion: props.engineVersion,
+          majorEngineVersion: engineVersion,
           option: [
             {
               optionName: 'MARIADB_AUDIT_PLUGIN',
@@ -139,22 +131,21 @@ export class Database extends Construct {
     this.instance = new DbInstance(this, 'instance', {
       identifier,
       engine: 'mysql',
-      engineVersion: props.engineVersion,
-      engineLifecycleSupport:
-        props.engineVersion === '8.0' ? 'open-source-rds-extended-support' : 'open-source-rds-extended-support-disabled',
+      engineVersion,
+      engineLifecycleSupport: engineVersion === '8.0' ? 'open-source-rds-extended-support' : 'open-source-rds-extended-support-disabled',
       autoMinorVersionUpgrade: true,
       instanceClass: props.instanceClass,
       dbName: this.databaseName,
       username: props.masterUsername ?? 'clinic_admin',
       manageMasterUserPassword: true,
-      masterUserSecretKmsKeyId: props.databaseKeyArn,
+      masterUserSecretKmsKeyId: props.databaseKey.arn,
       iamDatabaseAuthenticationEnabled: true,
       port: MYSQL_PORT,
       storageType: 'gp3',
       allocatedStorage: props.allocatedStorageGiB,
       maxAllocatedStorage: props.maxAllocatedStorageGiB,
       storageEncrypted: true,
-      kmsKeyId: props.databaseKeyArn,
+      kmsKeyId: props.databaseKey.arn,
       dbSubnetGroupName: subnetGroup.name,
       vpcSecurityGroupIds: [this.securityGroup.id],
       publiclyAccessible: false,
@@ -170,7 +161,7 @@ export class Database extends Construct {
       deleteAutomatedBackups: !props.keepFinalSnapshot,
       enabledCloudwatchLogsExports: logExports,
       performanceInsightsEnabled: performanceInsights,
-      performanceInsightsKmsKeyId: performanceInsights ? props.databaseKeyArn : undefined,
+      performanceInsightsKmsKeyId: performanceInsights ? props.databaseKey.arn : undefined,
       performanceInsightsRetentionPeriod: performanceInsights ? 7 : undefined,
       dependsOn: this.logGroups,
       tags: { Name: identifier },

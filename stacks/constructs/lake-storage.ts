@@ -1,18 +1,15 @@
 import { Construct } from 'constructs';
+import { StorageConfig } from '../../config/types';
 import { AwsEnvironment } from '../core/aws-environment';
+import { CustomerManagedKey } from './customer-managed-key';
 import { SecureBucket } from './secure-bucket';
 
-export interface LakeStorageProps {
+export interface LakeStorageProps extends StorageConfig {
   readonly environment: AwsEnvironment;
   /** Prefix of the bucket names, for example `unicornhealth-dev`; the account id is appended for uniqueness. */
   readonly namePrefix: string;
   /** Key for SSE-KMS of the lake and the Athena results. */
-  readonly lakeKeyArn: string;
-  readonly athenaResultsExpirationDays: number;
-  readonly noncurrentVersionExpirationDays: number;
-  readonly accessLogRetentionDays: number;
-  /** @default false */
-  readonly forceDestroy?: boolean;
+  readonly lakeKey: CustomerManagedKey;
   /**
    * Key prefix DMS writes the raw zone under.
    * @default 'raw'
@@ -28,6 +25,8 @@ export class LakeStorage extends Construct {
   readonly lakeBucket: SecureBucket;
   readonly athenaResultsBucket: SecureBucket;
   readonly accessLogBucket: SecureBucket;
+  /** The key of the lake and results buckets: whoever reads or writes them needs it. */
+  readonly lakeKey: CustomerManagedKey;
   readonly rawZonePrefix: string;
 
   constructor(scope: Construct, id: string, props: LakeStorageProps) {
@@ -37,6 +36,7 @@ export class LakeStorage extends Construct {
     const accessLogBucketName = bucketName('access-logs');
     const lakeBucketName = bucketName('lake');
     const resultsBucketName = bucketName('athena-results');
+    this.lakeKey = props.lakeKey;
     this.rawZonePrefix = props.rawZonePrefix ?? 'raw';
 
     this.accessLogBucket = new SecureBucket(this, 'access-logs', {
@@ -44,7 +44,7 @@ export class LakeStorage extends Construct {
       encryption: { kind: 's3-managed' },
       noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
       expireObjectsAfterDays: props.accessLogRetentionDays,
-      forceDestroy: props.forceDestroy,
+      forceDestroy: props.forceDestroyBuckets,
       additionalPolicyStatements: [
         {
           sid: 'AllowServerAccessLogDelivery',
@@ -63,20 +63,31 @@ export class LakeStorage extends Construct {
         },
       ],
     });
+    const encryption = { kind: 'kms', key: props.lakeKey } as const;
     this.lakeBucket = new SecureBucket(this, 'lake', {
       bucketName: lakeBucketName,
-      encryption: { kind: 'kms', keyArn: props.lakeKeyArn },
-      accessLogBucketName: this.accessLogBucket.name,
+      encryption,
+      accessLogBucket: this.accessLogBucket,
       noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
-      forceDestroy: props.forceDestroy,
+      forceDestroy: props.forceDestroyBuckets,
     });
     this.athenaResultsBucket = new SecureBucket(this, 'athena-results', {
       bucketName: resultsBucketName,
-      encryption: { kind: 'kms', keyArn: props.lakeKeyArn },
-      accessLogBucketName: this.accessLogBucket.name,
+      encryption,
+      accessLogBucket: this.accessLogBucket,
       noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
       expireObjectsAfterDays: props.athenaResultsExpirationDays,
-      forceDestroy: props.forceDestroy,
+      forceDestroy: props.forceDestroyBuckets,
     });
+  }
+
+  /** The raw zone as a location: `<lake bucket ARN>/<raw prefix>`. */
+  get rawZoneArn(): string {
+    return `${this.lakeBucket.arn}/${this.rawZonePrefix}`;
+  }
+
+  /** Every object of the raw zone, for IAM policies. */
+  get rawZoneObjectsArn(): string {
+    return `${this.rawZoneArn}/*`;
   }
 }

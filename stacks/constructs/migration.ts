@@ -1,8 +1,5 @@
 import { Construct } from 'constructs';
-import { Fn, ITerraformDependable } from 'cdktf';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { Fn, Token } from 'cdktf';
 import { DmsReplicationSubnetGroup } from '@cdktf/provider-aws/lib/dms-replication-subnet-group';
 import { DmsReplicationInstance } from '@cdktf/provider-aws/lib/dms-replication-instance';
 import { DmsEndpoint } from '@cdktf/provider-aws/lib/dms-endpoint';
@@ -10,35 +7,37 @@ import { DmsS3Endpoint } from '@cdktf/provider-aws/lib/dms-s3-endpoint';
 import { DmsReplicationTask } from '@cdktf/provider-aws/lib/dms-replication-task';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { MigrationMode } from '../../config/types';
-import { Table } from '../../contract/clinic';
-import { SOURCE_SCHEMA, dmsTableMappings } from '../../contract/lake';
-import { AwsEnvironment, regionalServiceName } from '../core/aws-environment';
-import { policyDocument, serviceTrustStatement, throughServices } from '../core/policy-document';
+import { MigrationConfig, MigrationMode } from '../../config/types';
+import { CLINIC_TABLES, Table } from '../../contract/clinic';
+import { dmsTableMappings } from '../../contract/lake';
+import { AwsEnvironment } from '../core/aws-environment';
+import { throughServices } from '../core/policy-document';
+import { ServiceRole } from '../core/service-role';
+import { CustomerManagedKey } from './customer-managed-key';
+import { Database } from './database';
+import { LakeStorage } from './lake-storage';
+import { Network } from './network';
 import { ServiceSecurityGroup } from './service-security-group';
 
-export interface MigrationProps {
+export interface MigrationProps extends Omit<MigrationConfig, 'mode' | 'cdcLatencyAlarmSeconds'>, Partial<Pick<MigrationConfig, 'mode'>> {
   readonly environment: AwsEnvironment;
   readonly namePrefix: string;
-  readonly vpcId: string;
-  readonly subnetIds: readonly string[];
-  readonly tables: readonly Table[];
-  readonly replicationInstanceClass: string;
-  readonly allocatedStorageGiB: number;
-  readonly multiAz: boolean;
-  /** @default 'full-load' */
-  readonly mode?: MigrationMode;
-  /** Create the account-level `dms-vpc-role` and `dms-cloudwatch-logs-role`. */
-  readonly createServiceRoles: boolean;
+  /** The replication instance sits in the network's private subnets and reaches AWS APIs through its endpoints. */
+  readonly network: Network;
+  /** The MySQL database DMS reads; it admits DMS on 3306. */
+  readonly source: Database;
+  /** DMS writes the raw zone of this storage's lake bucket, with its key. */
+  readonly storage: LakeStorage;
+  /**
+   * The tables DMS copies.
+   * @default CLINIC_TABLES
+   */
+  readonly tables?: readonly Table[];
   /** Key of the replication instance storage and the source secret. */
-  readonly databaseKeyArn: string;
-  readonly lakeKeyArn: string;
-  readonly logsKeyArn: string;
+  readonly databaseKey: CustomerManagedKey;
+  /** Key of the task log group. */
+  readonly logsKey: CustomerManagedKey;
   readonly logRetentionDays: number;
-  readonly lakeBucketName: string;
-  readonly lakeBucketArn: string;
-  readonly rawZonePrefix: string;
-  readonly sourceDatabaseName: string;
 }
 
 /** Task settings: validation on, bounded error handling, and logging of every component. */
@@ -91,184 +90,184 @@ export function replicationTaskSettings(mode: MigrationMode): object {
  * mappings come from the data contract.
  */
 export class Migration extends Construct {
+  readonly mode: MigrationMode;
   readonly securityGroup: ServiceSecurityGroup;
   readonly instance: DmsReplicationInstance;
   readonly sourceEndpoint: DmsEndpoint;
   readonly targetEndpoint: DmsS3Endpoint;
   readonly task: DmsReplicationTask;
   readonly sourceSecret: SecretsmanagerSecret;
+  /** The account-level `dms-vpc-role` and `dms-cloudwatch-logs-role`, when this stack creates them. */
+  readonly accountRoles: ServiceRole[];
+  readonly secretAccessRole: ServiceRole;
   /** Role DMS uses to write the raw zone; Lake Formation needs no grant for it (it writes S3 directly). */
-  readonly targetRole: IamRole;
-  readonly taskId: string;
+  readonly targetRole: ServiceRole;
 
   constructor(scope: Construct, id: string, props: MigrationProps) {
     super(scope, id);
     const env = props.environment;
+    const { storage, source } = props;
     const name = `${props.namePrefix}-dms`;
-    const mode = props.mode ?? 'full-load';
-    const dmsPrincipal = regionalServiceName(env, 'dms');
+    this.mode = props.mode ?? 'full-load';
+    const cdc = this.mode === 'full-load-and-cdc';
 
-    const roles: ITerraformDependable[] = [];
-    if (props.createServiceRoles) {
-      for (const [roleName, policy] of [
-        ['dms-vpc-role', 'AmazonDMSVPCManagementRole'],
-        ['dms-cloudwatch-logs-role', 'AmazonDMSCloudWatchLogsRole'],
-      ]) {
-        const role = new IamRole(this, roleName, {
-          name: roleName,
-          description: 'Account-level role DMS requires under this exact name',
-          assumeRolePolicy: policyDocument(this, `${roleName}-trust`, [
-            {
-              sid: 'TrustedService',
-              effect: 'Allow',
-              actions: ['sts:AssumeRole'],
-              principals: [{ type: 'Service', identifiers: ['dms.amazonaws.com'] }],
-            },
-          ]).json,
-        });
-        roles.push(
-          role,
-          new IamRolePolicyAttachment(this, `${roleName}-policy`, {
-            role: role.name,
-            policyArn: `arn:${env.partition}:iam::aws:policy/service-role/${policy}`,
-          }),
-        );
-      }
-    }
-
-    const serviceRoles = roles.length > 0 ? roles : undefined;
+    this.accountRoles = props.createServiceRoles
+      ? [
+          ['dms-vpc-role', 'AmazonDMSVPCManagementRole'],
+          ['dms-cloudwatch-logs-role', 'AmazonDMSCloudWatchLogsRole'],
+        ].map(
+          ([roleName, policy]) =>
+            new ServiceRole(this, roleName, {
+              environment: env,
+              roleName,
+              description: 'Account-level role DMS requires under this exact name',
+              trust: { kind: 'services', services: ['dms-account-roles'] },
+              managedPolicies: [`service-role/${policy}`],
+            }),
+        )
+      : [];
+    // Without the roles there is nothing to wait for, and an empty depends_on would still be written out.
+    const accountRolesReady = this.accountRoles.length > 0 ? this.accountRoles.flatMap((role) => role.dependables) : undefined;
 
     this.securityGroup = new ServiceSecurityGroup(this, 'dms', {
-      vpcId: props.vpcId,
+      vpc: props.network.vpc,
       name,
       description: 'DMS replication instance: egress to MySQL, the VPC endpoints and S3 only',
+    });
+    source.allowMysqlFrom(this.securityGroup, 'DMS full load and change capture');
+    props.network.allowHttpsToAwsApis(this.securityGroup, {
+      endpoints: 'DMS to Secrets Manager and KMS',
+      s3: 'DMS writes Parquet to the lake',
     });
     const subnetGroup = new DmsReplicationSubnetGroup(this, 'subnets', {
       replicationSubnetGroupId: name,
       replicationSubnetGroupDescription: 'Private subnets of the DMS replication instance',
-      subnetIds: [...props.subnetIds],
-      dependsOn: serviceRoles,
+      subnetIds: props.network.privateSubnetIds,
+      dependsOn: accountRolesReady,
     });
     new CloudwatchLogGroup(this, 'task-logs', {
       name: `dms-tasks-${name}`,
       retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.logsKeyArn,
+      kmsKeyId: props.logsKey.arn,
     });
     this.instance = new DmsReplicationInstance(this, 'instance', {
       replicationInstanceId: name,
       replicationInstanceClass: props.replicationInstanceClass,
       allocatedStorage: props.allocatedStorageGiB,
-      kmsKeyArn: props.databaseKeyArn,
+      kmsKeyArn: props.databaseKey.arn,
       multiAz: props.multiAz,
       publiclyAccessible: false,
       autoMinorVersionUpgrade: true,
       replicationSubnetGroupId: subnetGroup.replicationSubnetGroupId,
       vpcSecurityGroupIds: [this.securityGroup.id],
-      dependsOn: serviceRoles,
+      dependsOn: accountRolesReady,
       tags: { Name: name },
     });
 
     this.sourceSecret = new SecretsmanagerSecret(this, 'source-secret', {
       name: `${props.namePrefix}/dms/source`,
       description: 'MySQL credentials DMS reads with (host, port, username, password); filled by npm run seed -- --dms-user',
-      kmsKeyId: props.databaseKeyArn,
+      kmsKeyId: props.databaseKey.arn,
       recoveryWindowInDays: 30,
     });
-    const secretAccess = new IamRole(this, 'secret-access-role', {
-      name: `${name}-source-secret`,
+    this.secretAccessRole = new ServiceRole(this, 'secret-access-role', {
+      environment: env,
+      roleName: `${name}-source-secret`,
       description: 'Lets DMS read the source secret and nothing else',
-      assumeRolePolicy: policyDocument(this, 'secret-access-trust', [serviceTrustStatement(dmsPrincipal, env.accountId)]).json,
-    });
-    new IamRolePolicy(this, 'secret-access-policy', {
-      role: secretAccess.name,
-      name: 'read-source-secret',
-      policy: policyDocument(this, 'secret-access', [
-        {
-          sid: 'ReadSourceSecret',
-          effect: 'Allow',
-          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-          resources: [this.sourceSecret.arn],
-        },
-        {
-          sid: 'DecryptSourceSecret',
-          effect: 'Allow',
-          actions: ['kms:Decrypt'],
-          resources: [props.databaseKeyArn],
-          condition: throughServices(env, 'secretsmanager'),
-        },
-      ]).json,
+      trust: { kind: 'services', services: ['dms-regional'] },
+      inlinePolicy: {
+        name: 'read-source-secret',
+        statements: [
+          {
+            sid: 'ReadSourceSecret',
+            effect: 'Allow',
+            actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+            resources: [this.sourceSecret.arn],
+          },
+          {
+            sid: 'DecryptSourceSecret',
+            effect: 'Allow',
+            actions: ['kms:Decrypt'],
+            resources: [props.databaseKey.arn],
+            condition: throughServices(env, 'secretsmanager'),
+          },
+        ],
+      },
     });
     this.sourceEndpoint = new DmsEndpoint(this, 'source', {
       endpointId: `${name}-mysql-source`,
       endpointType: 'source',
       engineName: 'mysql',
-      databaseName: props.sourceDatabaseName,
+      databaseName: source.databaseName,
       secretsManagerArn: this.sourceSecret.arn,
-      secretsManagerAccessRoleArn: secretAccess.arn,
+      secretsManagerAccessRoleArn: this.secretAccessRole.arn,
       sslMode: 'require',
-      kmsKeyArn: props.databaseKeyArn,
+      kmsKeyArn: props.databaseKey.arn,
     });
 
-    const rawObjects = `${props.lakeBucketArn}/${props.rawZonePrefix}/*`;
-    this.targetRole = new IamRole(this, 'target-role', {
-      name: `${name}-raw-zone-writer`,
+    this.targetRole = new ServiceRole(this, 'target-role', {
+      environment: env,
+      roleName: `${name}-raw-zone-writer`,
       description: 'Lets DMS write Parquet into the raw zone of the lake only',
-      assumeRolePolicy: policyDocument(this, 'target-trust', [serviceTrustStatement(dmsPrincipal, env.accountId)]).json,
-    });
-    new IamRolePolicy(this, 'target-policy', {
-      role: this.targetRole.name,
-      name: 'write-raw-zone',
-      policy: policyDocument(this, 'target-access', [
-        { sid: 'WriteRawZone', effect: 'Allow', actions: ['s3:PutObject', 's3:DeleteObject', 's3:GetObject'], resources: [rawObjects] },
-        {
-          sid: 'ListRawZone',
-          effect: 'Allow',
-          actions: ['s3:ListBucket'],
-          resources: [props.lakeBucketArn],
-          condition: [{ test: 'StringLike', variable: 's3:prefix', values: [`${props.rawZonePrefix}/*`] }],
-        },
-        {
-          sid: 'EncryptWithLakeKey',
-          effect: 'Allow',
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [props.lakeKeyArn],
-          condition: throughServices(env, 's3'),
-        },
-      ]).json,
+      trust: { kind: 'services', services: ['dms', 'dms-regional'] },
+      inlinePolicy: {
+        name: 'write-raw-zone',
+        statements: [
+          {
+            sid: 'WriteRawZone',
+            effect: 'Allow',
+            actions: ['s3:PutObject', 's3:DeleteObject', 's3:GetObject'],
+            resources: [storage.rawZoneObjectsArn],
+          },
+          {
+            sid: 'ListRawZone',
+            effect: 'Allow',
+            actions: ['s3:ListBucket'],
+            resources: [storage.lakeBucket.arn],
+            condition: [{ test: 'StringLike', variable: 's3:prefix', values: [`${storage.rawZonePrefix}/*`] }],
+          },
+          {
+            sid: 'EncryptWithLakeKey',
+            effect: 'Allow',
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            resources: [storage.lakeKey.arn],
+            condition: throughServices(env, 's3'),
+          },
+        ],
+      },
     });
     this.targetEndpoint = new DmsS3Endpoint(this, 'target', {
       endpointId: `${name}-lake-raw-target`,
       endpointType: 'target',
-      bucketName: props.lakeBucketName,
-      bucketFolder: props.rawZonePrefix,
+      bucketName: storage.lakeBucket.name,
+      bucketFolder: storage.rawZonePrefix,
       serviceAccessRoleArn: this.targetRole.arn,
       dataFormat: 'parquet',
       parquetVersion: 'parquet-2-0',
       parquetTimestampInMillisecond: true,
       compressionType: 'GZIP',
       encryptionMode: 'SSE_KMS',
-      serverSideEncryptionKmsKeyId: props.lakeKeyArn,
+      serverSideEncryptionKmsKeyId: storage.lakeKey.arn,
       addColumnName: true,
-      includeOpForFullLoad: mode === 'full-load-and-cdc',
-      timestampColumnName: mode === 'full-load-and-cdc' ? 'dms_commit_ts' : undefined,
-      dependsOn: [this.targetRole],
+      includeOpForFullLoad: cdc,
+      timestampColumnName: cdc ? 'dms_commit_ts' : undefined,
+      dependsOn: [this.targetRole.role],
     });
 
-    this.taskId = `${name}-${SOURCE_SCHEMA}-to-raw`;
     this.task = new DmsReplicationTask(this, 'task', {
-      replicationTaskId: this.taskId,
-      migrationType: mode,
+      replicationTaskId: `${name}-${source.databaseName}-to-raw`,
+      migrationType: this.mode,
       replicationInstanceArn: this.instance.replicationInstanceArn,
       sourceEndpointArn: this.sourceEndpoint.endpointArn,
       targetEndpointArn: this.targetEndpoint.endpointArn,
-      tableMappings: JSON.stringify(dmsTableMappings(props.tables, props.sourceDatabaseName)),
-      replicationTaskSettings: JSON.stringify(replicationTaskSettings(mode)),
+      tableMappings: JSON.stringify(dmsTableMappings(props.tables ?? CLINIC_TABLES, source.databaseName)),
+      replicationTaskSettings: JSON.stringify(replicationTaskSettings(this.mode)),
       startReplicationTask: false,
     });
   }
 
   /** The task's resource identifier, the `ReplicationTaskIdentifier` dimension of its CloudWatch metrics. */
   get taskResourceId(): string {
-    return Fn.element(Fn.split(':', this.task.replicationTaskArn), 6);
+    return Token.asString(Fn.element(Fn.split(':', this.task.replicationTaskArn), 6));
   }
 }

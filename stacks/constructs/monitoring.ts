@@ -7,23 +7,34 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { BudgetsBudget } from '@cdktf/provider-aws/lib/budgets-budget';
+import { EnvironmentConfig, MigrationConfig } from '../../config/types';
 import { AwsEnvironment } from '../core/aws-environment';
 import { policyDocument } from '../core/policy-document';
+import { Catalog } from './catalog';
+import { CustomerManagedKey } from './customer-managed-key';
+import { Migration } from './migration';
 
 /** Services that publish to the alerts topic (and so must be able to use its key). */
 export const ALERT_PUBLISHERS = ['events.amazonaws.com', 'cloudwatch.amazonaws.com', 'dms.amazonaws.com', 'budgets.amazonaws.com'] as const;
 
-export interface MonitoringProps {
+export interface MonitoringProps
+  extends Pick<EnvironmentConfig, 'alertEmails' | 'monthlyBudgetUsd'>, Pick<MigrationConfig, 'cdcLatencyAlarmSeconds'> {
   readonly environment: AwsEnvironment;
   readonly namePrefix: string;
   /** Key of the alerts topic; its policy must let `ALERT_PUBLISHERS` use it. */
-  readonly topicKeyArn: string;
-  readonly alertEmails: readonly string[];
-  readonly monthlyBudgetUsd: number;
-  readonly dmsTaskId: string;
-  /** Replication instance and task resource id, for the CDC latency alarm; omitted when CDC is off. */
-  readonly cdc?: { readonly instanceId: string; readonly taskResourceId: string; readonly latencySeconds: number };
-  readonly crawlerName: string;
+  readonly topicKey: CustomerManagedKey;
+  /** Its task's failures are alerts, and so is its change-capture latency when it captures changes. */
+  readonly migration: Migration;
+  /** Its crawler's failures are alerts. */
+  readonly catalog: Catalog;
+}
+
+/**
+ * Construct id of an e-mail subscription, derived from the address so that reordering the list changes nothing
+ * (an id by position would re-create subscriptions and re-send their confirmations).
+ */
+function emailSubscriptionId(address: string): string {
+  return `email-${address.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
 }
 
 /**
@@ -39,7 +50,7 @@ export class Monitoring extends Construct {
     this.topic = new SnsTopic(this, 'alerts', {
       name: `${props.namePrefix}-alerts`,
       displayName: 'UnicornHealth platform alerts',
-      kmsMasterKeyId: props.topicKeyArn,
+      kmsMasterKeyId: props.topicKey.arn,
     });
     new SnsTopicPolicy(this, 'alerts-policy', {
       arn: this.topic.arn,
@@ -62,15 +73,15 @@ export class Monitoring extends Construct {
         },
       ]).json,
     });
-    props.alertEmails.forEach((email, index) => {
-      new SnsTopicSubscription(this, `email-${index}`, { topicArn: this.topic.arn, protocol: 'email', endpoint: email });
-    });
+    for (const address of props.alertEmails) {
+      new SnsTopicSubscription(this, emailSubscriptionId(address), { topicArn: this.topic.arn, protocol: 'email', endpoint: address });
+    }
 
     new DmsEventSubscription(this, 'dms-task-events', {
       name: `${props.namePrefix}-dms-task-failures`,
       snsTopicArn: this.topic.arn,
       sourceType: 'replication-task',
-      sourceIds: [props.dmsTaskId],
+      sourceIds: [props.migration.task.replicationTaskId],
       eventCategories: ['failure', 'state change'],
       enabled: true,
     });
@@ -81,22 +92,26 @@ export class Monitoring extends Construct {
       eventPattern: JSON.stringify({
         source: ['aws.glue'],
         'detail-type': ['Glue Crawler State Change'],
-        detail: { crawlerName: [props.crawlerName], state: ['Failed'] },
+        detail: { crawlerName: [props.catalog.crawler.name], state: ['Failed'] },
       }),
     });
     new CloudwatchEventTarget(this, 'crawler-failed-alert', { rule: crawlerFailed.name, arn: this.topic.arn, targetId: 'alerts' });
 
-    if (props.cdc) {
+    const { migration } = props;
+    if (migration.mode === 'full-load-and-cdc') {
       new CloudwatchMetricAlarm(this, 'cdc-latency', {
         alarmName: `${props.namePrefix}-dms-cdc-latency`,
-        alarmDescription: `DMS change capture is more than ${props.cdc.latencySeconds} s behind the source`,
+        alarmDescription: `DMS change capture is more than ${props.cdcLatencyAlarmSeconds} s behind the source`,
         namespace: 'AWS/DMS',
         metricName: 'CDCLatencySource',
-        dimensions: { ReplicationInstanceIdentifier: props.cdc.instanceId, ReplicationTaskIdentifier: props.cdc.taskResourceId },
+        dimensions: {
+          ReplicationInstanceIdentifier: migration.instance.replicationInstanceId,
+          ReplicationTaskIdentifier: migration.taskResourceId,
+        },
         statistic: 'Maximum',
         period: 300,
         evaluationPeriods: 3,
-        threshold: props.cdc.latencySeconds,
+        threshold: props.cdcLatencyAlarmSeconds,
         comparisonOperator: 'GreaterThanThreshold',
         treatMissingData: 'breaching',
         alarmActions: [this.topic.arn],

@@ -12,12 +12,11 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group';
 import { FlowLog } from '@cdktf/provider-aws/lib/flow-log';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
-import { InternetEgress } from '../../config/types';
+import { NetworkConfig } from '../../config/types';
 import { SUBNET_NEWBITS } from '../../config/validate';
 import { AwsEnvironment } from '../core/aws-environment';
-import { policyDocument, serviceTrustStatement } from '../core/policy-document';
+import { ServiceRole } from '../core/service-role';
+import { CustomerManagedKey } from './customer-managed-key';
 import { ServiceSecurityGroup } from './service-security-group';
 
 /** Interface endpoints every environment needs: secrets, keys, role sessions and logs. */
@@ -27,22 +26,25 @@ export const WAREHOUSE_ENDPOINTS = ['glue', 'lakeformation'] as const;
 /** Interface endpoints Session Manager needs to reach an instance with no internet route. */
 export const SESSION_MANAGER_ENDPOINTS = ['ssm', 'ssmmessages', 'ec2messages'] as const;
 
-export interface NetworkProps {
+/** Why a client service calls AWS APIs, written into its security-group rules' descriptions. */
+export interface AwsApiPurposes {
+  /** What the client does through the interface endpoints. */
+  readonly endpoints: string;
+  /** What the client does with S3 through the gateway endpoint. */
+  readonly s3: string;
+}
+
+export interface NetworkProps extends Omit<NetworkConfig, 'accessHost' | 'internetEgress'>, Partial<Pick<NetworkConfig, 'internetEgress'>> {
   readonly environment: AwsEnvironment;
   /** Prefix of every resource name, for example `unicornhealth-dev`. */
   readonly namePrefix: string;
-  readonly vpcCidr: string;
-  /** One private subnet per AZ, in this order. */
-  readonly availabilityZones: readonly string[];
-  /** @default 'vpc-endpoints-only' */
-  readonly internetEgress?: InternetEgress;
   /**
    * Interface endpoint services by short name (`kms`, `ssm`, ...), each placed in every private subnet.
    * @default BASE_INTERFACE_ENDPOINTS
    */
   readonly interfaceEndpointServices?: readonly string[];
   /** Key that encrypts the flow-log group. */
-  readonly logsKeyArn: string;
+  readonly logsKey: CustomerManagedKey;
   readonly flowLogRetentionDays: number;
 }
 
@@ -55,11 +57,12 @@ export class Network extends Construct {
   readonly privateSubnets: Subnet[];
   readonly privateSubnetIds: string[];
   readonly privateRouteTable: RouteTable;
-  /** Security group of the interface endpoints; clients are allowed in with `allowTcpFrom(client, 443, ...)`. */
+  /** Security group of the interface endpoints; clients are let in with `allowHttpsToAwsApis`. */
   readonly endpointSecurityGroup: ServiceSecurityGroup;
   /** Prefix list of the S3 gateway endpoint, for HTTPS egress rules to S3. */
   readonly s3PrefixListId: string;
   readonly flowLogGroup: CloudwatchLogGroup;
+  readonly flowLogRole: ServiceRole;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -111,7 +114,7 @@ export class Network extends Construct {
     this.s3PrefixListId = s3.prefixListId;
 
     this.endpointSecurityGroup = new ServiceSecurityGroup(this, 'endpoints', {
-      vpcId: this.vpc.id,
+      vpc: this.vpc,
       name: `${namePrefix}-vpc-endpoints`,
       description: 'Interface VPC endpoints: HTTPS from the services of this VPC only',
     });
@@ -130,40 +133,43 @@ export class Network extends Construct {
     this.flowLogGroup = new CloudwatchLogGroup(this, 'flow-log-group', {
       name: `/${namePrefix}/vpc-flow-logs`,
       retentionInDays: props.flowLogRetentionDays,
-      kmsKeyId: props.logsKeyArn,
+      kmsKeyId: props.logsKey.arn,
     });
-    const flowLogRole = new IamRole(this, 'flow-log-role', {
-      name: `${namePrefix}-vpc-flow-logs`,
+    this.flowLogRole = new ServiceRole(this, 'flow-log-role', {
+      environment: env,
+      roleName: `${namePrefix}-vpc-flow-logs`,
       description: 'Lets VPC Flow Logs write to its log group',
-      assumeRolePolicy: policyDocument(this, 'flow-log-trust', [
-        serviceTrustStatement(
-          'vpc-flow-logs.amazonaws.com',
-          env.accountId,
-          `arn:${env.partition}:ec2:${env.region}:${env.accountId}:vpc-flow-log/*`,
-        ),
-      ]).json,
-    });
-    new IamRolePolicy(this, 'flow-log-role-policy', {
-      role: flowLogRole.name,
-      name: 'write-flow-log-group',
-      policy: policyDocument(this, 'flow-log-write', [
-        {
-          sid: 'WriteFlowLogGroup',
-          effect: 'Allow',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-          resources: [this.flowLogGroup.arn, `${this.flowLogGroup.arn}:*`],
-        },
-      ]).json,
+      trust: { kind: 'services', services: ['vpc-flow-logs'] },
+      inlinePolicy: {
+        name: 'write-flow-log-group',
+        statements: [
+          {
+            sid: 'WriteFlowLogGroup',
+            effect: 'Allow',
+            actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+            resources: [this.flowLogGroup.arn, `${this.flowLogGroup.arn}:*`],
+          },
+        ],
+      },
     });
     new FlowLog(this, 'flow-log', {
       vpcId: this.vpc.id,
       trafficType: 'ALL',
       logDestinationType: 'cloud-watch-logs',
       logDestination: this.flowLogGroup.arn,
-      iamRoleArn: flowLogRole.arn,
+      iamRoleArn: this.flowLogRole.arn,
       maxAggregationInterval: 60,
       tags: { Name: `${namePrefix}-all-traffic` },
     });
+  }
+
+  /**
+   * Lets `client` call AWS APIs over HTTPS: through the interface endpoints, whose group admits it, and to S3
+   * through the gateway endpoint's prefix list.
+   */
+  allowHttpsToAwsApis(client: ServiceSecurityGroup, purposes: AwsApiPurposes): void {
+    this.endpointSecurityGroup.allowTcpFrom(client, 443, purposes.endpoints);
+    client.allowTcpToPrefixList(this.s3PrefixListId, 443, purposes.s3);
   }
 
   /** One small public subnet holding a NAT gateway; the private route table sends internet traffic to it. */

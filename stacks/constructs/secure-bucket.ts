@@ -11,26 +11,39 @@ import {
 } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
 import { PolicyStatement, policyDocument } from '../core/policy-document';
+import { CustomerManagedKey } from './customer-managed-key';
 
 /** Default encryption of a bucket. */
 export type BucketEncryption =
-  | { readonly kind: 'kms'; readonly keyArn: string }
+  | { readonly kind: 'kms'; readonly key: CustomerManagedKey }
   /** SSE-S3: only for the server-access-log bucket, whose log deliveries AWS documents for SSE-S3. */
   | { readonly kind: 's3-managed' };
 
 export interface SecureBucketProps {
   readonly bucketName: string;
   readonly encryption: BucketEncryption;
-  /** Bucket that receives this bucket's server access logs; omit only for the access-log bucket itself. */
-  readonly accessLogBucketName?: string;
+  /**
+   * Bucket that receives this bucket's server access logs.
+   * @default no access logging: only for the access-log bucket itself
+   */
+  readonly accessLogBucket?: SecureBucket;
   readonly noncurrentVersionExpirationDays: number;
-  /** Expire current objects after this many days. @default never */
+  /**
+   * Expire current objects after this many days.
+   * @default never
+   */
   readonly expireObjectsAfterDays?: number;
   /** @default 7 */
   readonly abortIncompleteUploadsAfterDays?: number;
-  /** Let `terraform destroy` delete a non-empty bucket. @default false */
+  /**
+   * Let `terraform destroy` delete a non-empty bucket.
+   * @default false
+   */
   readonly forceDestroy?: boolean;
-  /** Statements appended to the bucket policy, for example a log-delivery grant. @default [] */
+  /**
+   * Statements appended to the bucket policy, for example a log-delivery grant.
+   * @default []
+   */
   readonly additionalPolicyStatements?: readonly PolicyStatement[];
 }
 
@@ -75,7 +88,7 @@ export class SecureBucket extends Construct {
       rule: [
         props.encryption.kind === 'kms'
           ? {
-              applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.encryption.keyArn },
+              applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.encryption.key.arn },
               bucketKeyEnabled: true,
             }
           : { applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } },
@@ -107,10 +120,10 @@ export class SecureBucket extends Construct {
     }
     new S3BucketLifecycleConfiguration(this, 'lifecycle', { bucket, rule: rules, dependsOn: [versioning] });
 
-    if (props.accessLogBucketName) {
+    if (props.accessLogBucket) {
       new S3BucketLoggingA(this, 'access-logging', {
         bucket,
-        targetBucket: props.accessLogBucketName,
+        targetBucket: props.accessLogBucket.name,
         targetPrefix: `${props.bucketName}/`,
         targetObjectKeyFormat: { partitionedPrefix: { partitionDateSource: 'EventTime' } },
       });
@@ -155,7 +168,7 @@ export class SecureBucket extends Construct {
             {
               test: 'StringNotEqualsIfExists',
               variable: 's3:x-amz-server-side-encryption-aws-kms-key-id',
-              values: [props.encryption.keyArn],
+              values: [props.encryption.key.arn],
             },
           ],
         },

@@ -1,10 +1,11 @@
 import { Construct } from 'constructs';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 
 export interface ServiceSecurityGroupProps {
-  readonly vpcId: string;
+  readonly vpc: Vpc;
   /** Security group name, also its Name tag. */
   readonly name: string;
   readonly description: string;
@@ -26,7 +27,7 @@ export class ServiceSecurityGroup extends Construct {
     this.securityGroup = new SecurityGroup(this, 'group', {
       name: props.name,
       description: props.description,
-      vpcId: props.vpcId,
+      vpcId: props.vpc.id,
       revokeRulesOnDelete: true,
       tags: { Name: props.name },
     });

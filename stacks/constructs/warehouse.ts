@@ -1,27 +1,25 @@
 import { Construct } from 'constructs';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { RedshiftserverlessNamespace } from '@cdktf/provider-aws/lib/redshiftserverless-namespace';
 import { RedshiftserverlessWorkgroup } from '@cdktf/provider-aws/lib/redshiftserverless-workgroup';
 import { RedshiftserverlessUsageLimit } from '@cdktf/provider-aws/lib/redshiftserverless-usage-limit';
+import { WarehouseConfig } from '../../config/types';
 import { AwsEnvironment, glueArn } from '../core/aws-environment';
-import { policyDocument, throughServices } from '../core/policy-document';
+import { lakeFormationDataAccess, throughServices } from '../core/policy-document';
+import { ServiceRole } from '../core/service-role';
+import { Catalog } from './catalog';
+import { CustomerManagedKey } from './customer-managed-key';
+import { Network } from './network';
 import { ServiceSecurityGroup } from './service-security-group';
 
-export interface WarehouseProps {
+export interface WarehouseProps extends WarehouseConfig {
   readonly environment: AwsEnvironment;
   readonly namePrefix: string;
-  readonly vpcId: string;
-  /** Private subnets in at least three AZs. */
-  readonly subnetIds: readonly string[];
-  readonly baseRpu: number;
-  readonly maxRpu: number;
-  readonly monthlyRpuHoursLimit: number;
+  /** The workgroup sits in the network's private subnets (Redshift Serverless wants three AZs). */
+  readonly network: Network;
+  /** The catalog the Spectrum role reads, through Lake Formation. */
+  readonly catalog: Catalog;
   /** Key of the namespace's storage and its admin secret. */
-  readonly databaseKeyArn: string;
-  readonly lakeKeyArn: string;
-  /** Glue database the Spectrum role reads. */
-  readonly glueDatabaseName: string;
+  readonly databaseKey: CustomerManagedKey;
   /** @default 'clinic' */
   readonly databaseName?: string;
 }
@@ -35,66 +33,60 @@ export interface WarehouseProps {
 export class Warehouse extends Construct {
   readonly namespace: RedshiftserverlessNamespace;
   readonly workgroup: RedshiftserverlessWorkgroup;
-  readonly spectrumRole: IamRole;
+  readonly spectrumRole: ServiceRole;
   readonly securityGroup: ServiceSecurityGroup;
   readonly databaseName: string;
 
   constructor(scope: Construct, id: string, props: WarehouseProps) {
     super(scope, id);
     const env = props.environment;
+    const { catalog, network } = props;
     const name = `${props.namePrefix}-warehouse`;
+    const glueDatabaseName = catalog.database.name;
     this.databaseName = props.databaseName ?? 'clinic';
 
-    this.spectrumRole = new IamRole(this, 'spectrum-role', {
-      name: `${props.namePrefix}-redshift-spectrum`,
+    this.spectrumRole = new ServiceRole(this, 'spectrum-role', {
+      environment: env,
+      roleName: `${props.namePrefix}-redshift-spectrum`,
       description: 'Redshift Serverless reads the lake catalog through Lake Formation with this role',
-      assumeRolePolicy: policyDocument(this, 'spectrum-trust', [
-        {
-          sid: 'TrustedService',
-          effect: 'Allow',
-          actions: ['sts:AssumeRole'],
-          principals: [{ type: 'Service', identifiers: ['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com'] }],
-          condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [env.accountId] }],
-        },
-      ]).json,
-    });
-    new IamRolePolicy(this, 'spectrum-policy', {
-      role: this.spectrumRole.name,
-      name: 'read-lake-catalog',
-      policy: policyDocument(this, 'spectrum-access', [
-        {
-          sid: 'ReadCatalog',
-          effect: 'Allow',
-          actions: [
-            'glue:GetDatabase',
-            'glue:GetDatabases',
-            'glue:GetTable',
-            'glue:GetTables',
-            'glue:GetPartition',
-            'glue:GetPartitions',
-            'glue:BatchGetPartition',
-          ],
-          resources: [
-            glueArn(env, 'catalog'),
-            glueArn(env, `database/${props.glueDatabaseName}`),
-            glueArn(env, `table/${props.glueDatabaseName}/*`),
-          ],
-        },
-        { sid: 'LakeFormationCredentials', effect: 'Allow', actions: ['lakeformation:GetDataAccess'], resources: ['*'] },
-        {
-          sid: 'LakeKeyThroughServices',
-          effect: 'Allow',
-          actions: ['kms:Decrypt'],
-          resources: [props.lakeKeyArn],
-          condition: throughServices(env, 's3', 'glue'),
-        },
-      ]).json,
+      trust: { kind: 'services', services: ['redshift', 'redshift-serverless'] },
+      inlinePolicy: {
+        name: 'read-lake-catalog',
+        statements: [
+          {
+            sid: 'ReadCatalog',
+            effect: 'Allow',
+            actions: [
+              'glue:GetDatabase',
+              'glue:GetDatabases',
+              'glue:GetTable',
+              'glue:GetTables',
+              'glue:GetPartition',
+              'glue:GetPartitions',
+              'glue:BatchGetPartition',
+            ],
+            resources: [glueArn(env, 'catalog'), glueArn(env, `database/${glueDatabaseName}`), glueArn(env, `table/${glueDatabaseName}/*`)],
+          },
+          lakeFormationDataAccess(),
+          {
+            sid: 'LakeKeyThroughServices',
+            effect: 'Allow',
+            actions: ['kms:Decrypt'],
+            resources: [catalog.storage.lakeKey.arn],
+            condition: throughServices(env, 's3', 'glue'),
+          },
+        ],
+      },
     });
 
     this.securityGroup = new ServiceSecurityGroup(this, 'redshift', {
-      vpcId: props.vpcId,
+      vpc: network.vpc,
       name,
       description: 'Redshift Serverless workgroup: no inbound rules; egress to the VPC endpoints and S3 only',
+    });
+    network.allowHttpsToAwsApis(this.securityGroup, {
+      endpoints: 'Redshift to Glue and Lake Formation',
+      s3: 'Redshift Spectrum reads the lake',
     });
 
     this.namespace = new RedshiftserverlessNamespace(this, 'namespace', {
@@ -102,8 +94,8 @@ export class Warehouse extends Construct {
       dbName: this.databaseName,
       adminUsername: 'clinic_admin',
       manageAdminPassword: true,
-      adminPasswordSecretKmsKeyId: props.databaseKeyArn,
-      kmsKeyId: props.databaseKeyArn,
+      adminPasswordSecretKmsKeyId: props.databaseKey.arn,
+      kmsKeyId: props.databaseKey.arn,
       iamRoles: [this.spectrumRole.arn],
       defaultIamRoleArn: this.spectrumRole.arn,
       logExports: ['userlog', 'connectionlog', 'useractivitylog'],
@@ -115,7 +107,7 @@ export class Warehouse extends Construct {
       maxCapacity: props.maxRpu,
       enhancedVpcRouting: true,
       publiclyAccessible: false,
-      subnetIds: [...props.subnetIds],
+      subnetIds: network.privateSubnetIds,
       securityGroupIds: [this.securityGroup.id],
       configParameter: [
         { parameterKey: 'require_ssl', parameterValue: 'true' },

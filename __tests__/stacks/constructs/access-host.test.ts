@@ -1,66 +1,101 @@
-import { dev, prod } from '../../../config/environments';
-import { Json, ref, synthesize } from '../../helpers/synth';
+import { prod } from '../../../config/environments';
+import { AccessHost, AccessHostProps } from '../../../stacks/constructs/access-host';
+import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testDatabase, testKey, testNetwork } from '../../helpers/synth';
 
 describe('AccessHost', () => {
-  const off = synthesize(dev);
-  const on = synthesize(prod);
+  const { instanceType, amiSsmParameter } = prod.network.accessHost;
+  const build = (props: Partial<AccessHostProps> = {}): SynthesizedStack =>
+    synthesizeWith((scope) => {
+      const network = testNetwork(scope);
+      new AccessHost(scope, 'access-host', {
+        instanceType,
+        amiSsmParameter,
+        environment: TEST_ENV,
+        namePrefix: TEST_PREFIX,
+        network,
+        database: testDatabase(scope, network),
+        volumeKey: testKey(scope, 'database'),
+        ...props,
+      });
+    });
+  const stack = build();
+  const hostGroup = stack.ref('aws_security_group', 'access-host', 'id');
 
-  test('is off by default (dev) and on by config (prod)', () => {
-    expect(dev.network.accessHost.enabled).toBe(false);
-    expect(off.all('aws_instance')).toHaveLength(0);
-    expect(off.outputs().access_host_instance_id.value).toBe('');
-    expect(on.all('aws_instance')).toHaveLength(1);
-    expect(on.outputs().access_host_instance_id.value).toBe(ref('aws_instance', on.idOf('aws_instance'), 'id'));
-  });
-
-  test('has no public address and sits in a private subnet', () => {
-    const instance = on.one('aws_instance');
-    expect(instance.associate_public_ip_address).toBe(false);
-    expect(instance.subnet_id).toMatch(/aws_subnet\.network_private-/);
-  });
-
-  test('requires IMDSv2 and encrypts its root volume with a customer-managed key', () => {
-    const template = on.one('aws_launch_template');
-    expect(template.metadata_options).toMatchObject({ http_tokens: 'required', http_put_response_hop_limit: 1 });
-    expect(template.block_device_mappings[0].ebs).toMatchObject({
-      encrypted: 'true',
-      kms_key_id: ref('aws_kms_key', on.idOf('aws_kms_key', 'database-key'), 'arn'),
+  test('has no public address and sits in the network’s first private subnet, with its group and detailed monitoring', () => {
+    expect(stack.one('aws_instance')).toMatchObject({
+      associate_public_ip_address: false,
+      subnet_id: stack.ref('aws_subnet', 'private-us-east-1a_', 'id'),
+      vpc_security_group_ids: [hostGroup],
+      monitoring: true,
+      launch_template: { id: stack.ref('aws_launch_template', '', 'id') },
     });
   });
 
-  test('resolves its AMI through SSM at launch, with no AMI lookup at plan time', () => {
-    expect(on.one('aws_launch_template').image_id).toBe(`resolve:ssm:${prod.network.accessHost.amiSsmParameter}`);
-    expect(on.json.data).not.toHaveProperty('aws_ami');
+  test('requires IMDSv2 and encrypts an 8 GiB gp3 root volume with the given key by default', () => {
+    const template = stack.one('aws_launch_template');
+    expect(template.metadata_options).toEqual({
+      http_endpoint: 'enabled',
+      http_tokens: 'required',
+      http_put_response_hop_limit: 1,
+      instance_metadata_tags: 'disabled',
+    });
+    expect(template.block_device_mappings[0].ebs).toEqual({
+      encrypted: 'true',
+      kms_key_id: stack.ref('aws_kms_key', 'database-key', 'arn'),
+      volume_size: 8,
+      volume_type: 'gp3',
+      delete_on_termination: 'true',
+    });
+  });
+
+  test('the volume size is an option', () => {
+    expect(build({ volumeSizeGiB: 16 }).one('aws_launch_template').block_device_mappings[0].ebs.volume_size).toBe(16);
+  });
+
+  test('resolves its AMI through SSM at launch, with no AMI lookup at plan time, and runs the configured type', () => {
+    expect(stack.one('aws_launch_template')).toMatchObject({
+      image_id: `resolve:ssm:${prod.network.accessHost.amiSsmParameter}`,
+      instance_type: prod.network.accessHost.instanceType,
+    });
+    expect(stack.json.data).not.toHaveProperty('aws_ami');
   });
 
   test('has no SSH key and no inbound rule at all', () => {
-    expect(on.one('aws_launch_template')).not.toHaveProperty('key_name');
-    const hostGroup = ref('aws_security_group', on.idOf('aws_security_group', 'access-host'), 'id');
-    expect(on.all('aws_vpc_security_group_ingress_rule').filter((r: Json) => r.security_group_id === hostGroup)).toEqual([]);
+    expect(stack.one('aws_launch_template')).not.toHaveProperty('key_name');
+    expect(stack.all('aws_vpc_security_group_ingress_rule').filter((r: Json) => r.security_group_id === hostGroup)).toEqual([]);
   });
 
-  test('may reach only MySQL, the interface endpoints and S3', () => {
-    const hostGroup = ref('aws_security_group', on.idOf('aws_security_group', 'access-host'), 'id');
-    const egress = on.all('aws_vpc_security_group_egress_rule').filter((r: Json) => r.security_group_id === hostGroup);
-    expect(egress.map((r: Json) => r.to_port).sort()).toEqual([3306, 443, 443]);
-    expect(egress.map((r: Json) => r.referenced_security_group_id ?? r.prefix_list_id).sort()).toEqual(
+  test('may reach only MySQL, the interface endpoints and S3, and the database and endpoints admit it', () => {
+    const egress = stack.all('aws_vpc_security_group_egress_rule').filter((r: Json) => r.security_group_id === hostGroup);
+    expect(egress.map((r: Json) => [r.to_port, r.referenced_security_group_id ?? r.prefix_list_id]).sort()).toEqual(
       [
-        ref('aws_security_group', on.idOf('aws_security_group', 'database_mysql'), 'id'),
-        ref('aws_security_group', on.idOf('aws_security_group', 'endpoints'), 'id'),
-        ref('aws_vpc_endpoint', on.idOf('aws_vpc_endpoint', 'endpoint-s3'), 'prefix_list_id'),
+        [3306, stack.ref('aws_security_group', 'database_mysql', 'id')],
+        [443, stack.ref('aws_security_group', 'endpoints', 'id')],
+        [443, stack.ref('aws_vpc_endpoint', 'endpoint-s3', 'prefix_list_id')],
       ].sort(),
     );
+    const admitted = stack.all('aws_vpc_security_group_ingress_rule').filter((r: Json) => r.referenced_security_group_id === hostGroup);
+    expect(admitted.map((r: Json) => r.description).sort()).toEqual([
+      `Operator port forwarding to MySQL (from ${TEST_PREFIX}-access-host)`,
+      `Session Manager agent to AWS APIs (from ${TEST_PREFIX}-access-host)`,
+    ]);
   });
 
-  test('its role is the Session Manager core policy only, assumed by EC2 of this account', () => {
-    const hostRole = ref('aws_iam_role', on.idOf('aws_iam_role', 'access-host'), 'name');
-    expect(
-      on
-        .all('aws_iam_role_policy_attachment')
-        .filter((a: Json) => a.role === hostRole)
-        .map((a: Json) => a.policy_arn),
-    ).toEqual(['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore']);
-    const trust = on.statement(on.one('aws_iam_role', 'access-host').assume_role_policy, 'TrustedService');
-    expect(trust.principals).toEqual([{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }]);
+  test('its role is the Session Manager core policy only, assumed by EC2 (which documents no source conditions), through a profile', () => {
+    const role = stack.one('aws_iam_role', 'access-host');
+    const roleName = stack.ref('aws_iam_role', 'access-host', 'name');
+    expect(stack.one('aws_iam_role_policy_attachment')).toEqual({
+      role: roleName,
+      policy_arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+    });
+    expect(stack.all('aws_iam_role_policy').filter((p: Json) => p.role === roleName)).toEqual([]);
+    expect(stack.statement(role.assume_role_policy, 'TrustedService')).toEqual({
+      sid: 'TrustedService',
+      effect: 'Allow',
+      actions: ['sts:AssumeRole'],
+      principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }],
+    });
+    expect(stack.one('aws_iam_instance_profile')).toEqual({ name: `${TEST_PREFIX}-access-host`, role: roleName });
+    expect(stack.one('aws_launch_template').iam_instance_profile).toEqual({ arn: stack.ref('aws_iam_instance_profile', '', 'arn') });
   });
 });

@@ -1,24 +1,70 @@
-import { dev } from '../../../config/environments';
+import { LakeformationDataLakeSettings } from '@cdktf/provider-aws/lib/lakeformation-data-lake-settings';
 import { CLINIC_TABLES } from '../../../contract/clinic';
-import { glueType } from '../../../contract/lake';
-import { Json, ref, synthesize } from '../../helpers/synth';
+import { SOURCE_SCHEMA, glueType } from '../../../contract/lake';
+import { Catalog, CatalogProps } from '../../../stacks/constructs/catalog';
+import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testKey, testStorage } from '../../helpers/synth';
 
 describe('Catalog (Glue and Athena)', () => {
-  const stack = synthesize(dev);
-  const key = (name: string): string => ref('aws_kms_key', stack.idOf('aws_kms_key', `${name}-key`), 'arn');
+  let catalog!: Catalog;
+  const build = (props: Partial<CatalogProps> = {}): SynthesizedStack =>
+    synthesizeWith((scope) => {
+      catalog = new Catalog(scope, 'catalog', {
+        environment: TEST_ENV,
+        namePrefix: TEST_PREFIX,
+        bytesScannedCutoffPerQuery: 10_000_000,
+        storage: testStorage(scope),
+        logsKey: testKey(scope, 'logs'),
+        lakeFormationSettings: new LakeformationDataLakeSettings(scope, 'lake-formation-settings', { admins: [] }),
+        ...props,
+      });
+    });
+  const stack = build();
+  const key = (name: string): string => stack.ref('aws_kms_key', `${name}-key`, 'arn');
+  const databaseName = 'uh_test';
+
+  test('the catalog database is named after the prefix and waits for the Lake Formation settings', () => {
+    expect(stack.one('aws_glue_catalog_database')).toMatchObject({
+      name: databaseName,
+      depends_on: [`aws_lakeformation_data_lake_settings.${stack.idOf('aws_lakeformation_data_lake_settings')}`],
+    });
+  });
 
   test.each(CLINIC_TABLES.map((t) => [t.name, t] as const))(
-    'table %s has the contract columns and types, over its raw-zone folder',
+    'table %s has the contract columns and types, over its raw-zone folder, as Parquet',
     (name, table) => {
       const glueTable = stack.one('aws_glue_catalog_table', `table-${name}_`);
-      expect(glueTable.name).toBe(name);
-      expect(glueTable.storage_descriptor.location).toMatch(new RegExp(`/raw/unicornhealth/${name}/$`));
+      expect(glueTable).toMatchObject({
+        name,
+        database_name: stack.ref('aws_glue_catalog_database', '', 'name'),
+        table_type: 'EXTERNAL_TABLE',
+        parameters: { classification: 'parquet', EXTERNAL: 'TRUE' },
+        lifecycle: { ignore_changes: ['parameters', 'storage_descriptor[0].parameters'] },
+      });
+      expect(glueTable.storage_descriptor.location).toBe(
+        `s3://${stack.ref('aws_s3_bucket', 'storage_lake_', 'bucket')}/raw/${SOURCE_SCHEMA}/${name}/`,
+      );
       expect(glueTable.storage_descriptor.columns.map((c: Json) => [c.name, c.type])).toEqual(
         table.columns.map((c) => [c.name.toLowerCase(), glueType(c.type)]),
       );
       expect(JSON.stringify(glueTable)).not.toMatch(/col0/);
     },
   );
+
+  test('tables are paired with their contract by name', () => {
+    expect([...catalog.tables.keys()]).toEqual(CLINIC_TABLES.map((t) => t.name));
+    for (const [name, table] of catalog.tables) expect(table.contract.name).toBe(name);
+  });
+
+  test('the tables are an option', () => {
+    const two = build({ tables: CLINIC_TABLES.filter((t) => ['patient', 'account'].includes(t.name)) });
+    expect(
+      two
+        .all('aws_glue_catalog_table')
+        .map((t: Json) => t.name)
+        .sort(),
+    ).toEqual(['account', 'patient']);
+    expect(two.one('aws_glue_crawler').catalog_target[0].tables).toHaveLength(2);
+  });
 
   test('dates stay dates and money stays exact in the catalog', () => {
     const columns = (table: string): Record<string, string> =>
@@ -31,13 +77,46 @@ describe('Catalog (Glue and Athena)', () => {
 
   test('the crawler re-crawls exactly the contract tables under Lake Formation credentials, with a security configuration', () => {
     const crawler = stack.one('aws_glue_crawler');
-    expect(crawler.catalog_target[0].tables).toHaveLength(CLINIC_TABLES.length);
-    expect(crawler.lake_formation_configuration).toEqual({ use_lake_formation_credentials: true, account_id: dev.accountId });
-    expect(crawler.security_configuration).toBe(
-      ref('aws_glue_security_configuration', stack.idOf('aws_glue_security_configuration'), 'name'),
+    expect(crawler).toMatchObject({
+      name: `${TEST_PREFIX}-raw-zone`,
+      role: stack.ref('aws_iam_role', 'crawler-role', 'arn'),
+      lake_formation_configuration: { use_lake_formation_credentials: true, account_id: TEST_ENV.accountId },
+      security_configuration: stack.ref('aws_glue_security_configuration', '', 'name'),
+      schema_change_policy: { update_behavior: 'UPDATE_IN_DATABASE', delete_behavior: 'LOG' },
+      recrawl_policy: { recrawl_behavior: 'CRAWL_EVERYTHING' },
+    });
+    expect(crawler.catalog_target[0].tables).toEqual(
+      CLINIC_TABLES.map((t) => stack.ref('aws_glue_catalog_table', `table-${t.name}_`, 'name')),
     );
-    expect(crawler.schema_change_policy).toEqual({ update_behavior: 'UPDATE_IN_DATABASE', delete_behavior: 'LOG' });
-    expect(crawler.recrawl_policy).toEqual({ recrawl_behavior: 'CRAWL_EVERYTHING' });
+  });
+
+  test('the crawler role trusts Glue (which documents no source conditions) and may update only the contract tables', () => {
+    const role = stack.one('aws_iam_role', 'crawler-role');
+    expect(stack.statement(role.assume_role_policy, 'TrustedService')).toEqual({
+      sid: 'TrustedService',
+      effect: 'Allow',
+      actions: ['sts:AssumeRole'],
+      principals: [{ type: 'Service', identifiers: ['glue.amazonaws.com'] }],
+    });
+    const policy = stack.one('aws_iam_role_policy', 'crawler').policy;
+    expect(stack.sids(policy)).toEqual([
+      'UpdateContractTables',
+      'LakeFormationCredentials',
+      'ReadEncryptedCatalogAndData',
+      'WriteEncryptedCrawlerLogs',
+    ]);
+    const glue = `arn:aws:glue:us-east-1:${TEST_ENV.accountId}`;
+    expect(stack.statement(policy, 'UpdateContractTables').resources).toEqual([
+      `${glue}:catalog`,
+      `${glue}:database/${databaseName}`,
+      ...CLINIC_TABLES.map((t) => `${glue}:table/${databaseName}/${stack.ref('aws_glue_catalog_table', `table-${t.name}_`, 'name')}`),
+    ]);
+    expect(stack.statement(policy, 'ReadEncryptedCatalogAndData')).toMatchObject({
+      resources: [key('lake')],
+      condition: [
+        { test: 'StringEquals', variable: 'kms:ViaService', values: ['glue.us-east-1.amazonaws.com', 's3.us-east-1.amazonaws.com'] },
+      ],
+    });
   });
 
   test('crawler logs, bookmarks and output are encrypted with customer-managed keys', () => {
@@ -55,19 +134,28 @@ describe('Catalog (Glue and Athena)', () => {
     });
   });
 
-  test('the Athena workgroup is enforced, encrypts results with the lake key, caps bytes scanned and pins its engine', () => {
-    expect(stack.one('aws_athena_workgroup').configuration).toMatchObject({
-      enforce_workgroup_configuration: true,
-      publish_cloudwatch_metrics_enabled: true,
-      bytes_scanned_cutoff_per_query: dev.analytics.bytesScannedCutoffPerQuery,
-      engine_version: { selected_engine_version: 'Athena engine version 3' },
-      result_configuration: { encryption_configuration: { encryption_option: 'SSE_KMS', kms_key_arn: key('lake') } },
+  test('the Athena workgroup is enforced, writes encrypted results to the results bucket, caps bytes scanned and pins engine 3 by default', () => {
+    expect(stack.one('aws_athena_workgroup')).toMatchObject({
+      name: `${TEST_PREFIX}-analysts`,
+      state: 'ENABLED',
+      force_destroy: false,
+      configuration: {
+        enforce_workgroup_configuration: true,
+        publish_cloudwatch_metrics_enabled: true,
+        bytes_scanned_cutoff_per_query: 10_000_000,
+        requester_pays_enabled: false,
+        engine_version: { selected_engine_version: 'Athena engine version 3' },
+        result_configuration: {
+          output_location: `s3://${stack.ref('aws_s3_bucket', 'athena-results', 'bucket')}/athena/`,
+          encryption_configuration: { encryption_option: 'SSE_KMS', kms_key_arn: key('lake') },
+        },
+      },
     });
   });
 
-  test('the catalog database waits for the Lake Formation settings', () => {
-    expect(stack.one('aws_glue_catalog_database').depends_on).toEqual([
-      `aws_lakeformation_data_lake_settings.${stack.idOf('aws_lakeformation_data_lake_settings')}`,
-    ]);
+  test('the Athena engine version is an option', () => {
+    expect(build({ athenaEngineVersion: 'AUTO' }).one('aws_athena_workgroup').configuration.engine_version).toEqual({
+      selected_engine_version: 'AUTO',
+    });
   });
 });

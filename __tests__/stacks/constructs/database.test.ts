@@ -1,52 +1,81 @@
 import { dev, prod } from '../../../config/environments';
-import { MYSQL_PARAMETERS, supportsPerformanceInsights } from '../../../stacks/constructs/database';
-import { Json, ref, synthesize, withConfig } from '../../helpers/synth';
+import { SOURCE_SCHEMA } from '../../../contract/lake';
+import { AUDIT_EVENTS, Database, DatabaseProps, MYSQL_PARAMETERS, supportsPerformanceInsights } from '../../../stacks/constructs/database';
+import { ServiceSecurityGroup } from '../../../stacks/constructs/service-security-group';
+import { Json, SynthesizedStack, TEST_PREFIX, synthesizeWith, testKey, testNetwork } from '../../helpers/synth';
 
 describe('Database', () => {
-  const stacks = { dev: synthesize(dev), prod: synthesize(prod) };
-  const instance = (name: 'dev' | 'prod'): Json => stacks[name].one('aws_db_instance');
-  const dbKey = (name: 'dev' | 'prod'): string => ref('aws_kms_key', stacks[name].idOf('aws_kms_key', 'database-key'), 'arn');
-
-  test.each(['dev', 'prod'] as const)('%s: MySQL 8.0 named unicornhealth on gp3 with autoscaling, class from config', (name) => {
-    const config = name === 'dev' ? dev : prod;
-    expect(instance(name)).toMatchObject({
-      engine: 'mysql',
-      engine_version: '8.0',
-      db_name: 'unicornhealth',
-      instance_class: config.database.instanceClass,
-      storage_type: 'gp3',
-      allocated_storage: config.database.allocatedStorageGiB,
-      max_allocated_storage: config.database.maxAllocatedStorageGiB,
-      auto_minor_version_upgrade: true,
-      copy_tags_to_snapshot: true,
-      iam_database_authentication_enabled: true,
+  /** The database with one client allowed in, as the platform's DMS and access host are. */
+  const build = (props: Partial<DatabaseProps> = {}): SynthesizedStack =>
+    synthesizeWith((scope) => {
+      const network = testNetwork(scope);
+      const database = new Database(scope, 'database', {
+        ...dev.database,
+        namePrefix: TEST_PREFIX,
+        network,
+        databaseKey: testKey(scope, 'database'),
+        logsKey: testKey(scope, 'logs'),
+        logRetentionDays: 731,
+        ...props,
+      });
+      const client = new ServiceSecurityGroup(scope, 'client', { vpc: network.vpc, name: 'uh-test-client', description: 'Client' });
+      database.allowMysqlFrom(client, 'Reads the clinic tables');
     });
-    expect(instance('dev').instance_class).toBe('db.t4g.micro');
-  });
+  const stacks = { dev: build(), prod: build({ ...prod.database }) };
+  const stack = stacks.dev;
+  const instance = (synthesized: SynthesizedStack): Json => synthesized.one('aws_db_instance');
+  const key = (synthesized: SynthesizedStack, name: string): string => synthesized.ref('aws_kms_key', `${name}-key`, 'arn');
 
-  test.each(['dev', 'prod'] as const)('%s: private, encrypted with the database key, RDS-managed master password', (name) => {
-    const db = instance(name);
+  test.each([
+    ['dev', stacks.dev, dev.database],
+    ['prod', stacks.prod, prod.database],
+  ] as const)(
+    '%s: MySQL named after the contract schema, on gp3 with autoscaling, class and storage from config',
+    (_name, synthesized, config) => {
+      expect(instance(synthesized)).toMatchObject({
+        identifier: `${TEST_PREFIX}-mysql`,
+        engine: 'mysql',
+        engine_version: '8.0',
+        db_name: SOURCE_SCHEMA,
+        username: 'clinic_admin',
+        port: 3306,
+        instance_class: config.instanceClass,
+        storage_type: 'gp3',
+        allocated_storage: config.allocatedStorageGiB,
+        max_allocated_storage: config.maxAllocatedStorageGiB,
+        backup_retention_period: config.backupRetentionDays,
+        auto_minor_version_upgrade: true,
+        copy_tags_to_snapshot: true,
+        iam_database_authentication_enabled: true,
+        ca_cert_identifier: 'rds-ca-rsa2048-g1',
+      });
+    },
+  );
+
+  test('private, encrypted with the database key, with the master password managed by RDS under that key', () => {
+    const db = instance(stack);
     expect(db).toMatchObject({
       publicly_accessible: false,
       storage_encrypted: true,
-      kms_key_id: dbKey(name),
+      kms_key_id: key(stack, 'database'),
       manage_master_user_password: true,
-      master_user_secret_kms_key_id: dbKey(name),
+      master_user_secret_kms_key_id: key(stack, 'database'),
+      db_subnet_group_name: stack.ref('aws_db_subnet_group', '', 'name'),
+      vpc_security_group_ids: [stack.ref('aws_security_group', 'database_mysql', 'id')],
     });
     expect(db).not.toHaveProperty('password');
-    expect(db.db_subnet_group_name).toContain('aws_db_subnet_group');
   });
 
-  test('the subnet group holds the private subnets only', () => {
-    const group = stacks.dev.one('aws_db_subnet_group');
-    expect(group.subnet_ids).toHaveLength(dev.network.availabilityZones.length);
-    for (const id of group.subnet_ids) expect(id).toMatch(/aws_subnet\.network_private-/);
+  test('the subnet group holds the network’s private subnets', () => {
+    expect(stack.one('aws_db_subnet_group').subnet_ids).toEqual(
+      ['us-east-1a', 'us-east-1b', 'us-east-1c'].map((az) => stack.ref('aws_subnet', `private-${az}_`, 'id')),
+    );
   });
 
-  test.each(Object.entries(MYSQL_PARAMETERS))('the parameter group sets %s = %s', (parameter, value) => {
-    const group = stacks.dev.one('aws_db_parameter_group');
+  test.each(Object.entries(MYSQL_PARAMETERS))('the parameter group sets %s = %s, applied immediately', (parameter, value) => {
+    const group = stack.one('aws_db_parameter_group');
     expect(group.family).toBe('mysql8.0');
-    expect(group.parameter).toContainEqual(expect.objectContaining({ name: parameter, value }));
+    expect(group.parameter).toContainEqual({ name: parameter, value, apply_method: 'immediate' });
   });
 
   test('TLS is required and the binary log is what DMS reads', () => {
@@ -56,46 +85,51 @@ describe('Database', () => {
       binlog_row_image: 'FULL',
       binlog_checksum: 'NONE',
     });
-    expect(instance('dev').backup_retention_period).toBeGreaterThanOrEqual(7);
   });
 
   test('the audit plugin records connections and every DML including SELECT, exported to CloudWatch', () => {
-    const options = stacks.dev.one('aws_db_option_group');
+    const options = stack.one('aws_db_option_group');
     expect(options).toMatchObject({ engine_name: 'mysql', major_engine_version: '8.0' });
-    expect(options.option[0].option_name).toBe('MARIADB_AUDIT_PLUGIN');
-    expect(options.option[0].option_settings).toContainEqual({
-      name: 'SERVER_AUDIT_EVENTS',
-      value: 'CONNECT,QUERY_DDL,QUERY_DCL,QUERY_DML',
+    expect(options.option).toEqual([
+      {
+        option_name: 'MARIADB_AUDIT_PLUGIN',
+        option_settings: [
+          { name: 'SERVER_AUDIT_EVENTS', value: AUDIT_EVENTS },
+          { name: 'SERVER_AUDIT_EXCL_USERS', value: 'rdsadmin' },
+        ],
+      },
+    ]);
+    expect(AUDIT_EVENTS).toBe('CONNECT,QUERY_DDL,QUERY_DCL,QUERY_DML');
+    expect(instance(stack)).toMatchObject({
+      option_group_name: stack.ref('aws_db_option_group', '', 'name'),
+      enabled_cloudwatch_logs_exports: ['error', 'slowquery', 'audit'],
     });
-    expect(instance('dev').enabled_cloudwatch_logs_exports).toEqual(['error', 'slowquery', 'audit']);
   });
 
-  test('MySQL 8.4 is one config line: its parameter family and option group, no paid Extended Support', () => {
-    const next = synthesize(withConfig(dev, { database: { engineVersion: '8.4' } }));
-    expect(next.one('aws_db_instance')).toMatchObject({
-      engine_version: '8.4',
-      engine_lifecycle_support: 'open-source-rds-extended-support-disabled',
-    });
-    expect(next.one('aws_db_parameter_group').family).toBe('mysql8.4');
-    expect(next.one('aws_db_option_group').major_engine_version).toBe('8.4');
-    expect(instance('dev').engine_lifecycle_support).toBe('open-source-rds-extended-support');
+  test('the engine version defaults to 8.0 with paid Extended Support stated; 8.4 is one option with its family and option group', () => {
+    const byDefault = build({ engineVersion: undefined });
+    expect(instance(byDefault)).toMatchObject({ engine_version: '8.0', engine_lifecycle_support: 'open-source-rds-extended-support' });
+    const next = build({ engineVersion: '8.4' });
+    expect(instance(next)).toMatchObject({ engine_version: '8.4', engine_lifecycle_support: 'open-source-rds-extended-support-disabled' });
+    expect(next.one('aws_db_parameter_group')).toMatchObject({ family: 'mysql8.4', name: `${TEST_PREFIX}-mysql-mysql8-4` });
+    expect(next.one('aws_db_option_group')).toMatchObject({ major_engine_version: '8.4', name: `${TEST_PREFIX}-mysql-audit-mysql8-4` });
   });
 
-  test('without the audit log there is no option group and no audit export', () => {
-    const plain = synthesize(withConfig(dev, { database: { auditLog: false } }));
+  test('without the audit log there is no option group, no audit export and no audit log group', () => {
+    const plain = build({ auditLog: false });
     expect(plain.all('aws_db_option_group')).toHaveLength(0);
-    expect(plain.one('aws_db_instance').enabled_cloudwatch_logs_exports).toEqual(['error', 'slowquery']);
+    expect(instance(plain).enabled_cloudwatch_logs_exports).toEqual(['error', 'slowquery']);
+    expect(Object.keys(plain.resources('aws_cloudwatch_log_group')).some((id) => id.includes('log-audit'))).toBe(false);
   });
 
-  test.each(['error', 'slowquery', 'audit'])('the %s log group exists first, encrypted with the logs key and kept a year', (log) => {
-    const group = stacks.dev.one('aws_cloudwatch_log_group', `database_log-${log}`);
-    expect(group).toMatchObject({
-      name: `/aws/rds/instance/unicornhealth-dev-mysql/${log}`,
-      kms_key_id: ref('aws_kms_key', stacks.dev.idOf('aws_kms_key', 'logs-key'), 'arn'),
+  test.each(['error', 'slowquery', 'audit'])('the %s log group exists first, encrypted with the logs key and kept as configured', (log) => {
+    expect(stack.one('aws_cloudwatch_log_group', `database_log-${log}`)).toEqual({
+      name: `/aws/rds/instance/${TEST_PREFIX}-mysql/${log}`,
+      kms_key_id: key(stack, 'logs'),
+      retention_in_days: 731,
     });
-    expect(group.retention_in_days).toBeGreaterThanOrEqual(365);
-    expect(instance('dev').depends_on).toContain(
-      `aws_cloudwatch_log_group.${stacks.dev.idOf('aws_cloudwatch_log_group', `database_log-${log}`)}`,
+    expect(instance(stack).depends_on).toContain(
+      `aws_cloudwatch_log_group.${stack.idOf('aws_cloudwatch_log_group', `database_log-${log}`)}`,
     );
   });
 
@@ -109,8 +143,13 @@ describe('Database', () => {
   });
 
   test('Performance Insights follows the class, encrypted with the database key', () => {
-    expect(instance('dev').performance_insights_enabled).toBe(false);
-    expect(instance('prod')).toMatchObject({ performance_insights_enabled: true, performance_insights_kms_key_id: dbKey('prod') });
+    expect(instance(stacks.dev).performance_insights_enabled).toBe(false);
+    expect(instance(stacks.dev)).not.toHaveProperty('performance_insights_kms_key_id');
+    expect(instance(stacks.prod)).toMatchObject({
+      performance_insights_enabled: true,
+      performance_insights_kms_key_id: key(stacks.prod, 'database'),
+      performance_insights_retention_period: 7,
+    });
   });
 
   test.each([
@@ -118,28 +157,35 @@ describe('Database', () => {
     ['deletion_protection', false, true],
     ['skip_final_snapshot', true, false],
     ['delete_automated_backups', true, false],
-  ])('%s differs: dev %s, prod %s', (attribute, devValue, prodValue) => {
-    expect(instance('dev')[attribute]).toBe(devValue);
-    expect(instance('prod')[attribute]).toBe(prodValue);
+  ])('%s follows the config: dev %s, prod %s', (attribute, devValue, prodValue) => {
+    expect(instance(stacks.dev)[attribute]).toBe(devValue);
+    expect(instance(stacks.prod)[attribute]).toBe(prodValue);
   });
 
-  test('prod keeps a final snapshot under a stable name', () => {
-    expect(instance('prod').final_snapshot_identifier).toBe('unicornhealth-prod-mysql-final');
-    expect(instance('dev')).not.toHaveProperty('final_snapshot_identifier');
+  test('keeping the final snapshot names it stably', () => {
+    expect(instance(stacks.prod).final_snapshot_identifier).toBe(`${TEST_PREFIX}-mysql-final`);
+    expect(instance(stacks.dev)).not.toHaveProperty('final_snapshot_identifier');
   });
 
-  test('the database security group admits 3306 only from named client groups', () => {
-    const mysqlGroup = ref('aws_security_group', stacks.prod.idOf('aws_security_group', 'database_mysql'), 'id');
-    const ingress = stacks.prod.all('aws_vpc_security_group_ingress_rule').filter((r: Json) => r.security_group_id === mysqlGroup);
-    expect(ingress.length).toBeGreaterThan(0);
-    for (const rule of ingress) {
-      expect(rule).toMatchObject({ from_port: 3306, to_port: 3306, ip_protocol: 'tcp' });
-      expect(rule.referenced_security_group_id).toMatch(/aws_security_group\./);
-    }
-    expect(stacks.prod.all('aws_vpc_security_group_egress_rule').filter((r: Json) => r.security_group_id === mysqlGroup)).toEqual([]);
+  test('the master user and the certificate authority are options', () => {
+    expect(instance(build({ masterUsername: 'owner', caCertIdentifier: 'rds-ca-ecc384-g1' }))).toMatchObject({
+      username: 'owner',
+      ca_cert_identifier: 'rds-ca-ecc384-g1',
+    });
   });
 
-  test('the TLS certificate authority is pinned for the seed loader to verify', () => {
-    expect(instance('dev').ca_cert_identifier).toBe('rds-ca-rsa2048-g1');
+  test('the database group admits 3306 only from the clients allowed in, and has no egress', () => {
+    const mysql = stack.ref('aws_security_group', 'database_mysql', 'id');
+    expect(stack.all('aws_vpc_security_group_ingress_rule').filter((r: Json) => r.security_group_id === mysql)).toEqual([
+      {
+        security_group_id: mysql,
+        referenced_security_group_id: stack.ref('aws_security_group', 'client', 'id'),
+        ip_protocol: 'tcp',
+        from_port: 3306,
+        to_port: 3306,
+        description: 'Reads the clinic tables (from uh-test-client)',
+      },
+    ]);
+    expect(stack.all('aws_vpc_security_group_egress_rule').filter((r: Json) => r.security_group_id === mysql)).toEqual([]);
   });
 });

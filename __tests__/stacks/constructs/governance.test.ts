@@ -1,51 +1,115 @@
-import { dev, prod } from '../../../config/environments';
 import { CLINIC_TABLES, Table } from '../../../contract/clinic';
-import { Testing } from 'cdktf';
-import { PlatformStack } from '../../../stacks/platform-stack';
-import { Json, SynthesizedStack, ref, synthesize } from '../../helpers/synth';
+import { Governance, GovernanceProps } from '../../../stacks/constructs/governance';
+import { ServiceRole } from '../../../stacks/core/service-role';
+import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testCatalog, testStorage } from '../../helpers/synth';
 
 describe('Governance (Lake Formation)', () => {
-  const stack = synthesize(dev);
+  const deployRoleArn = `arn:aws:iam::${TEST_ENV.accountId}:role/deploy`;
+  const root = `arn:aws:iam::${TEST_ENV.accountId}:root`;
+  /** Governance with the platform's wiring: a catalog after its settings, the crawler and two readers granted. */
+  const build = (props: Partial<GovernanceProps> = {}, tables?: readonly Table[]): SynthesizedStack =>
+    synthesizeWith((scope) => {
+      const storage = testStorage(scope);
+      const governance = new Governance(scope, 'governance', {
+        environment: TEST_ENV,
+        namePrefix: TEST_PREFIX,
+        deployRoleArn,
+        lakeAdministratorUsers: ['lake-admin'],
+        analystTrustedPrincipalArns: [root],
+        storage,
+        ...props,
+      });
+      const catalog = testCatalog(scope, storage, governance.settings, tables);
+      governance.grantCrawler(catalog);
+      governance.grantReader('analyst', governance.analystRole, catalog);
+      const reader = new ServiceRole(scope, 'reader-role', {
+        environment: TEST_ENV,
+        roleName: 'reader',
+        description: 'Reads the lake',
+        trust: { kind: 'services', services: ['redshift'] },
+      });
+      governance.grantReader('redshift', reader, catalog);
+      governance.allowAnalystQueries(catalog);
+    });
+  const stack = build();
   const settingsId = `aws_lakeformation_data_lake_settings.${stack.idOf('aws_lakeformation_data_lake_settings')}`;
-  const roleArn = (idPart: string): string => ref('aws_iam_role', stack.idOf('aws_iam_role', idPart), 'arn');
-  const grants = (): Json[] => stack.all('aws_lakeformation_permissions');
+  const roleArn = (idPart: string): string => stack.ref('aws_iam_role', idPart, 'arn');
+  const lakeKey = stack.ref('aws_kms_key', 'lake-key', 'arn');
+  const lakeArn = stack.ref('aws_s3_bucket', 'storage_lake_', 'arn');
+  const grants = (synthesized: SynthesizedStack = stack): Json[] => synthesized.all('aws_lakeformation_permissions');
 
-  test('the lake admins are the lake-admin role and the deploying role, never a group, and no IAM-only defaults', () => {
-    const settings = stack.one('aws_lakeformation_data_lake_settings');
-    expect(settings.admins).toEqual([roleArn('lake-admin-role'), dev.governance.deployRoleArn]);
-    expect(settings.admins.join(' ')).not.toMatch(/:group\//);
-    expect(settings.create_database_default_permissions).toEqual([]);
-    expect(settings.create_table_default_permissions).toEqual([]);
+  test('the lake admins are the lake-admin role and the deploying role, and no IAM-only defaults remain', () => {
+    expect(stack.one('aws_lakeformation_data_lake_settings')).toEqual({
+      admins: [roleArn('lake-admin-role'), deployRoleArn],
+      create_database_default_permissions: [],
+      create_table_default_permissions: [],
+      allow_full_table_external_data_access: false,
+    });
     expect(stack.text).not.toContain('IAM_ALLOWED_PRINCIPALS');
   });
 
-  test('LakeAdministrators members may assume the lake-admin role only with MFA', () => {
+  test('the lake-admin role is assumed by account principals with MFA under an hour old, for an hour at most', () => {
+    const role = stack.one('aws_iam_role', 'lake-admin-role');
+    expect(role).toMatchObject({ name: `${TEST_PREFIX}-lake-admin`, max_session_duration: 3600 });
+    expect(stack.statement(role.assume_role_policy, 'TrustedPrincipalsWithMfa')).toMatchObject({
+      principals: [{ type: 'AWS', identifiers: [root] }],
+      condition: [
+        { test: 'Bool', variable: 'aws:MultiFactorAuthPresent', values: ['true'] },
+        { test: 'NumericLessThan', variable: 'aws:MultiFactorAuthAge', values: ['3600'] },
+      ],
+    });
+    const policy = stack.one('aws_iam_role_policy', 'lake-admin').policy;
+    expect(stack.sids(policy)).toEqual(['AdministerLakeFormation', 'ReadCatalog', 'UseLakeKeyThroughGlue']);
+    expect(stack.statement(policy, 'UseLakeKeyThroughGlue').resources).toEqual([lakeKey]);
+  });
+
+  test('LakeAdministrators members may assume the lake-admin role only with MFA, and get no keys or direct policies', () => {
     expect(stack.one('aws_iam_group').name).toBe('LakeAdministrators');
     const assume = stack.statement(stack.one('aws_iam_group_policy').policy, 'AssumeLakeAdminWithMfa');
     expect(assume).toMatchObject({ actions: ['sts:AssumeRole'], resources: [roleArn('lake-admin-role')] });
     expect(assume.condition).toEqual([{ test: 'Bool', variable: 'aws:MultiFactorAuthPresent', values: ['true'] }]);
-    const trust = stack.statement(stack.one('aws_iam_role', 'lake-admin-role').assume_role_policy, 'AccountPrincipalsWithMfa');
-    expect(trust.condition).toContainEqual({ test: 'Bool', variable: 'aws:MultiFactorAuthPresent', values: ['true'] });
-    expect(stack.one('aws_iam_group_membership').users).toEqual(dev.governance.lakeAdministratorUsers);
+    expect(stack.one('aws_iam_group_membership').users).toEqual(['lake-admin']);
     expect(stack.all('aws_iam_access_key')).toHaveLength(0);
     expect(stack.all('aws_iam_user_policy_attachment')).toHaveLength(0);
   });
 
-  test('the lake location is registered with a dedicated role, not the service-linked role, and not in hybrid mode', () => {
-    expect(stack.one('aws_lakeformation_resource')).toMatchObject({
+  test('without administrator users there is no group membership', () => {
+    expect(build({ lakeAdministratorUsers: [] }).all('aws_iam_group_membership')).toHaveLength(0);
+  });
+
+  test('the raw zone is registered with a dedicated role, not the service-linked role, and not in hybrid mode', () => {
+    expect(stack.one('aws_lakeformation_resource')).toEqual({
+      arn: `${lakeArn}/raw`,
       role_arn: roleArn('registration-role'),
       use_service_linked_role: false,
       hybrid_access_enabled: false,
       depends_on: [settingsId],
     });
-    const key = stack.statement(stack.one('aws_iam_role_policy', 'registration-policy').policy, 'LakeKey');
-    expect(key.resources).toEqual([ref('aws_kms_key', stack.idOf('aws_kms_key', 'lake-key'), 'arn')]);
   });
 
-  test('every grant waits for the settings, and grants run one after another', () => {
-    const list = Object.entries(stack.resources('aws_lakeformation_permissions'));
-    const predecessors = list.map(([, grant]) => {
-      expect(grant.depends_on).toContain(settingsId);
+  test('the registration role trusts Lake Formation (which documents no source conditions) and reaches only the raw zone', () => {
+    const role = stack.one('aws_iam_role', 'registration-role');
+    expect(stack.statement(role.assume_role_policy, 'TrustedService')).toEqual({
+      sid: 'TrustedService',
+      effect: 'Allow',
+      actions: ['sts:AssumeRole'],
+      principals: [{ type: 'Service', identifiers: ['lakeformation.amazonaws.com'] }],
+    });
+    const policy = stack.one('aws_iam_role_policy', 'registration').policy;
+    expect(stack.statement(policy, 'LakeObjects').resources).toEqual([`${lakeArn}/raw/*`]);
+    expect(stack.statement(policy, 'LakeBucket').resources).toEqual([lakeArn]);
+    expect(stack.statement(policy, 'LakeKey')).toMatchObject({
+      resources: [lakeKey],
+      condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: ['s3.us-east-1.amazonaws.com'] }],
+    });
+  });
+
+  test('every grant waits for the settings and the registration, and grants run one after another', () => {
+    const list = Object.values(stack.resources('aws_lakeformation_permissions'));
+    const predecessors = list.map((grant: Json) => {
+      expect(grant.depends_on).toEqual(
+        expect.arrayContaining([settingsId, `aws_lakeformation_resource.${stack.idOf('aws_lakeformation_resource')}`]),
+      );
       return grant.depends_on.filter((d: string) => d.startsWith('aws_lakeformation_permissions.'));
     });
     expect(predecessors.filter((p) => p.length === 0)).toHaveLength(1);
@@ -53,27 +117,45 @@ describe('Governance (Lake Formation)', () => {
     expect(new Set(predecessors.flat()).size).toBe(list.length - 1);
   });
 
-  test('the crawler may alter the database and tables and access the data location', () => {
+  test('the crawler may alter the database and every contract table (paired by name) and access the data location', () => {
     const crawler = roleArn('crawler-role');
-    const mine = grants().filter((g: Json) => g.principal === crawler);
-    expect(mine.find((g: Json) => g.database)?.permissions).toEqual(['DESCRIBE', 'ALTER', 'CREATE_TABLE']);
-    expect(mine.find((g: Json) => g.data_location)?.permissions).toEqual(['DATA_LOCATION_ACCESS']);
-    expect(mine.filter((g: Json) => g.table)).toHaveLength(CLINIC_TABLES.length);
+    expect(stack.one('aws_lakeformation_permissions', 'crawler-database')).toMatchObject({
+      principal: crawler,
+      permissions: ['DESCRIBE', 'ALTER', 'CREATE_TABLE'],
+      database: { name: stack.ref('aws_glue_catalog_database', '', 'name') },
+    });
+    expect(stack.one('aws_lakeformation_permissions', 'crawler-location')).toMatchObject({
+      permissions: ['DATA_LOCATION_ACCESS'],
+      data_location: { arn: stack.ref('aws_lakeformation_resource', '', 'arn') },
+    });
+    for (const table of CLINIC_TABLES) {
+      expect(stack.one('aws_lakeformation_permissions', `crawler-table-${table.name}_`)).toMatchObject({
+        principal: crawler,
+        permissions: ['SELECT', 'ALTER', 'DESCRIBE', 'INSERT'],
+        table: { name: stack.ref('aws_glue_catalog_table', `table-${table.name}_`, 'name') },
+      });
+    }
   });
 
   test.each([
     ['analyst', 'analyst-role'],
-    ['redshift', 'spectrum-role'],
-  ])('the %s role gets SELECT on every table without a single direct patient identifier', (_name, role) => {
+    ['redshift', 'reader-role'],
+  ])('the %s reader gets DESCRIBE on the database and SELECT on every table without a single direct patient identifier', (name, role) => {
+    expect(stack.one('aws_lakeformation_permissions', `${name}-database`)).toMatchObject({
+      principal: roleArn(role),
+      permissions: ['DESCRIBE'],
+    });
     const selects = grants().filter((g: Json) => g.principal === roleArn(role) && g.table_with_columns);
     expect(selects).toHaveLength(CLINIC_TABLES.length);
-    const patient = selects.find((g: Json) => g.table_with_columns.name.includes('table-patient'));
+    const patient = stack.one('aws_lakeformation_permissions', `${name}-table-patient_`);
     expect(patient.permissions).toEqual(['SELECT']);
-    expect(patient.table_with_columns.column_names).toEqual(['person_id', 'insurance']);
-    const granted = selects.flatMap((g: Json) => g.table_with_columns.column_names);
-    for (const identifier of ['first_name', 'last_name', 'email', 'dob', 'address', 'zip'])
-      expect(patient.table_with_columns.column_names).not.toContain(identifier);
-    expect(granted).toEqual(expect.arrayContaining(['employee_id', 'account_balance', 'status']));
+    expect(patient.table_with_columns).toMatchObject({
+      name: stack.ref('aws_glue_catalog_table', 'table-patient_', 'name'),
+      column_names: ['person_id', 'insurance'],
+    });
+    expect(selects.flatMap((g: Json) => g.table_with_columns.column_names)).toEqual(
+      expect.arrayContaining(['employee_id', 'account_balance', 'status']),
+    );
   });
 
   test('adding a PHI column to the contract hides it from readers with no other change', () => {
@@ -95,20 +177,37 @@ describe('Governance (Lake Formation)', () => {
             ],
           },
     );
-    const changed = new SynthesizedStack(new PlatformStack(Testing.app(), prod, withSsn));
-    const base = synthesize(prod);
-    const readerGrants = (s: SynthesizedStack): Json => s.json.resource.aws_lakeformation_permissions;
-    expect(readerGrants(changed)).toEqual(readerGrants(base));
+    const changed = build({}, withSsn);
+    expect(changed.resources('aws_lakeformation_permissions')).toEqual(stack.resources('aws_lakeformation_permissions'));
     const glueColumns = (s: SynthesizedStack): string[] =>
       s.one('aws_glue_catalog_table', 'table-patient_').storage_descriptor.columns.map((c: Json) => c.name);
-    expect(glueColumns(changed)).toEqual([...glueColumns(base), 'ssn']);
+    expect(glueColumns(changed)).toEqual([...glueColumns(stack), 'ssn']);
   });
 
-  test('the analyst role may query only through the workgroup and read its results', () => {
-    const policy = stack.one('aws_iam_role_policy', 'analyst-policy').policy;
-    expect(stack.statement(policy, 'QueryInWorkgroup').resources).toEqual([
-      ref('aws_athena_workgroup', stack.idOf('aws_athena_workgroup'), 'arn'),
+  test('the analyst role is assumed by the trusted principals, for an hour at most', () => {
+    const role = stack.one('aws_iam_role', 'analyst-role');
+    expect(role).toMatchObject({ name: `${TEST_PREFIX}-analyst`, max_session_duration: 3600 });
+    expect(stack.statement(role.assume_role_policy, 'TrustedPrincipals')).toEqual({
+      sid: 'TrustedPrincipals',
+      effect: 'Allow',
+      actions: ['sts:AssumeRole'],
+      principals: [{ type: 'AWS', identifiers: [root] }],
+    });
+  });
+
+  test('the analyst may query only through the catalog’s workgroup and read and write its results', () => {
+    const policy = stack.one('aws_iam_role_policy', 'analyst-policy');
+    expect(policy.name).toBe('query-lake-with-athena');
+    expect(stack.sids(policy.policy)).toEqual([
+      'QueryInWorkgroup',
+      'ReadCatalog',
+      'LakeFormationCredentials',
+      'QueryResults',
+      'LakeKeyThroughServices',
     ]);
-    expect(stack.statement(policy, 'QueryResults').resources[1]).toMatch(/athena-results.*\/athena\/\*$/);
+    expect(stack.statement(policy.policy, 'QueryInWorkgroup').resources).toEqual([stack.ref('aws_athena_workgroup', '', 'arn')]);
+    const results = stack.ref('aws_s3_bucket', 'athena-results', 'arn');
+    expect(stack.statement(policy.policy, 'QueryResults').resources).toEqual([results, `${results}/athena/*`]);
+    expect(stack.statement(policy.policy, 'LakeKeyThroughServices').resources).toEqual([lakeKey]);
   });
 });

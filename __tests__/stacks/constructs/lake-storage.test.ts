@@ -1,108 +1,111 @@
-import { dev, prod } from '../../../config/environments';
-import { Json, ref, synthesize } from '../../helpers/synth';
+import { prod } from '../../../config/environments';
+import { LakeStorage } from '../../../stacks/constructs/lake-storage';
+import { policyDocument } from '../../../stacks/core/policy-document';
+import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testKey, testStorage } from '../../helpers/synth';
 
-describe('LakeStorage and SecureBucket', () => {
-  const stacks = { dev: synthesize(dev), prod: synthesize(prod) };
-  const stack = stacks.dev;
+describe('LakeStorage', () => {
+  /** The raw zone's ARNs as the synthesized JSON spells them, through a policy document that names them. */
+  const withRawZone = (storage: LakeStorage): void => {
+    policyDocument(storage, 'raw-zone', [{ sid: 'RawZone', resources: [storage.rawZoneArn, storage.rawZoneObjectsArn] }]);
+  };
+  const rawZoneOf = (synthesized: SynthesizedStack): string[] =>
+    synthesized.data('aws_iam_policy_document', 'raw-zone').statement[0].resources;
+  const stack = synthesizeWith((scope) => withRawZone(testStorage(scope)));
+  const account = TEST_ENV.accountId;
   const buckets = ['lake', 'athena-results', 'access-logs'];
-  const bucketRef = (name: string): string => ref('aws_s3_bucket', stack.idOf('aws_s3_bucket', `storage_${name}_`), 'id');
-  const lakeKeyArn = ref('aws_kms_key', stack.idOf('aws_kms_key', 'lake-key'), 'arn');
+  const lakeKeyArn = stack.ref('aws_kms_key', 'lake-key', 'arn');
+  const rulesOf = (synthesized: SynthesizedStack, name: string): Json[] =>
+    synthesized.one('aws_s3_bucket_lifecycle_configuration', `storage_${name}_`).rule;
 
-  test('bucket names are stable per environment and account', () => {
-    expect(stack.one('aws_s3_bucket', 'storage_lake_').bucket).toBe(`unicornhealth-dev-lake-${dev.accountId}`);
-    expect(stack.one('aws_s3_bucket', 'athena-results').bucket).toBe(`unicornhealth-dev-athena-results-${dev.accountId}`);
-    expect(stack.one('aws_s3_bucket', 'access-logs').bucket).toBe(`unicornhealth-dev-access-logs-${dev.accountId}`);
+  test('bucket names are stable per prefix and account', () => {
+    expect(stack.one('aws_s3_bucket', 'storage_lake_').bucket).toBe(`${TEST_PREFIX}-lake-${account}`);
+    expect(stack.one('aws_s3_bucket', 'athena-results').bucket).toBe(`${TEST_PREFIX}-athena-results-${account}`);
+    expect(stack.one('aws_s3_bucket', 'access-logs').bucket).toBe(`${TEST_PREFIX}-access-logs-${account}`);
   });
 
-  test.each(buckets)('%s: all four Block Public Access settings', (name) => {
-    expect(stack.one('aws_s3_bucket_public_access_block', `storage_${name}_`)).toMatchObject({
-      bucket: bucketRef(name),
-      block_public_acls: true,
-      block_public_policy: true,
-      ignore_public_acls: true,
-      restrict_public_buckets: true,
-    });
+  test('the raw zone is the lake bucket\'s "raw" prefix by default: a location and its objects', () => {
+    const lakeArn = stack.ref('aws_s3_bucket', 'storage_lake_', 'arn');
+    expect(rawZoneOf(stack)).toEqual([`${lakeArn}/raw`, `${lakeArn}/raw/*`]);
   });
 
-  test.each(buckets)('%s: bucket-owner-enforced ownership and versioning', (name) => {
-    expect(stack.one('aws_s3_bucket_ownership_controls', `storage_${name}_`).rule).toEqual({ object_ownership: 'BucketOwnerEnforced' });
-    expect(stack.one('aws_s3_bucket_versioning', `storage_${name}_`).versioning_configuration).toEqual({ status: 'Enabled' });
+  test('another raw-zone prefix is an option', () => {
+    const custom = synthesizeWith((scope) =>
+      withRawZone(
+        new LakeStorage(scope, 'storage', {
+          ...prod.storage,
+          environment: TEST_ENV,
+          namePrefix: TEST_PREFIX,
+          lakeKey: testKey(scope, 'lake'),
+          rawZonePrefix: 'landing',
+        }),
+      ),
+    );
+    expect(rawZoneOf(custom).map((arn) => arn.replace(/^.*\}/, ''))).toEqual(['/landing', '/landing/*']);
   });
 
-  test.each(['lake', 'athena-results'])('%s: SSE-KMS with the lake key and bucket keys', (name) => {
+  test.each(['lake', 'athena-results'])('%s: SSE-KMS with the lake key, logging to the log bucket', (name) => {
     expect(stack.one('aws_s3_bucket_server_side_encryption_configuration', `storage_${name}_`).rule).toEqual([
       { apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: lakeKeyArn }, bucket_key_enabled: true },
     ]);
+    expect(stack.one('aws_s3_bucket_logging', `storage_${name}_`).target_bucket).toBe(stack.ref('aws_s3_bucket', 'access-logs', 'bucket'));
   });
 
-  test('the access-log bucket uses SSE-S3, the encryption S3 log delivery is documented for', () => {
+  test('the access-log bucket uses SSE-S3, the encryption S3 log delivery is documented for, and logs nowhere itself', () => {
     expect(stack.one('aws_s3_bucket_server_side_encryption_configuration', 'access-logs').rule).toEqual([
       { apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } },
     ]);
-  });
-
-  test.each(buckets)('%s: the policy denies plain HTTP and TLS before 1.2', (name) => {
-    const policy = stack.one('aws_s3_bucket_policy', `storage_${name}_`).policy;
-    expect(stack.statement(policy, 'DenyInsecureTransport')).toMatchObject({
-      effect: 'Deny',
-      condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-    });
-    expect(stack.statement(policy, 'DenyTlsOlderThan12').condition).toEqual([
-      { test: 'NumericLessThan', variable: 's3:TlsVersion', values: ['1.2'] },
-    ]);
-  });
-
-  test.each(['lake', 'athena-results'])('%s: the policy refuses uploads with another key or without KMS', (name) => {
-    const policy = stack.one('aws_s3_bucket_policy', `storage_${name}_`).policy;
-    expect(stack.statement(policy, 'DenyUploadsWithAnotherKmsKey').condition).toEqual([
-      { test: 'StringNotEqualsIfExists', variable: 's3:x-amz-server-side-encryption-aws-kms-key-id', values: [lakeKeyArn] },
-    ]);
-    expect(stack.statement(policy, 'DenyUploadsNotEncryptedWithKms').condition).toEqual([
-      { test: 'StringNotEqualsIfExists', variable: 's3:x-amz-server-side-encryption', values: ['aws:kms'] },
-    ]);
+    expect(Object.keys(stack.resources('aws_s3_bucket_logging')).some((id) => id.includes('access-logs'))).toBe(false);
   });
 
   test('only S3 log delivery for the two data buckets of this account may write access logs', () => {
-    const policy = stack.one('aws_s3_bucket_policy', 'access-logs').policy;
-    const delivery = stack.statement(policy, 'AllowServerAccessLogDelivery');
-    expect(delivery.principals).toEqual([{ type: 'Service', identifiers: ['logging.s3.amazonaws.com'] }]);
-    expect(delivery.condition).toEqual([
-      { test: 'StringEquals', variable: 'aws:SourceAccount', values: [dev.accountId] },
-      {
-        test: 'ArnLike',
-        variable: 'aws:SourceArn',
-        values: [`arn:aws:s3:::unicornhealth-dev-lake-${dev.accountId}`, `arn:aws:s3:::unicornhealth-dev-athena-results-${dev.accountId}`],
-      },
-    ]);
-  });
-
-  test.each(['lake', 'athena-results'])('%s: server access logs go to the log bucket', (name) => {
-    expect(stack.one('aws_s3_bucket_logging', `storage_${name}_`)).toMatchObject({
-      target_bucket: ref('aws_s3_bucket', stack.idOf('aws_s3_bucket', 'access-logs'), 'bucket'),
+    const delivery = stack.statement(stack.one('aws_s3_bucket_policy', 'access-logs').policy, 'AllowServerAccessLogDelivery');
+    expect(delivery).toEqual({
+      sid: 'AllowServerAccessLogDelivery',
+      effect: 'Allow',
+      principals: [{ type: 'Service', identifiers: ['logging.s3.amazonaws.com'] }],
+      actions: ['s3:PutObject'],
+      resources: [`arn:aws:s3:::${TEST_PREFIX}-access-logs-${account}/*`],
+      condition: [
+        { test: 'StringEquals', variable: 'aws:SourceAccount', values: [account] },
+        {
+          test: 'ArnLike',
+          variable: 'aws:SourceArn',
+          values: [`arn:aws:s3:::${TEST_PREFIX}-lake-${account}`, `arn:aws:s3:::${TEST_PREFIX}-athena-results-${account}`],
+        },
+      ],
     });
   });
 
-  const rulesOf = (name: string): Json[] => stack.one('aws_s3_bucket_lifecycle_configuration', `storage_${name}_`).rule;
-  test.each(buckets)('%s: incomplete uploads abort after 7 days and noncurrent versions expire', (name) => {
-    const rules = rulesOf(name);
-    expect(rules).toContainEqual(expect.objectContaining({ abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] }));
-    expect(rules).toContainEqual(
-      expect.objectContaining({ noncurrent_version_expiration: [{ noncurrent_days: dev.storage.noncurrentVersionExpirationDays }] }),
-    );
+  test.each(buckets)('%s: noncurrent versions expire after the configured days', (name) => {
+    expect(rulesOf(stack, name)).toContainEqual(expect.objectContaining({ noncurrent_version_expiration: [{ noncurrent_days: 30 }] }));
   });
 
   test('Athena results and access logs expire after their configured days; lake data does not', () => {
     const expiry = (name: string): number[] =>
-      rulesOf(name).flatMap((r: Json) => (r.expiration ?? []).filter((e: Json) => e.days).map((e: Json) => e.days));
-    expect(expiry('athena-results')).toEqual([dev.storage.athenaResultsExpirationDays]);
-    expect(expiry('access-logs')).toEqual([dev.storage.accessLogRetentionDays]);
+      rulesOf(stack, name).flatMap((r: Json) => (r.expiration ?? []).filter((e: Json) => e.days).map((e: Json) => e.days));
+    expect(expiry('athena-results')).toEqual([7]);
+    expect(expiry('access-logs')).toEqual([365]);
     expect(expiry('lake')).toEqual([]);
   });
 
   test.each([
-    ['dev', true],
-    ['prod', false],
-  ] as const)('%s: force_destroy is %s on every bucket', (name, expected) => {
-    for (const bucket of stacks[name].all('aws_s3_bucket')) expect(bucket.force_destroy).toBe(expected);
+    [true, 'a throwaway environment'],
+    [false, 'an environment that keeps its data'],
+  ])('force_destroy is %s on every bucket of %s', (forceDestroyBuckets) => {
+    const synthesized = synthesizeWith(
+      (scope) =>
+        new LakeStorage(scope, 'storage', {
+          ...prod.storage,
+          forceDestroyBuckets,
+          environment: TEST_ENV,
+          namePrefix: TEST_PREFIX,
+          lakeKey: testKey(scope, 'lake'),
+        }),
+    );
+    expect(synthesized.all('aws_s3_bucket').map((b: Json) => b.force_destroy)).toEqual([
+      forceDestroyBuckets,
+      forceDestroyBuckets,
+      forceDestroyBuckets,
+    ]);
   });
 });

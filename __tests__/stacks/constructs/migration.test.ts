@@ -1,118 +1,249 @@
 import { dev, prod } from '../../../config/environments';
 import { CLINIC_TABLES } from '../../../contract/clinic';
-import { Json, ref, synthesize, withConfig } from '../../helpers/synth';
+import { SOURCE_SCHEMA } from '../../../contract/lake';
+import { Migration, MigrationProps, replicationTaskSettings } from '../../../stacks/constructs/migration';
+import {
+  Json,
+  SynthesizedStack,
+  TEST_ENV,
+  TEST_PREFIX,
+  synthesizeWith,
+  testDatabase,
+  testKey,
+  testNetwork,
+  testStorage,
+} from '../../helpers/synth';
 
 describe('Migration (DMS)', () => {
-  const stacks = { dev: synthesize(dev), prod: synthesize(prod) };
+  const build = (props: Partial<MigrationProps> = {}): SynthesizedStack =>
+    synthesizeWith((scope) => {
+      const network = testNetwork(scope);
+      new Migration(scope, 'migration', {
+        ...dev.migration,
+        environment: TEST_ENV,
+        namePrefix: TEST_PREFIX,
+        network,
+        source: testDatabase(scope, network),
+        storage: testStorage(scope),
+        databaseKey: testKey(scope, 'database'),
+        logsKey: testKey(scope, 'logs'),
+        logRetentionDays: 731,
+        ...props,
+      });
+    });
+  const stacks = { dev: build(), prod: build({ ...prod.migration }) };
   const stack = stacks.dev;
-  const key = (name: string): string => ref('aws_kms_key', stack.idOf('aws_kms_key', `${name}-key`), 'arn');
+  const key = (name: string): string => stack.ref('aws_kms_key', `${name}-key`, 'arn');
+  const accountRoles = ['dms-vpc-role', 'dms-cloudwatch-logs-role'];
+  const name = `${TEST_PREFIX}-dms`;
 
-  test('the account-level DMS roles exist with their managed policies, and the subnet group and instance wait for them', () => {
-    const roles = ['dms-vpc-role', 'dms-cloudwatch-logs-role'];
-    for (const role of roles) expect(stack.one('aws_iam_role', `migration_${role}_`).name).toBe(role);
-    const waitsFor = (resource: Json): void => {
-      for (const role of roles) expect(resource.depends_on).toContain(`aws_iam_role.${stack.idOf('aws_iam_role', `migration_${role}_`)}`);
-    };
-    waitsFor(stack.one('aws_dms_replication_subnet_group'));
-    waitsFor(stack.one('aws_dms_replication_instance'));
+  test('the account-level DMS roles exist with their managed policies, trusted by DMS as its documentation for them allows', () => {
+    for (const role of accountRoles) {
+      const resource = stack.one('aws_iam_role', `migration_${role}`);
+      expect(resource.name).toBe(role);
+      expect(stack.statement(resource.assume_role_policy, 'TrustedService')).toEqual({
+        sid: 'TrustedService',
+        effect: 'Allow',
+        actions: ['sts:AssumeRole'],
+        principals: [{ type: 'Service', identifiers: ['dms.amazonaws.com'] }],
+      });
+    }
+    expect(stack.all('aws_iam_role_policy_attachment').map((a: Json) => a.policy_arn)).toEqual([
+      'arn:aws:iam::aws:policy/service-role/AmazonDMSCloudWatchLogsRole',
+      'arn:aws:iam::aws:policy/service-role/AmazonDMSVPCManagementRole',
+    ]);
   });
 
-  test('accounts that already have the DMS roles can skip them by config', () => {
-    const without = synthesize(withConfig(dev, { migration: { createServiceRoles: false } }));
+  test('the subnet group and the instance wait for the account-level roles and their policies', () => {
+    const ready = accountRoles.flatMap((role) => [
+      `aws_iam_role.${stack.idOf('aws_iam_role', `migration_${role}`)}`,
+      `aws_iam_role_policy_attachment.${stack.idOf('aws_iam_role_policy_attachment', `migration_${role}`)}`,
+    ]);
+    expect(stack.one('aws_dms_replication_subnet_group').depends_on).toEqual(ready);
+    expect(stack.one('aws_dms_replication_instance').depends_on).toEqual(ready);
+  });
+
+  test('accounts that already have the DMS roles skip them, and nothing waits', () => {
+    const without = build({ createServiceRoles: false });
     expect(Object.keys(without.resources('aws_iam_role')).some((id) => id.includes('dms-vpc-role'))).toBe(false);
     expect(without.one('aws_dms_replication_instance')).not.toHaveProperty('depends_on');
+    expect(without.one('aws_dms_replication_subnet_group')).not.toHaveProperty('depends_on');
   });
 
   test.each([
-    ['dev', 'dms.t3.micro', false],
-    ['prod', 'dms.t3.medium', true],
+    ['dev', 'dms.t3.micro', false, 20],
+    ['prod', 'dms.t3.medium', true, 50],
   ] as const)(
-    '%s: a private replication instance of class %s, Multi-AZ %s, encrypted, auto minor upgrades',
-    (name, instanceClass, multiAz) => {
-      const instance = stacks[name].one('aws_dms_replication_instance');
-      expect(instance).toMatchObject({
+    '%s: a private replication instance of class %s, Multi-AZ %s, %i GiB, encrypted, auto minor upgrades',
+    (env, instanceClass, multiAz, storage) => {
+      expect(stacks[env].one('aws_dms_replication_instance')).toMatchObject({
+        replication_instance_id: name,
         replication_instance_class: instanceClass,
+        allocated_storage: storage,
         multi_az: multiAz,
         publicly_accessible: false,
         auto_minor_version_upgrade: true,
-        kms_key_arn: ref('aws_kms_key', stacks[name].idOf('aws_kms_key', 'database-key'), 'arn'),
+        kms_key_arn: stacks[env].ref('aws_kms_key', 'database-key', 'arn'),
+        vpc_security_group_ids: [stacks[env].ref('aws_security_group', 'migration_dms', 'id')],
       });
     },
   );
 
-  test('the MySQL source reads its credentials from a CMK-encrypted secret through a role scoped to it, with TLS', () => {
+  test('the subnet group holds the network’s private subnets', () => {
+    expect(stack.one('aws_dms_replication_subnet_group').subnet_ids).toEqual(
+      ['us-east-1a', 'us-east-1b', 'us-east-1c'].map((az) => stack.ref('aws_subnet', `private-${az}_`, 'id')),
+    );
+  });
+
+  test('the MySQL source reads the source database with TLS, its credentials from a CMK-encrypted secret no value of which is in code', () => {
     const source = stack.one('aws_dms_endpoint');
-    const secretId = stack.idOf('aws_secretsmanager_secret', 'source-secret');
-    expect(source).toMatchObject({
+    const secret = stack.ref('aws_secretsmanager_secret', 'source-secret', 'arn');
+    expect(source).toEqual({
+      endpoint_id: `${name}-mysql-source`,
       endpoint_type: 'source',
       engine_name: 'mysql',
+      database_name: SOURCE_SCHEMA,
+      secrets_manager_arn: secret,
+      secrets_manager_access_role_arn: stack.ref('aws_iam_role', 'secret-access-role', 'arn'),
       ssl_mode: 'require',
-      secrets_manager_arn: ref('aws_secretsmanager_secret', secretId, 'arn'),
-      database_name: 'unicornhealth',
+      kms_key_arn: key('database'),
     });
-    expect(source).not.toHaveProperty('password');
-    expect(source).not.toHaveProperty('username');
-    expect(stack.one('aws_secretsmanager_secret', 'source-secret').kms_key_id).toBe(key('database'));
+    expect(stack.one('aws_secretsmanager_secret')).toMatchObject({
+      name: `${TEST_PREFIX}/dms/source`,
+      kms_key_id: key('database'),
+      recovery_window_in_days: 30,
+    });
     expect(stack.all('aws_secretsmanager_secret_version')).toHaveLength(0);
-    const access = stack.statement(stack.one('aws_iam_role_policy', 'secret-access').policy, 'ReadSourceSecret');
-    expect(access.resources).toEqual([ref('aws_secretsmanager_secret', secretId, 'arn')]);
+  });
+
+  test('the secret-access role trusts regional DMS of this account’s DMS resources, and reads that secret only', () => {
+    const role = stack.one('aws_iam_role', 'secret-access-role');
+    expect(stack.statement(role.assume_role_policy, 'TrustedService')).toMatchObject({
+      principals: [{ type: 'Service', identifiers: ['dms.us-east-1.amazonaws.com'] }],
+      condition: [
+        { test: 'StringEquals', variable: 'aws:SourceAccount', values: [TEST_ENV.accountId] },
+        { test: 'ArnLike', variable: 'aws:SourceArn', values: [`arn:aws:dms:us-east-1:${TEST_ENV.accountId}:*`] },
+      ],
+    });
+    const policy = stack.one('aws_iam_role_policy', 'secret-access').policy;
+    expect(stack.statement(policy, 'ReadSourceSecret').resources).toEqual([stack.ref('aws_secretsmanager_secret', '', 'arn')]);
+    expect(stack.statement(policy, 'DecryptSourceSecret')).toMatchObject({
+      actions: ['kms:Decrypt'],
+      resources: [key('database')],
+      condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: ['secretsmanager.us-east-1.amazonaws.com'] }],
+    });
   });
 
   test('the target is an aws_dms_s3_endpoint writing Parquet with SSE-KMS and millisecond timestamps into the raw zone', () => {
     expect(stack.one('aws_dms_s3_endpoint')).toMatchObject({
       endpoint_type: 'target',
+      bucket_name: stack.ref('aws_s3_bucket', 'storage_lake_', 'bucket'),
+      bucket_folder: 'raw',
+      service_access_role_arn: stack.ref('aws_iam_role', 'target-role', 'arn'),
       data_format: 'parquet',
+      parquet_version: 'parquet-2-0',
       encryption_mode: 'SSE_KMS',
       server_side_encryption_kms_key_id: key('lake'),
       parquet_timestamp_in_millisecond: true,
-      bucket_folder: 'raw',
+      include_op_for_full_load: false,
+      depends_on: [`aws_iam_role.${stack.idOf('aws_iam_role', 'target-role')}`],
     });
+    expect(stack.one('aws_dms_s3_endpoint')).not.toHaveProperty('timestamp_column_name');
     expect(stack.text).not.toContain('s3_settings');
   });
 
-  test('the target role may write the raw-zone prefix only', () => {
-    const policy = stack.one('aws_iam_role_policy', 'target-policy').policy;
-    expect(stack.statement(policy, 'WriteRawZone').resources).toEqual([
-      `${ref('aws_s3_bucket', stack.idOf('aws_s3_bucket', 'storage_lake_'), 'arn')}/raw/*`,
-    ]);
-    expect(stack.statement(policy, 'ListRawZone').condition).toEqual([{ test: 'StringLike', variable: 's3:prefix', values: ['raw/*'] }]);
+  test('with change capture the target records the operation and the commit time', () => {
+    expect(stacks.prod.one('aws_dms_s3_endpoint')).toMatchObject({
+      include_op_for_full_load: true,
+      timestamp_column_name: 'dms_commit_ts',
+    });
   });
 
-  test('the task mappings select exactly the contract tables', () => {
+  test('the target role trusts DMS (both principals) of this account’s DMS resources, and may write the raw-zone prefix only', () => {
+    expect(stack.statement(stack.one('aws_iam_role', 'target-role').assume_role_policy, 'TrustedService')).toMatchObject({
+      principals: [{ type: 'Service', identifiers: ['dms.amazonaws.com', 'dms.us-east-1.amazonaws.com'] }],
+      condition: [
+        { test: 'StringEquals', variable: 'aws:SourceAccount', values: [TEST_ENV.accountId] },
+        { test: 'ArnLike', variable: 'aws:SourceArn', values: [`arn:aws:dms:us-east-1:${TEST_ENV.accountId}:*`] },
+      ],
+    });
+    const lake = stack.ref('aws_s3_bucket', 'storage_lake_', 'arn');
+    const policy = stack.one('aws_iam_role_policy', 'target-policy').policy;
+    expect(stack.statement(policy, 'WriteRawZone').resources).toEqual([`${lake}/raw/*`]);
+    expect(stack.statement(policy, 'ListRawZone')).toMatchObject({
+      resources: [lake],
+      condition: [{ test: 'StringLike', variable: 's3:prefix', values: ['raw/*'] }],
+    });
+    expect(stack.statement(policy, 'EncryptWithLakeKey')).toMatchObject({
+      resources: [key('lake')],
+      condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: ['s3.us-east-1.amazonaws.com'] }],
+    });
+  });
+
+  test('the task mappings select exactly the contract tables of the source schema by default', () => {
     const mappings = JSON.parse(stack.one('aws_dms_replication_task').table_mappings);
     expect(mappings.rules.map((r: Json) => r['object-locator'])).toEqual(
-      CLINIC_TABLES.map((t) => ({ 'schema-name': 'unicornhealth', 'table-name': t.name })),
+      CLINIC_TABLES.map((t) => ({ 'schema-name': SOURCE_SCHEMA, 'table-name': t.name })),
     );
     expect(mappings.rules.every((r: Json) => r['rule-action'] === 'include')).toBe(true);
+  });
+
+  test('the tables are an option', () => {
+    const mappings = JSON.parse(build({ tables: CLINIC_TABLES.slice(0, 2) }).one('aws_dms_replication_task').table_mappings);
+    expect(mappings.rules.map((r: Json) => r['object-locator']['table-name'])).toEqual(['insurance', 'employee']);
   });
 
   test.each([
     ['dev', 'full-load'],
     ['prod', 'full-load-and-cdc'],
-  ] as const)('%s: the task runs %s, is not started by Terraform, validates, and logs', (name, mode) => {
-    const task = stacks[name].one('aws_dms_replication_task');
-    expect(task).toMatchObject({ migration_type: mode, start_replication_task: false });
-    const settings = JSON.parse(task.replication_task_settings);
-    expect(settings.ValidationSettings.EnableValidation).toBe(true);
-    expect(settings.Logging.EnableLogging).toBe(true);
+  ] as const)('%s: the task runs %s between the endpoints, is not started by Terraform, validates, and logs', (env, mode) => {
+    const synthesized = stacks[env];
+    const task = synthesized.one('aws_dms_replication_task');
+    expect(task).toMatchObject({
+      replication_task_id: `${name}-${SOURCE_SCHEMA}-to-raw`,
+      migration_type: mode,
+      start_replication_task: false,
+      replication_instance_arn: synthesized.ref('aws_dms_replication_instance', '', 'replication_instance_arn'),
+      source_endpoint_arn: synthesized.ref('aws_dms_endpoint', '', 'endpoint_arn'),
+      target_endpoint_arn: synthesized.ref('aws_dms_s3_endpoint', '', 'endpoint_arn'),
+    });
+    expect(JSON.parse(task.replication_task_settings)).toEqual(replicationTaskSettings(mode));
+  });
+
+  test('the mode defaults to a full load', () => {
+    expect(build({ mode: undefined }).one('aws_dms_replication_task').migration_type).toBe('full-load');
+  });
+
+  test.each([
+    ['full-load', ['SOURCE_UNLOAD', 'TARGET_LOAD', 'TASK_MANAGER', 'VALIDATOR_EXT']],
+    ['full-load-and-cdc', ['SOURCE_UNLOAD', 'TARGET_LOAD', 'TASK_MANAGER', 'VALIDATOR_EXT', 'SOURCE_CAPTURE', 'TARGET_APPLY']],
+  ] as const)('%s task settings validate rows, suspend failing tables and log %j', (mode, components) => {
+    const settings: Json = replicationTaskSettings(mode);
+    expect(settings.Logging.LogComponents.map((c: Json) => c.Id)).toEqual(components);
+    expect(settings.ValidationSettings).toMatchObject({ EnableValidation: true, ValidationMode: 'ROW_LEVEL' });
     expect(settings.ErrorBehavior).toMatchObject({ TableErrorPolicy: 'SUSPEND_TABLE', FailOnNoTablesCaptured: true });
   });
 
   test('the task log group is pre-created with the logs key and retention', () => {
-    expect(stack.one('aws_cloudwatch_log_group', 'task-logs')).toMatchObject({
-      name: 'dms-tasks-unicornhealth-dev-dms',
+    expect(stack.one('aws_cloudwatch_log_group', 'task-logs')).toEqual({
+      name: `dms-tasks-${name}`,
       kms_key_id: key('logs'),
-      retention_in_days: dev.logRetentionDays,
+      retention_in_days: 731,
     });
   });
 
-  test('DMS reaches MySQL on 3306, the endpoints on 443 and S3 through its prefix list, nothing else', () => {
-    const dmsGroup = ref('aws_security_group', stack.idOf('aws_security_group', 'migration_dms'), 'id');
+  test('DMS reaches MySQL on 3306, the endpoints on 443 and S3 through its prefix list, nothing else; MySQL admits it', () => {
+    const dmsGroup = stack.ref('aws_security_group', 'migration_dms', 'id');
     const egress = stack.all('aws_vpc_security_group_egress_rule').filter((r: Json) => r.security_group_id === dmsGroup);
-    expect(egress.map((r: Json) => r.to_port).sort()).toEqual([3306, 443, 443]);
-    const mysqlIngress = stack
-      .all('aws_vpc_security_group_ingress_rule')
-      .find((r: Json) => r.referenced_security_group_id === dmsGroup && r.to_port === 3306);
-    expect(mysqlIngress.description).toMatch(/DMS/);
+    expect(egress.map((r: Json) => [r.to_port, r.referenced_security_group_id ?? r.prefix_list_id]).sort()).toEqual(
+      [
+        [3306, stack.ref('aws_security_group', 'database_mysql', 'id')],
+        [443, stack.ref('aws_security_group', 'endpoints', 'id')],
+        [443, stack.ref('aws_vpc_endpoint', 'endpoint-s3', 'prefix_list_id')],
+      ].sort(),
+    );
+    expect(stack.one('aws_vpc_security_group_ingress_rule', 'mysql_from-dms-3306').description).toBe(
+      `DMS full load and change capture (from ${name})`,
+    );
   });
 });

@@ -1,53 +1,148 @@
 import { dev, prod } from '../../../config/environments';
-import { ref, synthesize } from '../../helpers/synth';
+import { Migration } from '../../../stacks/constructs/migration';
+import { ALERT_PUBLISHERS, Monitoring, MonitoringProps } from '../../../stacks/constructs/monitoring';
+import {
+  Json,
+  SynthesizedStack,
+  TEST_ENV,
+  TEST_PREFIX,
+  synthesizeWith,
+  testCatalog,
+  testDatabase,
+  testKey,
+  testNetwork,
+  testStorage,
+} from '../../helpers/synth';
 
 describe('Monitoring', () => {
-  const stacks = { dev: synthesize(dev), prod: synthesize(prod) };
-  const stack = stacks.dev;
-  const topic = ref('aws_sns_topic', stack.idOf('aws_sns_topic'), 'arn');
+  const build = (migrationConfig = dev.migration, props: Partial<MonitoringProps> = {}): SynthesizedStack =>
+    synthesizeWith((scope) => {
+      const network = testNetwork(scope);
+      const storage = testStorage(scope);
+      const migration = new Migration(scope, 'migration', {
+        ...migrationConfig,
+        environment: TEST_ENV,
+        namePrefix: TEST_PREFIX,
+        network,
+        source: testDatabase(scope, network),
+        storage,
+        databaseKey: testKey(scope, 'database'),
+        logsKey: testKey(scope, 'logs'),
+        logRetentionDays: 365,
+      });
+      new Monitoring(scope, 'monitoring', {
+        environment: TEST_ENV,
+        namePrefix: TEST_PREFIX,
+        alertEmails: ['oncall@example.com', "o'brien.ops@example.org"],
+        monthlyBudgetUsd: 250,
+        cdcLatencyAlarmSeconds: migrationConfig.cdcLatencyAlarmSeconds,
+        topicKey: testKey(scope, 'logs'),
+        migration,
+        catalog: testCatalog(scope, storage),
+        ...props,
+      });
+    });
+  const stacks = { fullLoad: build(), cdc: build(prod.migration) };
+  const stack = stacks.fullLoad;
+  const topic = stack.ref('aws_sns_topic', '', 'arn');
 
-  test('the alerts topic is encrypted with a customer-managed key and publishable only by AWS services of this account', () => {
-    expect(stack.one('aws_sns_topic').kms_master_key_id).toBe(ref('aws_kms_key', stack.idOf('aws_kms_key', 'logs-key'), 'arn'));
-    const publish = stack.statement(stack.one('aws_sns_topic_policy').policy, 'AwsServicesOfThisAccountPublish');
-    expect(publish.condition).toEqual([{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [dev.accountId] }]);
-  });
-
-  test('DMS task failures reach the topic through an event subscription', () => {
-    expect(stack.one('aws_dms_event_subscription')).toMatchObject({
-      sns_topic_arn: topic,
-      source_type: 'replication-task',
-      event_categories: ['failure', 'state change'],
+  test('the alerts topic is encrypted with the given key and publishable only by AWS services of this account, over TLS', () => {
+    expect(stack.one('aws_sns_topic')).toEqual({
+      name: `${TEST_PREFIX}-alerts`,
+      display_name: 'UnicornHealth platform alerts',
+      kms_master_key_id: stack.ref('aws_kms_key', 'logs-key', 'arn'),
+    });
+    const policy = stack.one('aws_sns_topic_policy');
+    expect(policy.arn).toBe(topic);
+    expect(stack.statement(policy.policy, 'AwsServicesOfThisAccountPublish')).toMatchObject({
+      principals: [{ type: 'Service', identifiers: [...ALERT_PUBLISHERS] }],
+      actions: ['sns:Publish'],
+      condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [TEST_ENV.accountId] }],
+    });
+    expect(stack.statement(policy.policy, 'DenyInsecureTransport')).toMatchObject({
+      effect: 'Deny',
+      condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
     });
   });
 
-  test('a failed crawler reaches the topic through EventBridge', () => {
-    const pattern = JSON.parse(stack.one('aws_cloudwatch_event_rule').event_pattern);
-    expect(pattern).toMatchObject({ source: ['aws.glue'], 'detail-type': ['Glue Crawler State Change'], detail: { state: ['Failed'] } });
-    expect(stack.one('aws_cloudwatch_event_target').arn).toBe(topic);
+  test('the publishers are the services that send alerts', () => {
+    expect(ALERT_PUBLISHERS).toEqual(['events.amazonaws.com', 'cloudwatch.amazonaws.com', 'dms.amazonaws.com', 'budgets.amazonaws.com']);
   });
 
-  test('the CDC latency alarm exists only when change capture is on', () => {
-    expect(stacks.dev.all('aws_cloudwatch_metric_alarm')).toHaveLength(0);
-    const alarm = stacks.prod.one('aws_cloudwatch_metric_alarm');
-    expect(alarm).toMatchObject({
-      namespace: 'AWS/DMS',
-      metric_name: 'CDCLatencySource',
-      threshold: prod.migration.cdcLatencyAlarmSeconds,
-    });
-    expect(alarm.dimensions.ReplicationTaskIdentifier).toMatch(
-      /element\(split\(":", aws_dms_replication_task\.[^.]+\.replication_task_arn\), 6\)/,
+  test('each address is subscribed by e-mail under an id derived from the address', () => {
+    const subscriptions = stack.resources('aws_sns_topic_subscription');
+    expect(Object.entries(subscriptions).map(([id, s]: [string, Json]) => [id.replace(/_[0-9A-F]{8}$/, ''), s.endpoint])).toEqual([
+      ['monitoring_email-o-brien-ops-example-org', "o'brien.ops@example.org"],
+      ['monitoring_email-oncall-example-com', 'oncall@example.com'],
+    ]);
+    for (const subscription of Object.values(subscriptions)) expect(subscription).toMatchObject({ topic_arn: topic, protocol: 'email' });
+  });
+
+  test('reordering the addresses changes nothing (the budget’s subscribers are a set)', () => {
+    const reordered = build(dev.migration, { alertEmails: ["o'brien.ops@example.org", 'oncall@example.com'] });
+    expect(reordered.resources('aws_sns_topic_subscription')).toEqual(stack.resources('aws_sns_topic_subscription'));
+    expect(reordered.one('aws_budgets_budget').notification.map((n: Json) => n.subscriber_email_addresses.sort())).toEqual(
+      stack.one('aws_budgets_budget').notification.map((n: Json) => n.subscriber_email_addresses.sort()),
     );
   });
 
-  test.each([
-    ['dev', dev.monthlyBudgetUsd],
-    ['prod', prod.monthlyBudgetUsd],
-  ] as const)('%s: a monthly cost budget of %i USD alerts at 80%% forecast and 100%% actual', (name, amount) => {
-    const budget = stacks[name].one('aws_budgets_budget');
-    expect(budget).toMatchObject({ budget_type: 'COST', limit_amount: amount.toFixed(2), time_unit: 'MONTHLY' });
-    expect(budget.notification.map((n: { notification_type: string; threshold: number }) => [n.notification_type, n.threshold])).toEqual([
-      ['FORECASTED', 80],
-      ['ACTUAL', 100],
+  test('the migration task’s failures and state changes reach the topic through an event subscription', () => {
+    expect(stack.one('aws_dms_event_subscription')).toEqual({
+      name: `${TEST_PREFIX}-dms-task-failures`,
+      sns_topic_arn: topic,
+      source_type: 'replication-task',
+      source_ids: [stack.ref('aws_dms_replication_task', '', 'replication_task_id')],
+      event_categories: ['failure', 'state change'],
+      enabled: true,
+    });
+  });
+
+  test('a failure of the catalog’s crawler reaches the topic through EventBridge', () => {
+    const rule = stack.one('aws_cloudwatch_event_rule');
+    expect(JSON.parse(rule.event_pattern)).toEqual({
+      source: ['aws.glue'],
+      'detail-type': ['Glue Crawler State Change'],
+      detail: { crawlerName: [stack.ref('aws_glue_crawler', '', 'name')], state: ['Failed'] },
+    });
+    expect(stack.one('aws_cloudwatch_event_target')).toEqual({
+      rule: stack.ref('aws_cloudwatch_event_rule', '', 'name'),
+      arn: topic,
+      target_id: 'alerts',
+    });
+  });
+
+  test('the CDC latency alarm exists only when the migration captures changes, on its instance and task', () => {
+    expect(stacks.fullLoad.all('aws_cloudwatch_metric_alarm')).toHaveLength(0);
+    const alarm = stacks.cdc.one('aws_cloudwatch_metric_alarm');
+    expect(alarm).toMatchObject({
+      alarm_name: `${TEST_PREFIX}-dms-cdc-latency`,
+      namespace: 'AWS/DMS',
+      metric_name: 'CDCLatencySource',
+      threshold: prod.migration.cdcLatencyAlarmSeconds,
+      treat_missing_data: 'breaching',
+      alarm_actions: [stacks.cdc.ref('aws_sns_topic', '', 'arn')],
+      ok_actions: [stacks.cdc.ref('aws_sns_topic', '', 'arn')],
+    });
+    expect(alarm.dimensions.ReplicationInstanceIdentifier).toBe(
+      stacks.cdc.ref('aws_dms_replication_instance', '', 'replication_instance_id'),
+    );
+    expect(alarm.dimensions.ReplicationTaskIdentifier).toMatch(
+      /^\$\{element\(split\(":", aws_dms_replication_task\.[^.]+\.replication_task_arn\), 6\)\}$/,
+    );
+  });
+
+  test('a monthly cost budget alerts the addresses and the topic at 80% forecast and 100% actual', () => {
+    const budget = stack.one('aws_budgets_budget');
+    expect(budget).toMatchObject({
+      name: `${TEST_PREFIX}-monthly`,
+      budget_type: 'COST',
+      limit_amount: '250.00',
+      limit_unit: 'USD',
+      time_unit: 'MONTHLY',
+    });
+    expect(budget.notification.map((n: Json) => [n.notification_type, n.threshold, n.subscriber_sns_topic_arns])).toEqual([
+      ['FORECASTED', 80, [topic]],
+      ['ACTUAL', 100, [topic]],
     ]);
   });
 });

@@ -1,104 +1,144 @@
-import { dev, prod } from '../../../config/environments';
-import { Json, ref, synthesize, withConfig } from '../../helpers/synth';
+import { BASE_INTERFACE_ENDPOINTS, Network, NetworkProps } from '../../../stacks/constructs/network';
+import { ServiceSecurityGroup } from '../../../stacks/constructs/service-security-group';
+import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testKey, testNetwork } from '../../helpers/synth';
 
 describe('Network', () => {
-  const stack = synthesize(dev);
-  const withNat = synthesize(withConfig(dev, { network: { internetEgress: 'nat-gateway' } }));
-  const withHost = synthesize(prod);
+  const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+  const build = (props: Partial<NetworkProps>): SynthesizedStack =>
+    synthesizeWith(
+      (scope) =>
+        new Network(scope, 'network', {
+          environment: TEST_ENV,
+          namePrefix: TEST_PREFIX,
+          vpcCidr: '10.30.0.0/18',
+          availabilityZones: zones.slice(0, 2),
+          logsKey: testKey(scope, 'logs'),
+          flowLogRetentionDays: 731,
+          ...props,
+        }),
+    );
+  const stack = synthesizeWith((scope) => testNetwork(scope));
+  const withNat = build({ internetEgress: 'nat-gateway' });
+  const withSessionManager = build({ interfaceEndpointServices: ['ssm', 'ssmmessages'] });
+  const endpointServices = (synthesized: SynthesizedStack): string[] =>
+    synthesized
+      .all('aws_vpc_endpoint')
+      .map((e: Json) => e.service_name.replace('com.amazonaws.us-east-1.', ''))
+      .sort();
 
-  test('one private subnet per configured AZ, carved from the VPC CIDR, with no public addresses', () => {
-    const subnets = stack.all('aws_subnet');
-    expect(subnets.map((s: Json) => s.availability_zone)).toEqual(dev.network.availabilityZones);
-    subnets.forEach((s: Json, index: number) => {
-      expect(s.map_public_ip_on_launch).toBe(false);
-      expect(s.cidr_block).toBe(`\${cidrsubnet("${dev.network.vpcCidr}", 4, ${index})}`);
+  test('a VPC with DNS, and one private subnet per AZ carved from its CIDR, with no public addresses', () => {
+    expect(stack.one('aws_vpc')).toEqual({
+      cidr_block: '10.20.0.0/16',
+      enable_dns_hostnames: true,
+      enable_dns_support: true,
+      tags: { Name: TEST_PREFIX },
     });
-    expect(stack.one('aws_vpc')).toMatchObject({ cidr_block: dev.network.vpcCidr, enable_dns_hostnames: true });
+    const subnets = stack.all('aws_subnet');
+    expect(subnets.map((s: Json) => s.availability_zone)).toEqual(zones);
+    subnets.forEach((s: Json, index: number) => {
+      expect(s).toMatchObject({ map_public_ip_on_launch: false, tags: { Tier: 'private' } });
+      expect(s.cidr_block).toBe(`\${cidrsubnet("10.20.0.0/16", 4, ${index})}`);
+    });
+    expect(stack.all('aws_route_table_association')).toHaveLength(zones.length);
   });
 
   test('by default there is no internet or NAT gateway and no route to the internet', () => {
-    for (const type of ['aws_internet_gateway', 'aws_nat_gateway', 'aws_eip', 'aws_route']) {
-      expect(stack.all(type)).toHaveLength(0);
-    }
+    for (const type of ['aws_internet_gateway', 'aws_nat_gateway', 'aws_eip', 'aws_route']) expect(stack.all(type)).toHaveLength(0);
   });
 
-  test('a NAT gateway is an explicit option: one public NAT subnet without auto-assigned addresses', () => {
+  test('a NAT gateway is an explicit option: one public NAT subnet without auto-assigned addresses, routed from the private subnets', () => {
     expect(withNat.all('aws_nat_gateway')).toHaveLength(1);
     expect(withNat.all('aws_internet_gateway')).toHaveLength(1);
-    const natSubnet = withNat.one('aws_subnet', 'nat-public');
-    expect(natSubnet.map_public_ip_on_launch).toBe(false);
-    expect(natSubnet.cidr_block).toBe(`\${cidrsubnet("${dev.network.vpcCidr}", 4, 15)}`);
-    const privateDefault = withNat.one('aws_route', 'private-default-route');
-    expect(privateDefault.nat_gateway_id).toBe(ref('aws_nat_gateway', withNat.idOf('aws_nat_gateway'), 'id'));
+    expect(withNat.one('aws_subnet', 'nat-public')).toMatchObject({
+      map_public_ip_on_launch: false,
+      availability_zone: 'us-east-1a',
+      cidr_block: '${cidrsubnet("10.30.0.0/18", 4, 15)}',
+    });
+    expect(withNat.one('aws_route', 'private-default-route')).toEqual({
+      route_table_id: withNat.ref('aws_route_table', 'private-routes', 'id'),
+      destination_cidr_block: '0.0.0.0/0',
+      nat_gateway_id: withNat.ref('aws_nat_gateway', '', 'id'),
+    });
   });
 
   test('an S3 gateway endpoint on the private route table', () => {
-    const s3 = stack.one('aws_vpc_endpoint', 'endpoint-s3');
-    expect(s3).toMatchObject({ service_name: 'com.amazonaws.us-east-1.s3', vpc_endpoint_type: 'Gateway' });
-    expect(s3.route_table_ids).toEqual([ref('aws_route_table', stack.idOf('aws_route_table'), 'id')]);
+    expect(stack.one('aws_vpc_endpoint', 'endpoint-s3')).toMatchObject({
+      service_name: 'com.amazonaws.us-east-1.s3',
+      vpc_endpoint_type: 'Gateway',
+      route_table_ids: [stack.ref('aws_route_table', '', 'id')],
+    });
   });
 
-  test.each(['secretsmanager', 'kms', 'sts', 'logs'])(
-    'an interface endpoint for %s in every private subnet with its security group',
-    (service) => {
+  test('by default the base interface endpoints, each in every private subnet behind the endpoint group', () => {
+    expect(endpointServices(stack)).toEqual(['s3', ...BASE_INTERFACE_ENDPOINTS].sort());
+    for (const service of BASE_INTERFACE_ENDPOINTS) {
       const endpoint = stack.one('aws_vpc_endpoint', `endpoint-${service}_`);
-      expect(endpoint).toMatchObject({
-        service_name: `com.amazonaws.us-east-1.${service}`,
-        vpc_endpoint_type: 'Interface',
-        private_dns_enabled: true,
-      });
-      expect(endpoint.subnet_ids).toHaveLength(dev.network.availabilityZones.length);
-      expect(endpoint.security_group_ids).toEqual([ref('aws_security_group', stack.idOf('aws_security_group', 'endpoints'), 'id')]);
-    },
-  );
-
-  test('Session Manager endpoints exist only with the access host', () => {
-    for (const service of ['ssm', 'ssmmessages', 'ec2messages']) {
-      expect(Object.keys(stack.resources('aws_vpc_endpoint')).some((id) => id.includes(`endpoint-${service}_`))).toBe(false);
-      expect(withHost.one('aws_vpc_endpoint', `endpoint-${service}_`).vpc_endpoint_type).toBe('Interface');
+      expect(endpoint).toMatchObject({ vpc_endpoint_type: 'Interface', private_dns_enabled: true });
+      expect(endpoint.subnet_ids).toEqual(zones.map((az) => stack.ref('aws_subnet', `private-${az}_`, 'id')));
+      expect(endpoint.security_group_ids).toEqual([stack.ref('aws_security_group', 'endpoints', 'id')]);
     }
+  });
+
+  test('the interface endpoints are an option', () => {
+    expect(endpointServices(withSessionManager)).toEqual(['s3', 'ssm', 'ssmmessages']);
   });
 
   test('the default security group is managed with no rules', () => {
     const closed = stack.one('aws_default_security_group');
-    expect(closed.vpc_id).toBe(ref('aws_vpc', stack.idOf('aws_vpc'), 'id'));
-    expect(closed).not.toHaveProperty('ingress');
-    expect(closed).not.toHaveProperty('egress');
+    expect(closed).toEqual({ vpc_id: stack.ref('aws_vpc', '', 'id'), tags: { Name: `${TEST_PREFIX}-default-closed` } });
   });
 
-  test('flow logs record ALL traffic into a KMS-encrypted group kept at least 365 days', () => {
-    const flowLog = stack.one('aws_flow_log');
-    expect(flowLog).toMatchObject({ traffic_type: 'ALL', log_destination_type: 'cloud-watch-logs' });
-    const group = stack.one('aws_cloudwatch_log_group', 'flow-log-group');
-    expect(flowLog.log_destination).toBe(ref('aws_cloudwatch_log_group', stack.idOf('aws_cloudwatch_log_group', 'flow-log-group'), 'arn'));
-    expect(group.kms_key_id).toBe(ref('aws_kms_key', stack.idOf('aws_kms_key', 'logs-key'), 'arn'));
-    expect(group.retention_in_days).toBeGreaterThanOrEqual(365);
+  test('flow logs record ALL traffic every minute into a log group encrypted with the logs key and kept as configured', () => {
+    expect(stack.one('aws_flow_log')).toMatchObject({
+      traffic_type: 'ALL',
+      log_destination_type: 'cloud-watch-logs',
+      log_destination: stack.ref('aws_cloudwatch_log_group', 'flow-log-group', 'arn'),
+      iam_role_arn: stack.ref('aws_iam_role', 'flow-log-role', 'arn'),
+      max_aggregation_interval: 60,
+    });
+    expect(stack.one('aws_cloudwatch_log_group')).toEqual({
+      name: `/${TEST_PREFIX}/vpc-flow-logs`,
+      kms_key_id: stack.ref('aws_kms_key', 'logs-key', 'arn'),
+      retention_in_days: 365,
+    });
+    expect(withNat.one('aws_cloudwatch_log_group').retention_in_days).toBe(731);
   });
 
-  test('the flow-log role trusts only VPC Flow Logs of this account and writes only its group', () => {
-    const trust = stack.statement(stack.one('aws_iam_role', 'flow-log-role').assume_role_policy, 'TrustedService');
-    expect(trust.principals).toEqual([{ type: 'Service', identifiers: ['vpc-flow-logs.amazonaws.com'] }]);
-    expect(trust.condition).toContainEqual({ test: 'StringEquals', variable: 'aws:SourceAccount', values: [dev.accountId] });
-    const write = stack.statement(stack.one('aws_iam_role_policy', 'flow-log').policy, 'WriteFlowLogGroup');
-    expect(write.resources.every((r: string) => r.includes('aws_cloudwatch_log_group'))).toBe(true);
+  test('the flow-log role trusts VPC Flow Logs for this account’s flow logs only, and writes only its group', () => {
+    const role = stack.one('aws_iam_role', 'flow-log-role');
+    expect(stack.statement(role.assume_role_policy, 'TrustedService')).toMatchObject({
+      principals: [{ type: 'Service', identifiers: ['vpc-flow-logs.amazonaws.com'] }],
+      condition: [
+        { test: 'StringEquals', variable: 'aws:SourceAccount', values: [TEST_ENV.accountId] },
+        { test: 'ArnLike', variable: 'aws:SourceArn', values: [`arn:aws:ec2:us-east-1:${TEST_ENV.accountId}:vpc-flow-log/*`] },
+      ],
+    });
+    const group = stack.ref('aws_cloudwatch_log_group', '', 'arn');
+    expect(stack.statement(stack.one('aws_iam_role_policy').policy, 'WriteFlowLogGroup')).toMatchObject({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+      resources: [group, `${group}:*`],
+    });
   });
 
-  test.each([
-    ['dev', stack],
-    ['prod', withHost],
-    ['dev with NAT', withNat],
-  ])('%s: every security-group rule has a description, names a group or prefix list, and never an open range', (_name, synthesized) => {
-    const rules = [...synthesized.all('aws_vpc_security_group_ingress_rule'), ...synthesized.all('aws_vpc_security_group_egress_rule')];
-    for (const rule of rules) {
-      expect(rule.description).toMatch(/\w{4,}/);
-      expect(rule.referenced_security_group_id ?? rule.prefix_list_id).toBeDefined();
-      expect(rule).not.toHaveProperty('cidr_ipv4');
-      expect(rule).not.toHaveProperty('cidr_ipv6');
-    }
-    expect(synthesized.text).not.toMatch(/"0\.0\.0\.0\/0"[\s\S]{0,200}ingress|::\/0/);
-    for (const group of synthesized.all('aws_security_group')) {
-      expect(group).not.toHaveProperty('ingress');
-      expect(group).not.toHaveProperty('egress');
-    }
+  test('allowHttpsToAwsApis lets a client into the endpoints and out to S3 on 443, with the purposes as descriptions', () => {
+    const withClient = synthesizeWith((scope) => {
+      const network = testNetwork(scope);
+      const client = new ServiceSecurityGroup(scope, 'client', { vpc: network.vpc, name: 'uh-test-client', description: 'Client' });
+      network.allowHttpsToAwsApis(client, { endpoints: 'Reads secrets', s3: 'Writes objects' });
+    });
+    const client = withClient.ref('aws_security_group', 'client', 'id');
+    expect(withClient.one('aws_vpc_security_group_ingress_rule')).toMatchObject({
+      security_group_id: withClient.ref('aws_security_group', 'endpoints', 'id'),
+      referenced_security_group_id: client,
+      to_port: 443,
+      description: 'Reads secrets (from uh-test-client)',
+    });
+    expect(withClient.all('aws_vpc_security_group_egress_rule').map((r: Json) => [r.to_port, r.description])).toEqual([
+      [443, `Reads secrets (to ${TEST_PREFIX}-vpc-endpoints)`],
+      [443, 'Writes objects'],
+    ]);
+    expect(withClient.one('aws_vpc_security_group_egress_rule', 'prefix-list').prefix_list_id).toBe(
+      withClient.ref('aws_vpc_endpoint', 'endpoint-s3', 'prefix_list_id'),
+    );
   });
 });

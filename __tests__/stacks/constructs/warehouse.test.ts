@@ -1,56 +1,121 @@
-import { dev } from '../../../config/environments';
+import { dev, prod } from '../../../config/environments';
 import { externalSchemaSql } from '../../../contract/warehouse';
-import { Json, ref, synthesize } from '../../helpers/synth';
+import { Warehouse, WarehouseProps } from '../../../stacks/constructs/warehouse';
+import {
+  Json,
+  SynthesizedStack,
+  TEST_ENV,
+  TEST_PREFIX,
+  synthesizeWith,
+  testCatalog,
+  testKey,
+  testNetwork,
+  testStorage,
+} from '../../helpers/synth';
 
 describe('Warehouse (Redshift Serverless)', () => {
-  const stack = synthesize(dev);
-  const dbKey = ref('aws_kms_key', stack.idOf('aws_kms_key', 'database-key'), 'arn');
-  const spectrumRole = ref('aws_iam_role', stack.idOf('aws_iam_role', 'spectrum-role'), 'arn');
+  const build = (props: Partial<WarehouseProps> = {}): SynthesizedStack =>
+    synthesizeWith((scope) => {
+      new Warehouse(scope, 'warehouse', {
+        ...dev.warehouse,
+        environment: TEST_ENV,
+        namePrefix: TEST_PREFIX,
+        network: testNetwork(scope),
+        catalog: testCatalog(scope, testStorage(scope)),
+        databaseKey: testKey(scope, 'database'),
+        ...props,
+      });
+    });
+  const stack = build();
+  const name = `${TEST_PREFIX}-warehouse`;
+  const dbKey = stack.ref('aws_kms_key', 'database-key', 'arn');
+  const spectrumRole = stack.ref('aws_iam_role', 'spectrum-role', 'arn');
+  const redshiftGroup = stack.ref('aws_security_group', 'warehouse_redshift', 'id');
 
-  test('the namespace is encrypted, its admin password managed by AWS, its logs exported, with the Spectrum role', () => {
+  test('the namespace is encrypted, its admin password managed by AWS, its logs exported, with the Spectrum role as default', () => {
     const namespace = stack.one('aws_redshiftserverless_namespace');
-    expect(namespace).toMatchObject({
-      kms_key_id: dbKey,
+    expect(namespace).toEqual({
+      namespace_name: name,
+      db_name: 'clinic',
+      admin_username: 'clinic_admin',
       manage_admin_password: true,
       admin_password_secret_kms_key_id: dbKey,
-      log_exports: ['userlog', 'connectionlog', 'useractivitylog'],
+      kms_key_id: dbKey,
       iam_roles: [spectrumRole],
       default_iam_role_arn: spectrumRole,
-    });
-    expect(namespace).not.toHaveProperty('admin_user_password');
-  });
-
-  test('the workgroup is private, with enhanced VPC routing, TLS required and capacity from config', () => {
-    const workgroup = stack.one('aws_redshiftserverless_workgroup');
-    expect(workgroup).toMatchObject({
-      publicly_accessible: false,
-      enhanced_vpc_routing: true,
-      base_capacity: dev.warehouse.baseRpu,
-      max_capacity: dev.warehouse.maxRpu,
-    });
-    expect(workgroup.subnet_ids).toHaveLength(3);
-    expect(workgroup.config_parameter).toContainEqual({ parameter_key: 'require_ssl', parameter_value: 'true' });
-  });
-
-  test('a monthly usage limit deactivates the workgroup', () => {
-    expect(stack.one('aws_redshiftserverless_usage_limit')).toMatchObject({
-      usage_type: 'serverless-compute',
-      amount: dev.warehouse.monthlyRpuHoursLimit,
-      period: 'monthly',
-      breach_action: 'deactivate',
+      log_exports: ['userlog', 'connectionlog', 'useractivitylog'],
     });
   });
 
-  test('the Spectrum role reads the catalog through Lake Formation and is assumed by Redshift of this account only', () => {
-    const policy = stack.one('aws_iam_role_policy', 'spectrum-policy').policy;
-    expect(stack.statement(policy, 'LakeFormationCredentials').actions).toEqual(['lakeformation:GetDataAccess']);
-    const trust = stack.statement(stack.one('aws_iam_role', 'spectrum-role').assume_role_policy, 'TrustedService');
-    expect(trust.condition).toEqual([{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [dev.accountId] }]);
+  test('the database name is an option', () => {
+    expect(build({ databaseName: 'lakehouse' }).one('aws_redshiftserverless_namespace').db_name).toBe('lakehouse');
+  });
+
+  test.each([
+    ['dev', dev.warehouse],
+    ['prod', prod.warehouse],
+  ] as const)(
+    '%s: the workgroup is private, in the private subnets, with enhanced VPC routing, TLS required and capacity from config',
+    (_env, config) => {
+      const synthesized = build(config);
+      expect(synthesized.one('aws_redshiftserverless_workgroup')).toEqual({
+        workgroup_name: name,
+        namespace_name: synthesized.ref('aws_redshiftserverless_namespace', '', 'namespace_name'),
+        base_capacity: config.baseRpu,
+        max_capacity: config.maxRpu,
+        enhanced_vpc_routing: true,
+        publicly_accessible: false,
+        subnet_ids: ['us-east-1a', 'us-east-1b', 'us-east-1c'].map((az) => synthesized.ref('aws_subnet', `private-${az}_`, 'id')),
+        security_group_ids: [synthesized.ref('aws_security_group', 'warehouse_redshift', 'id')],
+        config_parameter: [
+          { parameter_key: 'require_ssl', parameter_value: 'true' },
+          { parameter_key: 'enable_user_activity_logging', parameter_value: 'true' },
+        ],
+      });
+      expect(synthesized.one('aws_redshiftserverless_usage_limit')).toEqual({
+        resource_arn: synthesized.ref('aws_redshiftserverless_workgroup', '', 'arn'),
+        usage_type: 'serverless-compute',
+        amount: config.monthlyRpuHoursLimit,
+        period: 'monthly',
+        breach_action: 'deactivate',
+      });
+    },
+  );
+
+  test('the Spectrum role is assumed by Redshift (which documents no source conditions) and reads the catalog through Lake Formation', () => {
+    const role = stack.one('aws_iam_role', 'spectrum-role');
+    expect(stack.statement(role.assume_role_policy, 'TrustedService')).toEqual({
+      sid: 'TrustedService',
+      effect: 'Allow',
+      actions: ['sts:AssumeRole'],
+      principals: [{ type: 'Service', identifiers: ['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com'] }],
+    });
+    const policy = stack.one('aws_iam_role_policy', 'spectrum').policy;
+    expect(stack.sids(policy)).toEqual(['ReadCatalog', 'LakeFormationCredentials', 'LakeKeyThroughServices']);
+    const database = stack.ref('aws_glue_catalog_database', '', 'name');
+    expect(stack.statement(policy, 'ReadCatalog').resources).toEqual([
+      `arn:aws:glue:us-east-1:${TEST_ENV.accountId}:catalog`,
+      `arn:aws:glue:us-east-1:${TEST_ENV.accountId}:database/${database}`,
+      `arn:aws:glue:us-east-1:${TEST_ENV.accountId}:table/${database}/*`,
+    ]);
+    expect(stack.statement(policy, 'LakeKeyThroughServices')).toMatchObject({
+      actions: ['kms:Decrypt'],
+      resources: [stack.ref('aws_kms_key', 'lake-key', 'arn')],
+    });
     const s3Actions = stack
       .policyBehind(policy)
       .statement.flatMap((s: Json) => s.actions)
       .filter((a: string) => a.startsWith('s3:'));
     expect(s3Actions).toEqual([]);
+  });
+
+  test('the workgroup has no inbound rule and reaches only the endpoints and S3', () => {
+    expect(stack.all('aws_vpc_security_group_ingress_rule').filter((r: Json) => r.security_group_id === redshiftGroup)).toEqual([]);
+    const egress = stack.all('aws_vpc_security_group_egress_rule').filter((r: Json) => r.security_group_id === redshiftGroup);
+    expect(egress.map((r: Json) => [r.to_port, r.description]).sort()).toEqual([
+      [443, 'Redshift Spectrum reads the lake'],
+      [443, `Redshift to Glue and Lake Formation (to ${TEST_PREFIX}-vpc-endpoints)`],
+    ]);
   });
 
   test('the external schema is idempotent SQL naming the Glue database, the role and the region', () => {

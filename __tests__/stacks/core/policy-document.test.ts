@@ -1,0 +1,29 @@
+import { lakeFormationDataAccess, policyDocument, throughServices } from '../../../stacks/core/policy-document';
+import { TEST_ENV, synthesizeWith } from '../../helpers/synth';
+
+describe('policy documents', () => {
+  test('a policy document is a local aws_iam_policy_document data source holding the statements', () => {
+    const statement = { sid: 'ReadObjects', effect: 'Allow', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] };
+    const stack = synthesizeWith((scope) => {
+      policyDocument(scope, 'document', [statement]);
+    });
+    expect(stack.json.data.aws_iam_policy_document).toEqual({
+      document: { statement: [{ sid: 'ReadObjects', effect: 'Allow', actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] }] },
+    });
+  });
+
+  test('throughServices limits a KMS permission to the regional names of the services', () => {
+    expect(throughServices(TEST_ENV, 's3', 'glue')).toEqual([
+      { test: 'StringEquals', variable: 'kms:ViaService', values: ['s3.us-east-1.amazonaws.com', 'glue.us-east-1.amazonaws.com'] },
+    ]);
+  });
+
+  test('the Lake Formation data-access statement asks for credentials and nothing else', () => {
+    expect(lakeFormationDataAccess()).toEqual({
+      sid: 'LakeFormationCredentials',
+      effect: 'Allow',
+      actions: ['lakeformation:GetDataAccess'],
+      resources: ['*'],
+    });
+  });
+});

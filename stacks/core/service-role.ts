@@ -1,0 +1,213 @@
+import { Construct } from 'constructs';
+import { ITerraformDependable } from 'cdktf';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
+import { AwsEnvironment } from './aws-environment';
+import { NamedStatement, PolicyCondition, PolicyStatement, policyDocument } from './policy-document';
+
+interface ServicePrincipalTrust {
+  /** The principal the service assumes the role as. */
+  readonly principal: (env: AwsEnvironment) => string;
+  /**
+   * The confused-deputy conditions the service documents sending with `sts:AssumeRole`. A condition on a key the
+   * service does not send never matches, and the service could not assume the role at all, so a service that
+   * documents none gets none.
+   */
+  readonly conditions: (env: AwsEnvironment) => PolicyCondition[];
+}
+
+const sourceAccount = (env: AwsEnvironment): PolicyCondition => ({
+  test: 'StringEquals',
+  variable: 'aws:SourceAccount',
+  values: [env.accountId],
+});
+const sourceArnLike = (arn: string): PolicyCondition => ({ test: 'ArnLike', variable: 'aws:SourceArn', values: [arn] });
+const undocumented = (): PolicyCondition[] => [];
+
+/**
+ * https://docs.aws.amazon.com/dms/latest/userguide/cross-service-confused-deputy-prevention.html: DMS (3.4.7 and
+ * later) sends aws:SourceAccount and aws:SourceArn of its resources when it assumes a role.
+ */
+const dmsResourcesOfThisAccount = (env: AwsEnvironment): PolicyCondition[] => [
+  sourceAccount(env),
+  sourceArnLike(`arn:${env.partition}:dms:${env.region}:${env.accountId}:*`),
+];
+
+/** The services roles of this platform trust: each one's principal and the conditions its documentation gives. */
+export const TRUSTED_SERVICES = {
+  /**
+   * https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html: "We recommend that you use the
+   * aws:SourceAccount and aws:SourceArn condition keys"; the source ARN is the flow log's.
+   */
+  'vpc-flow-logs': {
+    principal: () => 'vpc-flow-logs.amazonaws.com',
+    conditions: (env) => [sourceAccount(env), sourceArnLike(`arn:${env.partition}:ec2:${env.region}:${env.accountId}:vpc-flow-log/*`)],
+  },
+  /** DMS endpoints' service access roles (the S3 target). */
+  dms: { principal: () => 'dms.amazonaws.com', conditions: dmsResourcesOfThisAccount },
+  /**
+   * The regional principal DMS uses for endpoint roles: the Secrets Manager access role must trust it
+   * (https://docs.aws.amazon.com/dms/latest/userguide/security_iam_secretsmanager.html), and an S3 target's role
+   * trusts it beside `dms.amazonaws.com` (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Target.S3.html).
+   */
+  'dms-regional': { principal: (env) => `dms.${env.region}.amazonaws.com`, conditions: dmsResourcesOfThisAccount },
+  /**
+   * The account-level `dms-vpc-role` and `dms-cloudwatch-logs-role`. With the confused-deputy conditions DMS stops
+   * delivering task logs (https://github.com/terraform-aws-modules/terraform-aws-dms/issues/84, an upstream
+   * limitation; https://repost.aws/knowledge-center/dms-cloudwatch-logs-not-appearing gives the trust without them).
+   */
+  'dms-account-roles': { principal: () => 'dms.amazonaws.com', conditions: undocumented },
+  /**
+   * Instance profiles: EC2 documents no source keys for the instance's role session, and aws:SourceAccount is in the
+   * request context only when a service calls on a resource's behalf
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount).
+   * AWS Support keeps no public list of the services that send it; EC2 and Glue roles are the known exceptions
+   * (https://github.com/prowler-cloud/prowler/issues/2810).
+   */
+  ec2: { principal: () => 'ec2.amazonaws.com', conditions: undocumented },
+  /** https://docs.aws.amazon.com/glue/latest/dg/crawler-prereqs.html asks only for trust of the Glue principal. */
+  glue: { principal: () => 'glue.amazonaws.com', conditions: undocumented },
+  /** https://docs.aws.amazon.com/lake-formation/latest/dg/registration-role.html gives the trust without conditions. */
+  lakeformation: { principal: () => 'lakeformation.amazonaws.com', conditions: undocumented },
+  /**
+   * https://docs.aws.amazon.com/redshift/latest/mgmt/authorizing-redshift-service-database-users.html: Redshift is
+   * narrowed with sts:ExternalId (database users), not with source keys.
+   */
+  redshift: { principal: () => 'redshift.amazonaws.com', conditions: undocumented },
+  'redshift-serverless': { principal: () => 'redshift-serverless.amazonaws.com', conditions: undocumented },
+} satisfies Record<string, ServicePrincipalTrust>;
+
+export type TrustedService = keyof typeof TRUSTED_SERVICES;
+
+/** Who may assume a role. */
+export type RoleTrust =
+  /** AWS services, each bound by the conditions it documents (`TRUSTED_SERVICES`). */
+  | { readonly kind: 'services'; readonly services: readonly TrustedService[] }
+  /** People: account roots or role ARNs whose IAM policies let them assume the role. */
+  | {
+      readonly kind: 'principals';
+      readonly principalArns: readonly string[];
+      /**
+       * Require MFA, used no longer ago than this many seconds.
+       * @default no MFA condition
+       */
+      readonly mfaMaxAgeSeconds?: number;
+    };
+
+export interface InlinePolicy {
+  readonly name: string;
+  readonly statements: readonly NamedStatement[];
+}
+
+export interface ServiceRoleProps {
+  readonly environment: AwsEnvironment;
+  readonly roleName: string;
+  readonly description: string;
+  readonly trust: RoleTrust;
+  /**
+   * The role's inline policy; a role whose permissions depend on resources made later adds it with
+   * `addInlinePolicy`.
+   * @default no inline policy
+   */
+  readonly inlinePolicy?: InlinePolicy;
+  /**
+   * AWS managed policies by their path under `arn:<partition>:iam::aws:policy/`, for example
+   * `service-role/AmazonDMSVPCManagementRole`.
+   * @default []
+   */
+  readonly managedPolicies?: readonly string[];
+  /**
+   * Longest session, in seconds.
+   * @default IAM's default of one hour
+   */
+  readonly maxSessionDurationSeconds?: number;
+}
+
+/**
+ * An IAM role and the policies that make it usable: its trust policy (a service bound by the conditions that
+ * service documents, or named principals with optional MFA), at most one inline policy of named statements, and
+ * AWS managed policies. The role keeps the Terraform address of this construct, so wrapping a role moves nothing.
+ */
+export class ServiceRole extends Construct {
+  readonly role: IamRole;
+  readonly arn: string;
+  readonly name: string;
+  private readonly attachments: IamRolePolicyAttachment[];
+  private inlinePolicy?: IamRolePolicy;
+
+  constructor(scope: Construct, id: string, props: ServiceRoleProps) {
+    super(scope, id);
+    const env = props.environment;
+    // CDKTF leaves "Default" out of logical ids, so the role's Terraform address is this construct's path: wrapping
+    // an existing role in a ServiceRole of the same id does not replace it.
+    this.role = new IamRole(this, 'Default', {
+      name: props.roleName,
+      description: props.description,
+      maxSessionDuration: props.maxSessionDurationSeconds,
+      assumeRolePolicy: policyDocument(this, 'trust', [trustStatement(env, props.trust)]).json,
+    });
+    this.arn = this.role.arn;
+    this.name = this.role.name;
+    this.attachments = (props.managedPolicies ?? []).map(
+      (path) =>
+        new IamRolePolicyAttachment(this, path.split('/').pop()!, {
+          role: this.role.name,
+          policyArn: `arn:${env.partition}:iam::aws:policy/${path}`,
+        }),
+    );
+    if (props.inlinePolicy) this.addInlinePolicy(props.inlinePolicy);
+  }
+
+  /**
+   * Adds the role's one inline policy. Its construct id follows the role's (`analyst-role` → `analyst-policy`), so
+   * its Terraform address reads as the role's policy.
+   */
+  addInlinePolicy(policy: InlinePolicy): IamRolePolicy {
+    if (this.inlinePolicy) throw new Error(`${this.node.path} already has its inline policy`);
+    const id = `${this.node.id.replace(/-role$/, '')}-policy`;
+    this.inlinePolicy = new IamRolePolicy(this, id, {
+      role: this.role.name,
+      name: policy.name,
+      policy: policyDocument(this, `${id}-document`, policy.statements).json,
+    });
+    return this.inlinePolicy;
+  }
+
+  /** The role with its policies, for `dependsOn` of resources that check the role's permissions when created. */
+  get dependables(): ITerraformDependable[] {
+    return [this.role, ...this.attachments, ...(this.inlinePolicy ? [this.inlinePolicy] : [])];
+  }
+}
+
+function trustStatement(env: AwsEnvironment, trust: RoleTrust): PolicyStatement {
+  if (trust.kind === 'principals') {
+    const mfa = trust.mfaMaxAgeSeconds;
+    return {
+      sid: mfa === undefined ? 'TrustedPrincipals' : 'TrustedPrincipalsWithMfa',
+      effect: 'Allow',
+      actions: ['sts:AssumeRole'],
+      principals: [{ type: 'AWS', identifiers: [...trust.principalArns] }],
+      condition:
+        mfa === undefined
+          ? undefined
+          : [
+              { test: 'Bool', variable: 'aws:MultiFactorAuthPresent', values: ['true'] },
+              { test: 'NumericLessThan', variable: 'aws:MultiFactorAuthAge', values: [String(mfa)] },
+            ],
+    };
+  }
+  const [first, ...others] = trust.services.map((service) => TRUSTED_SERVICES[service] as ServicePrincipalTrust);
+  if (!first) throw new Error('a service role trusts at least one service');
+  const conditions = first.conditions(env);
+  if (others.some((other) => JSON.stringify(other.conditions(env)) !== JSON.stringify(conditions))) {
+    throw new Error(`${trust.services.join(', ')} document different conditions; trust them with separate roles`);
+  }
+  return {
+    sid: 'TrustedService',
+    effect: 'Allow',
+    actions: ['sts:AssumeRole'],
+    principals: [{ type: 'Service', identifiers: [first, ...others].map((s) => s.principal(env)) }],
+    condition: conditions.length > 0 ? conditions : undefined,
+  };
+}

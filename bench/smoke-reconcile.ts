@@ -1,5 +1,12 @@
 import { mockClient } from 'aws-sdk-client-mock';
-import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryExecutionCommandInput,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  StartQueryExecutionCommandInput,
+} from '@aws-sdk/client-athena';
 import { CLINIC_TABLES } from '../contract/clinic';
 import { AthenaEngine, Row, SqlEngine } from '../scripts/smoke/engines';
 import { mysqlDialect } from '../scripts/smoke/checksum';
@@ -19,15 +26,15 @@ const tableOf = (sql: string): string => /FROM [`"]?([a-z_]+)/.exec(sql)![1];
 async function measure(onConcurrency: (n: number) => void): Promise<{ concurrency: number; ms: number }[]> {
   const athena = mockClient(AthenaClient);
   const queries = new Map<string, { sql: string; started: number }>();
-  athena.on(StartQueryExecutionCommand).callsFake(async (input) => {
+  athena.on(StartQueryExecutionCommand).callsFake((input: StartQueryExecutionCommandInput) => {
     const id = `q${queries.size}`;
     queries.set(id, { sql: input.QueryString!, started: Date.now() });
-    return { QueryExecutionId: id };
+    return Promise.resolve({ QueryExecutionId: id });
   });
-  athena.on(GetQueryExecutionCommand).callsFake(async (input) => {
+  athena.on(GetQueryExecutionCommand).callsFake((input: GetQueryExecutionCommandInput) => {
     const query = queries.get(input.QueryExecutionId!)!;
     const done = Date.now() - query.started >= LATENCY_MS[tableOf(query.sql)];
-    return { QueryExecution: { Status: { State: done ? 'SUCCEEDED' : 'RUNNING' } } };
+    return Promise.resolve({ QueryExecution: { Status: { State: done ? 'SUCCEEDED' : 'RUNNING' } } });
   });
   athena.on(GetQueryResultsCommand).resolves({
     ResultSet: {
@@ -41,7 +48,7 @@ async function measure(onConcurrency: (n: number) => void): Promise<{ concurrenc
   const source: SqlEngine = {
     name: 'mysql',
     dialect: mysqlDialect,
-    query: async (): Promise<Row[]> => [{ row_count: '1', checksum_a: '2', checksum_b: '3' }],
+    query: (): Promise<Row[]> => Promise.resolve([{ row_count: '1', checksum_a: '2', checksum_b: '3' }]),
   };
   const engine = new AthenaEngine(new AthenaClient({ region: 'us-east-1' }), {
     clock: realClock,

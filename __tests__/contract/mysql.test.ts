@@ -1,3 +1,4 @@
+/** @needs mariadb: starts a throwaway MariaDB server (npm run test:unit leaves this suite out). */
 import { CLINIC_TABLES, directIdentifierColumns } from '../../contract/clinic';
 import { columnType, compareSchema, schemaDdl } from '../../contract/mysql';
 import { checkSchema } from '../../scripts/seed/loader';

@@ -23,7 +23,7 @@ import { GetCrawlerCommand, GetTablesCommand, GlueClient, StartCrawlerCommand } 
 import { CLINIC_TABLES } from '../../contract/clinic';
 import { glueType } from '../../contract/lake';
 import { externalSchemaSql } from '../../contract/warehouse';
-import { Dialect, mysqlDialect } from '../../scripts/smoke/checksum';
+import { mysqlDialect } from '../../scripts/smoke/checksum';
 import { AthenaEngine, RedshiftDataEngine, Row, SqlEngine } from '../../scripts/smoke/engines';
 import { SmokeContext } from '../../scripts/smoke/steps';
 import { Clock, Deadline } from '../../scripts/smoke/waiting';
@@ -45,8 +45,8 @@ export class VirtualClock implements Clock {
 export type Fingerprints = Record<string, [number, number, number]>;
 
 export const SOURCE: Fingerprints = Object.fromEntries(
-  CLINIC_TABLES.map((t, i) => [t.name, [[5, 25, 500, 100, 250, 250][i], 1_000_000 + i, 2_000_000 + i]]),
-) as Fingerprints;
+  CLINIC_TABLES.map((t, i): [string, [number, number, number]] => [t.name, [[5, 25, 500, 100, 250, 250][i], 1_000_000 + i, 2_000_000 + i]]),
+);
 
 const tableOf = (sql: string): string => {
   const match = /FROM (?:lake\.)?[`"]?([a-z_]+)[`"]?/.exec(sql);
@@ -58,7 +58,7 @@ const tableOf = (sql: string): string => {
 export function fakeSource(fingerprints: Fingerprints = SOURCE): SqlEngine {
   return {
     name: 'mysql',
-    dialect: mysqlDialect as Dialect,
+    dialect: mysqlDialect,
     query: async (sql: string): Promise<Row[]> => {
       const [rows, a, b] = fingerprints[tableOf(sql)];
       return [{ row_count: String(rows), checksum_a: String(a), checksum_b: String(b) }];
@@ -75,7 +75,6 @@ export interface LakeBehaviour {
   readonly polls?: number;
 }
 
-
 /** Athena behind aws-sdk-client-mock: QUEUED → RUNNING → SUCCEEDED (or FAILED), results in two pages. */
 export function mockAthena(behaviour: LakeBehaviour = {}) {
   const athena = mockClient(AthenaClient);
@@ -86,7 +85,7 @@ export function mockAthena(behaviour: LakeBehaviour = {}) {
     return { QueryExecutionId: id };
   });
   athena.on(GetQueryExecutionCommand).callsFake(async (input) => {
-    const query = queries.get(input.QueryExecutionId!)!;
+    const query = queries.get(input.QueryExecutionId)!;
     query.polls += 1;
     const states: QueryExecutionState[] = ['QUEUED', 'RUNNING', 'SUCCEEDED'];
     let state = states[Math.min(query.polls - 1, 2)];
@@ -98,7 +97,7 @@ export function mockAthena(behaviour: LakeBehaviour = {}) {
     return { QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: state } } };
   });
   athena.on(GetQueryResultsCommand).callsFake(async (input) => {
-    const sql = queries.get(input.QueryExecutionId!)!.sql;
+    const sql = queries.get(input.QueryExecutionId)!.sql;
     if (!/row_count/.test(sql)) {
       return {
         ResultSet: {
@@ -138,7 +137,7 @@ export function mockRedshiftData(behaviour: LakeBehaviour = {}) {
     return { Id: id };
   });
   redshift.on(DescribeStatementCommand).callsFake(async (input) => {
-    const statement = statements.get(input.Id!)!;
+    const statement = statements.get(input.Id)!;
     statement.polls += 1;
     const states: StatusString[] = ['SUBMITTED', 'STARTED', 'FINISHED'];
     const state = states[Math.min(statement.polls - 1, 2)];
@@ -147,7 +146,7 @@ export function mockRedshiftData(behaviour: LakeBehaviour = {}) {
     return { Id: input.Id, Status: state, HasResultSet: state === 'FINISHED' && /^SELECT/.test(statement.sql) };
   });
   redshift.on(GetStatementResultCommand).callsFake(async (input) => {
-    const sql = statements.get(input.Id!)!.sql;
+    const sql = statements.get(input.Id)!.sql;
     if (!/row_count/.test(sql)) return { ColumnMetadata: [{ name: 'person_id' }], Records: [[{ stringValue: 'PER1' }]] };
     const [rows, a, b] = (behaviour.fingerprints ?? SOURCE)[tableOf(sql)];
     return {

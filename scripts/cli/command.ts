@@ -45,7 +45,7 @@ export interface CommandDefinition<Opts extends OptionValues> {
   readonly options: (command: Command<[], BaseOptions>) => Command<[], Opts>;
   /** Text after the generated option list: what the command does, examples, exit codes. */
   readonly help?: string;
-  readonly run: (options: Opts, context: CommandContext) => Promise<CommandResult>;
+  readonly run: (options: Opts, context: CommandContext) => CommandResult | Promise<CommandResult>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

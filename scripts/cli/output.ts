@@ -48,7 +48,7 @@ export function formatTable(columns: readonly TableColumn[], rows: readonly (rea
       paddingRight: i === columns.length - 1 ? 0 : GAP,
     };
   });
-  return table(cells as string[][], {
+  return table(cells, {
     border: getBorderCharacters('void'),
     drawHorizontalLine: () => false,
     columns: config,

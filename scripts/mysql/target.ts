@@ -57,7 +57,7 @@ export async function resolveTarget(
     };
   }
   const outputs = await readOutputs();
-  const region = outputs.region?.value ? String(outputs.region.value) : undefined;
+  const region = typeof outputs.region?.value === 'string' ? outputs.region.value : undefined;
   const secretArn = output(outputs, 'rds_master_secret_arn');
   const secret = await secrets(region).send(new GetSecretValueCommand({ SecretId: secretArn }));
   const credentials = JSON.parse(secret.SecretString ?? '{}') as { username?: string; password?: string };

@@ -28,7 +28,7 @@ export const policyCommand = defineCommand({
       .addOption(new Option('--rules', 'list the rules with their sources and exit')),
   help: `
 Suppressions live in config/policy-suppressions.ts and are listed in every report.`,
-  async run(options, { width, progress }) {
+  run(options, { width, progress }) {
     if (options.rules) {
       return {
         ok: true,

@@ -35,7 +35,8 @@ export function modelFromSynth(name: string, json: any): StackModel {
   const resources: Resource[] = [];
   for (const [type, byName] of Object.entries<any>(json.resource ?? {})) {
     for (const [resourceName, values] of Object.entries<any>(byName)) {
-      const { '//': _metadata, depends_on: dependsOn, ...rest } = values;
+      const { depends_on: dependsOn, ...rest } = values;
+      delete rest['//'];
       resources.push({ type, name: resourceName, address: `${type}.${resourceName}`, values: rest, dependsOn: dependsOn ?? [] });
     }
   }

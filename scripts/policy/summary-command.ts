@@ -33,7 +33,7 @@ export const planSummaryCommand = defineCommand({
   help: `
 Fails (exit 1) on a policy failure, or on a destroy or replacement of a stateful resource without
 --allow-stateful-destroy (or ALLOW_STATEFUL_DESTROY=true).`,
-  async run(options, { progress, env }) {
+  run(options, { progress, env }) {
     // Only the exact word: the workflow sets the variable to "false" when the label is absent.
     const approved = options.allowStatefulDestroy === true || env.ALLOW_STATEFUL_DESTROY === 'true';
     const loaded = options.plan.map(({ stack, file }) => {

@@ -13,7 +13,7 @@ import { output, readTerraformOutputs } from '../terraform/outputs';
 import { formatError } from './csv-validation';
 import { DmsUserError, DmsUserResult, provisionDmsUser } from './dms-user';
 import { selectInputFiles } from './input-files';
-import { LoadMethod, LoadReport, loadClinicData } from './loader';
+import { LoadReport, loadClinicData } from './loader';
 
 function reportText(report: LoadReport, ignored: readonly string[], dms: DmsUserResult | undefined, width: number | undefined): string {
   const lines: string[] = [];
@@ -24,7 +24,9 @@ function reportText(report: LoadReport, ignored: readonly string[], dms: DmsUser
     header,
     align: i === 0 ? ('left' as const) : ('right' as const),
   }));
-  const rows = report.tables.map((t) => [t.table, t.read, t.inserted, t.updated, t.unchanged, t.rejected, t.pruned, t.seconds.toFixed(2)].map(String));
+  const rows = report.tables.map((t) =>
+    [t.table, t.read, t.inserted, t.updated, t.unchanged, t.rejected, t.pruned, t.seconds.toFixed(2)].map(String),
+  );
   lines.push(formatTable(columns, rows, width));
   lines.push(
     report.schemaDifferences.length > 0
@@ -54,7 +56,12 @@ export const seedCommand = defineCommand({
           .choices(['infile', 'insert'] as const)
           .default('infile' as const),
       )
-      .addOption(new Option('--dms-user [name]', 'also create or update the DMS reader (default name dms_reader) and store its password in the DMS secret'))
+      .addOption(
+        new Option(
+          '--dms-user [name]',
+          'also create or update the DMS reader (default name dms_reader) and store its password in the DMS secret',
+        ),
+      )
       .addOption(new Option('--dms-secret-arn <arn>', 'DMS source secret (default: the dms_secret_arn output)')),
   help: `
 Any error leaves the database exactly as it was; re-running with the same files changes nothing.
@@ -67,7 +74,8 @@ Examples:
     const mappings = options.file ?? [];
     const selection = selectInputFiles(CLINIC_TABLES, options.dir ?? (mappings.length === 0 ? 'seed' : undefined), mappings);
     if (selection.errors.length > 0) throw new InputError(selection.errors.join('\n'));
-    if (options.dmsUser !== undefined && options.dryRun) throw new UsageError('--dms-user changes credentials; it cannot run with --dry-run');
+    if (options.dmsUser !== undefined && options.dryRun)
+      throw new UsageError('--dms-user changes credentials; it cannot run with --dry-run');
 
     let secretsClient: SecretsManagerClient | undefined;
     const secrets = (region?: string): SecretsManagerClient => (secretsClient ??= new SecretsManagerClient(clientSettings(region)));
@@ -79,7 +87,8 @@ Examples:
     );
     const dmsSecretArn =
       options.dmsUser === undefined ? undefined : (options.dmsSecretArn ?? (outputs ? output(outputs, 'dms_secret_arn') : undefined));
-    if (options.dmsUser !== undefined && !dmsSecretArn) throw new UsageError('--dms-user needs --dms-secret-arn (or the dms_secret_arn output)');
+    if (options.dmsUser !== undefined && !dmsSecretArn)
+      throw new UsageError('--dms-user needs --dms-secret-arn (or the dms_secret_arn output)');
 
     const connection = await connectMysql(target);
     try {
@@ -93,7 +102,7 @@ Examples:
         maxErrors: options.maxErrors,
         dryRun: options.dryRun ?? false,
         prune: options.prune ?? false,
-        loadMethod: options.loadMethod as LoadMethod,
+        loadMethod: options.loadMethod,
         onProgress: ({ phase, table, rows }) => {
           if (table !== currentTable) [currentTable, tableStarted] = [table, Date.now()];
           const rate = Math.round(rows / Math.max((Date.now() - tableStarted) / 1000, 0.001));
@@ -126,7 +135,13 @@ Examples:
       return {
         ok: report.ok && !dmsFailure,
         exitCode: dmsFailure ? asCliError(dmsFailure).exitCode : undefined,
-        json: { ...report, ignored: selection.ignored, dmsUser: dms, ...(dmsFailure ? { dmsUserError: dmsFailure.message } : {}), peakRssMb },
+        json: {
+          ...report,
+          ignored: selection.ignored,
+          dmsUser: dms,
+          ...(dmsFailure ? { dmsUserError: dmsFailure.message } : {}),
+          peakRssMb,
+        },
         text: dmsFailure ? `${text}\nthe data load was committed; ${dmsFailure.message}` : text,
       };
     } finally {

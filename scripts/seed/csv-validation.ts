@@ -107,7 +107,12 @@ export function convertField(column: Column, raw: string): Converted {
           : bad(`${show(raw)} is not one of ${type.kind === 'enum' ? type.values.map((v) => `"${v}"`).join(', ') : '(no values)'}`);
       break;
   }
-  if (converted.ok && converted.value !== null && (type.kind === 'varchar' || type.kind === 'char') && converted.value.length > type.length) {
+  if (
+    converted.ok &&
+    converted.value !== null &&
+    (type.kind === 'varchar' || type.kind === 'char') &&
+    converted.value.length > type.length
+  ) {
     const length = codePoints(converted.value);
     if (length > type.length) return bad(`${column.name} is ${length} characters, longer than the ${type.length} allowed`);
   }
@@ -185,7 +190,10 @@ class Utf8Guard extends Transform {
     const before = Buffer.concat([this.lastLineStart, buffer.subarray(0, offset)]);
     const lastNewline = before.lastIndexOf(0x0a);
     const linesInChunk = buffer.subarray(0, offset).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
-    const lineText = before.subarray(lastNewline + 1).toString('utf8').replace(/^\ufeff/, '');
+    const lineText = before
+      .subarray(lastNewline + 1)
+      .toString('utf8')
+      .replace(/^\ufeff/, '');
     const error = new Error('invalid UTF-8') as Error & { located: LocatedError };
     error.located = {
       path: this.path,
@@ -212,7 +220,10 @@ class Utf8Guard extends Transform {
       lastNewline = newline;
       newline = complete.indexOf(0x0a, newline + 1);
     }
-    this.lastLineStart = lastNewline === -1 ? Buffer.concat([this.lastLineStart, complete]).subarray(-4096) : Buffer.from(complete.subarray(lastNewline + 1)).subarray(-4096);
+    this.lastLineStart =
+      lastNewline === -1
+        ? Buffer.concat([this.lastLineStart, complete]).subarray(-4096)
+        : Buffer.from(complete.subarray(lastNewline + 1)).subarray(-4096);
     done(null, complete);
   }
 
@@ -381,9 +392,13 @@ export async function validateCsvFile(path: string, table: Table, options: Valid
       rowsRead += 1;
       if (fields.length !== width) {
         rowsRejected += 1;
-        pending.push({ line: recordLine, field: Math.min(fields.length, width), message: `expected ${width} fields, found ${fields.length}` });
+        pending.push({
+          line: recordLine,
+          field: Math.min(fields.length, width),
+          message: `expected ${width} fields, found ${fields.length}`,
+        });
       } else {
-        const values: SqlValue[] = new Array(width);
+        const values = new Array<SqlValue>(width);
         let rejected = false;
         for (let index = 0; index < width; index += 1) {
           const converted = convertField(table.columns[index], fields[index]);
@@ -429,9 +444,13 @@ function checkHeader(fields: string[], expected: string[]): { index: number; mes
   const extra = fields.map((name, index) => ({ name, index })).filter(({ name }) => !expected.includes(name));
   const problems: { index: number; message: string }[] = [];
   if (missing.length > 0) {
-    problems.push({ index: Math.min(fields.length, expected.indexOf(missing[0])), message: `header is missing column(s) ${missing.join(', ')}; expected ${expected.join(',')}` });
+    problems.push({
+      index: Math.min(fields.length, expected.indexOf(missing[0])),
+      message: `header is missing column(s) ${missing.join(', ')}; expected ${expected.join(',')}`,
+    });
   }
-  for (const { name, index } of extra) problems.push({ index, message: `unexpected column "${name}" in the header; expected ${expected.join(',')}` });
+  for (const { name, index } of extra)
+    problems.push({ index, message: `unexpected column "${name}" in the header; expected ${expected.join(',')}` });
   if (problems.length === 0) {
     const index = fields.findIndex((name, i) => name !== expected[i]);
     problems.push({ index, message: `header columns are out of order: found ${fields.join(',')}, expected ${expected.join(',')}` });

@@ -2,7 +2,16 @@ import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Table } from '../../contract/clinic';
-import { ACTUAL_COLUMNS_SQL, ActualColumn, TABLE_CHARSET, TABLE_COLLATION, columnType, compareSchema, createTableSql, quoteIdentifier as q } from '../../contract/mysql';
+import {
+  ACTUAL_COLUMNS_SQL,
+  ActualColumn,
+  TABLE_CHARSET,
+  TABLE_COLLATION,
+  columnType,
+  compareSchema,
+  createTableSql,
+  quoteIdentifier as q,
+} from '../../contract/mysql';
 import { LocatedError, PendingError, SqlValue, ValidRow, resolveColumns, validateCsvFile } from './csv-validation';
 
 /** How validated rows reach the staging tables. */
@@ -146,18 +155,22 @@ class RowWriter {
 async function actualColumns(connection: Connection, database: string, tables: readonly Table[]): Promise<ActualColumn[]> {
   const [rows] = await connection.query<RowDataPacket[]>(ACTUAL_COLUMNS_SQL, [database, tables.map((t) => t.name)]);
   return rows.map((r) => ({
-    table: r.table,
-    column: r.column,
+    table: String(r.table),
+    column: String(r.column),
     position: Number(r.position),
-    columnType: r.columnType,
+    columnType: String(r.columnType),
     nullable: Boolean(Number(r.nullable)),
     primaryKey: Boolean(Number(r.primaryKey)),
-    references: r.references ?? undefined,
+    references: typeof r.references === 'string' ? r.references : undefined,
   }));
 }
 
 /** Reads the schema of the contract tables; the differences, and which tables are missing. */
-export async function checkSchema(connection: Connection, database: string, tables: readonly Table[]): Promise<{ differences: string[]; missing: string[] }> {
+export async function checkSchema(
+  connection: Connection,
+  database: string,
+  tables: readonly Table[],
+): Promise<{ differences: string[]; missing: string[] }> {
   return compareSchema(tables, await actualColumns(connection, database, tables));
 }
 
@@ -179,7 +192,11 @@ async function duplicateKeys(connection: Connection, table: Table, limit: number
       GROUP BY later.\`_line\`, later.${pk} ORDER BY later.\`_line\` LIMIT ?`,
     [limit],
   );
-  return rows.map((r) => ({ line: Number(r.line), field: 0, message: `duplicate ${table.primaryKey} ${JSON.stringify(r.id)} (first at line ${r.firstLine})` }));
+  return rows.map((r) => ({
+    line: Number(r.line),
+    field: 0,
+    message: `duplicate ${table.primaryKey} ${JSON.stringify(r.id)} (first at line ${r.firstLine})`,
+  }));
 }
 
 /** Foreign keys that match neither a staged parent row of this run nor a row in the database. */
@@ -272,10 +289,25 @@ export async function loadClinicData(options: LoadOptions): Promise<LoadReport> 
   const order = options.tables.map((t) => t.name);
   const files = [...options.files].sort((a, b) => order.indexOf(a.table.name) - order.indexOf(b.table.name));
   const reports: TableReport[] = files.map((f) => ({
-    table: f.table.name, path: f.path, read: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, pruned: 0, seconds: 0,
+    table: f.table.name,
+    path: f.path,
+    read: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+    pruned: 0,
+    seconds: 0,
   }));
   const result = (ok: boolean, extra: Partial<LoadReport> = {}): LoadReport => ({
-    ok, dryRun, tables: reports, errors: [], schemaDifferences: [], createdTables: [], seconds: elapsed(started), ...extra,
+    ok,
+    dryRun,
+    tables: reports,
+    errors: [],
+    schemaDifferences: [],
+    createdTables: [],
+    seconds: elapsed(started),
+    ...extra,
   });
 
   const schema = await checkSchema(connection, database, options.tables);
@@ -365,7 +397,8 @@ export async function loadClinicData(options: LoadOptions): Promise<LoadReport> 
   } finally {
     if (!committed) {
       await connection.rollback().catch(() => undefined);
-      for (const table of [...createdTables].reverse()) await connection.query(`DROP TABLE IF EXISTS ${q(table.name)}`).catch(() => undefined);
+      for (const table of [...createdTables].reverse())
+        await connection.query(`DROP TABLE IF EXISTS ${q(table.name)}`).catch(() => undefined);
     }
     for (const name of staged) await connection.query(`DROP TEMPORARY TABLE IF EXISTS ${q(`_stage_${name}`)}`).catch(() => undefined);
   }

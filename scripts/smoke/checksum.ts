@@ -88,7 +88,10 @@ export interface TableFingerprint {
 }
 
 export function fingerprintOf(row: Record<string, unknown>): TableFingerprint {
-  const value = (key: string): string => String(row[key] ?? row[key.toUpperCase()] ?? '0');
+  const value = (key: string): string => {
+    const found = row[key] ?? row[key.toUpperCase()];
+    return typeof found === 'string' || typeof found === 'number' || typeof found === 'bigint' ? String(found) : '0';
+  };
   return {
     rows: Number(value('row_count')),
     checksum: `${BigInt(value('checksum_a')).toString(16)}-${BigInt(value('checksum_b')).toString(16)}`,

@@ -72,7 +72,7 @@ flags above override them. The source database is reached as npm run seed reache
     const { target } = await resolveTarget(
       options,
       () => secrets,
-      async () => outputs,
+      () => Promise.resolve(outputs),
       env,
     );
     progress.update('connecting to the source database');

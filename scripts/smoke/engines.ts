@@ -1,6 +1,11 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand, paginateGetQueryResults } from '@aws-sdk/client-athena';
-import { DescribeStatementCommand, ExecuteStatementCommand, RedshiftDataClient, paginateGetStatementResult } from '@aws-sdk/client-redshift-data';
+import {
+  DescribeStatementCommand,
+  ExecuteStatementCommand,
+  RedshiftDataClient,
+  paginateGetStatementResult,
+} from '@aws-sdk/client-redshift-data';
 import { Dialect, mysqlDialect, redshiftDialect, trinoDialect } from './checksum';
 import { Clock, Deadline, pollUntil } from './waiting';
 
@@ -53,9 +58,19 @@ export class AthenaEngine implements SqlEngine {
   ) {}
 
   async query(sql: string, deadline: Deadline): Promise<Row[]> {
-    const wait = { clock: this.options.clock, deadline, what: 'running an Athena query', baseMs: this.options.baseMs ?? 500, capMs: this.options.capMs ?? 10_000 };
+    const wait = {
+      clock: this.options.clock,
+      deadline,
+      what: 'running an Athena query',
+      baseMs: this.options.baseMs ?? 500,
+      capMs: this.options.capMs ?? 10_000,
+    };
     const started = await this.client.send(
-      new StartQueryExecutionCommand({ QueryString: sql, WorkGroup: this.options.workgroup, QueryExecutionContext: { Database: this.options.database } }),
+      new StartQueryExecutionCommand({
+        QueryString: sql,
+        WorkGroup: this.options.workgroup,
+        QueryExecutionContext: { Database: this.options.database },
+      }),
     );
     const id = started.QueryExecutionId!;
     await pollUntil(async () => {
@@ -97,7 +112,13 @@ export class RedshiftDataEngine implements SqlEngine {
   }
 
   async execute(sql: string, deadline: Deadline): Promise<{ id: string; hasResultSet: boolean }> {
-    const wait = { clock: this.options.clock, deadline, what: 'running a Redshift statement', baseMs: this.options.baseMs ?? 500, capMs: this.options.capMs ?? 10_000 };
+    const wait = {
+      clock: this.options.clock,
+      deadline,
+      what: 'running a Redshift statement',
+      baseMs: this.options.baseMs ?? 500,
+      capMs: this.options.capMs ?? 10_000,
+    };
     const { Id } = await this.client.send(
       new ExecuteStatementCommand({ Sql: sql, WorkgroupName: this.options.workgroup, Database: this.options.database }),
     );

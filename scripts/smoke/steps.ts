@@ -135,7 +135,10 @@ async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
   const runStartedAt = ctx.clock.now();
   if (startType) {
     await ctx.dms!.send(
-      new StartReplicationTaskCommand({ ReplicationTaskArn: ctx.names.dmsTaskArn, StartReplicationTaskType: startType as 'start-replication' }),
+      new StartReplicationTaskCommand({
+        ReplicationTaskArn: ctx.names.dmsTaskArn,
+        StartReplicationTaskType: startType as 'start-replication',
+      }),
     );
   }
   const finished = await pollUntil(

@@ -78,7 +78,7 @@ export async function pollUntil<T>(probe: () => Promise<T | undefined>, options:
 
 /** Runs `work` over `items` with at most `limit` at a time, keeping the input order in the result. */
 export async function mapConcurrent<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {

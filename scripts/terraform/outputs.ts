@@ -41,5 +41,5 @@ export async function readTerraformOutputs(source: { readonly outputsFile?: stri
 export function output(outputs: Outputs, name: string): string {
   const value = outputs[name]?.value;
   if (value === undefined || value === '') throw new InputError(`Terraform output ${name} is missing`);
-  return String(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

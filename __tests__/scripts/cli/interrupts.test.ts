@@ -19,7 +19,7 @@ describe('interrupts', () => {
     ['SIGTERM', 143],
   ] as const)('%s stops every registered child process and removes every temporary folder, then exits %i', async (signal, code) => {
     const holder = spawn(TSX, [join(__dirname, '..', '..', 'fixtures', 'hold-resources.ts')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const [line] = (await once(holder.stdout!, 'data')) as [Buffer];
+    const [line] = (await once(holder.stdout, 'data')) as [Buffer];
     const held = JSON.parse(line.toString()) as { folder: string; child: number };
     expect(existsSync(held.folder)).toBe(true);
     expect(alive(held.child)).toBe(true);

@@ -17,13 +17,22 @@ describe('tables', () => {
 
   test('are plain, unwrapped lines when there is no terminal', () => {
     const text = formatTable(columns, [['UH-S3-005', address, 'FAIL', reason]]);
-    expect(text.split('\n')).toEqual([expect.stringMatching(/^rule\s+resource\s+result\s+reason$/), expect.stringContaining(`${address}  FAIL    ${reason}`)]);
+    expect(text.split('\n')).toEqual([
+      expect.stringMatching(/^rule\s+resource\s+result\s+reason$/),
+      expect.stringContaining(`${address}  FAIL    ${reason}`),
+    ]);
   });
 
   test('align numbers to the right', () => {
-    expect(formatTable([{ header: 'table' }, { header: 'rows', align: 'right' }], [['patient', '500'], ['account', '25000']])).toBe(
-      'table     rows\npatient    500\naccount  25000',
-    );
+    expect(
+      formatTable(
+        [{ header: 'table' }, { header: 'rows', align: 'right' }],
+        [
+          ['patient', '500'],
+          ['account', '25000'],
+        ],
+      ),
+    ).toBe('table     rows\npatient    500\naccount  25000');
   });
 
   test('take the width from a TTY only', () => {

@@ -10,7 +10,7 @@ describe('progress', () => {
     const { writes, stream } = sink(true);
     const progress = new Progress(stream);
     progress.update('validate patient', { rows: 100_000 });
-    expect(writes[0]).toMatch(/^\rvalidate patient {2}100,000 rows {2}0\.\d s\x1b\[K$/);
+    expect(writes[0].replace(/ \d+\.\d s/, ' T s')).toBe('\rvalidate patient  100,000 rows  T s\x1b[K');
     progress.update('validate patient', { rows: 200_000 });
     expect(writes).toHaveLength(1);
     progress.log('patient done');

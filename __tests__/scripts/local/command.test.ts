@@ -1,3 +1,4 @@
+/** @needs mariadb: starts a throwaway MariaDB server (npm run test:unit leaves this suite out). */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,10 +51,10 @@ describe('npm run local (the embedded default)', () => {
       });
       let stderr = '';
       let stdout = '';
-      run.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      run.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => run.once('exit', (code) => resolve(code)));
       await new Promise<void>((resolve, reject) => {
-        run.stderr!.on('data', (chunk: Buffer) => {
+        run.stderr.on('data', (chunk: Buffer) => {
           stderr += chunk.toString();
           if (marker.test(stderr)) resolve();
         });

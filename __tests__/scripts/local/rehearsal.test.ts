@@ -1,3 +1,4 @@
+/** @needs mariadb: starts a throwaway MariaDB server (npm run test:unit leaves this suite out). */
 import { mkdtempSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+/** @needs terraform: plans the synthesized stacks offline against the provider mirror (npm run test:unit leaves this suite out). */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

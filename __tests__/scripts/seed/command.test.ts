@@ -1,3 +1,4 @@
+/** @needs mariadb: starts a throwaway MariaDB server (npm run test:unit leaves this suite out). */
 import { join } from 'node:path';
 import { runTool } from '../../helpers/cli';
 import { SEED_DIR, freshDatabase, replaceLine, seedCopy, useLocalMariadb } from '../../helpers/mariadb';

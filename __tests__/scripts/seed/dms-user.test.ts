@@ -1,3 +1,4 @@
+/** @needs mariadb: starts a throwaway MariaDB server (npm run test:unit leaves this suite out). */
 import type { RowDataPacket } from 'mysql2/promise';
 import { mockClient } from 'aws-sdk-client-mock';
 import {

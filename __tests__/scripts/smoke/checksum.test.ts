@@ -1,3 +1,4 @@
+/** @needs mariadb: starts a throwaway MariaDB server (npm run test:unit leaves this suite out). */
 import type { Connection } from 'mysql2/promise';
 import { CLINIC_TABLES } from '../../../contract/clinic';
 import { LocalMariadb, startLocalMariadb } from '../../../scripts/local/mariadb';

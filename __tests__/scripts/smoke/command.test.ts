@@ -23,7 +23,20 @@ describe('npm run smoke (the command)', () => {
   test('a missing Terraform output is named (exit 2), before anything connects', async () => {
     const outputs = join(mkdtempSync(join(tmpdir(), 'outputs-')), 'outputs.json');
     writeFileSync(outputs, JSON.stringify({ region: { value: 'us-east-1' } }));
-    const { code, stderr } = await smoke(['--outputs', outputs, '--host', '127.0.0.1', '--user', 'u', '--database', 'd', '--ssl-mode', 'DISABLED', '--port', '1']);
+    const { code, stderr } = await smoke([
+      '--outputs',
+      outputs,
+      '--host',
+      '127.0.0.1',
+      '--user',
+      'u',
+      '--database',
+      'd',
+      '--ssl-mode',
+      'DISABLED',
+      '--port',
+      '1',
+    ]);
     expect(code).toBe(2);
     expect(stderr).toContain('Terraform output glue_database_name is missing');
   });
@@ -33,6 +46,9 @@ describe('npm run smoke (the command)', () => {
     writeFileSync(outputs, 'region = "us-east-1"');
     const { code, stdout } = await smoke(['--outputs', outputs, '--json']);
     expect(code).toBe(2);
-    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { kind: 'input', message: expect.stringContaining('not the JSON of terraform output -json') } });
+    expect(JSON.parse(stdout)).toMatchObject({
+      ok: false,
+      error: { kind: 'input', message: expect.stringContaining('not the JSON of terraform output -json') },
+    });
   });
 });

@@ -1,3 +1,4 @@
+/** @needs terraform: plans the synthesized stacks offline against the provider mirror (npm run test:unit leaves this suite out). */
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { POLICY_SUPPRESSIONS } from '../../../config/policy-suppressions';
 import { evaluateStack } from '../../../scripts/policy/evaluate';

@@ -1,14 +1,12 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Option } from '@commander-js/extra-typings';
 import { CLINIC_TABLES } from '../contract/clinic';
 import { SOURCE_SCHEMA } from '../contract/lake';
 import { defineCommand, exitWhenDone, runCommand } from '../scripts/cli/command';
 import { temporaryDirectory } from '../scripts/cli/interrupts';
-import { integer } from '../scripts/cli/options';
 import { startLocalMariadb } from '../scripts/local/mariadb';
 import { exportLikeDms, loadFile } from '../scripts/local/duckdb-lake';
-import { runToolChild } from './tools';
+import { loadWithSeedTool, runToolChild, scaleOption } from './tools';
 
 /**
  * Benchmark of the local lake export: generates and loads a data set whose patient table has 1,000,000 rows (in
@@ -18,10 +16,7 @@ import { runToolChild } from './tools';
 const benchLocalCommand = defineCommand({
   name: 'bench:local',
   summary: 'Time the DMS-like Parquet export of a large patient table and measure its peak memory',
-  options: (command) =>
-    command.addOption(
-      new Option('--scale <n>', 'data set scale (2000 = 1,000,000 patients)').default(2000).argParser(integer({ min: 1, max: 10_000 })),
-    ),
+  options: (command) => command.addOption(scaleOption()),
   async run(options, { progress }) {
     const work = temporaryDirectory('bench-local-');
     const db = await startLocalMariadb({ log: (line) => progress.update(line) });
@@ -32,24 +27,7 @@ const benchLocalCommand = defineCommand({
       await admin.query(`CREATE DATABASE ${SOURCE_SCHEMA}`);
       await admin.end();
       progress.update('loading it with the seed loader');
-      await runToolChild(
-        'seed',
-        [
-          '--host',
-          db.host,
-          '--port',
-          String(db.port),
-          '--user',
-          db.user,
-          '--database',
-          SOURCE_SCHEMA,
-          '--ssl-mode',
-          'DISABLED',
-          '--dir',
-          join(work.path, 'csv'),
-        ],
-        { MYSQL_PWD: db.password },
-      );
+      await loadWithSeedTool(db, SOURCE_SCHEMA, join(work.path, 'csv'));
       const rssBefore = process.resourceUsage().maxRSS;
       const source = await db.connect(SOURCE_SCHEMA);
       const patient = CLINIC_TABLES.filter((t) => t.name === 'patient');

@@ -1,15 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { Option } from '@commander-js/extra-typings';
 import { CLINIC_TABLES, Column } from '../contract/clinic';
 import { quoteIdentifier as q, schemaDdl } from '../contract/mysql';
 import { defineCommand, exitWhenDone, runCommand } from '../scripts/cli/command';
 import { temporaryDirectory } from '../scripts/cli/interrupts';
-import { integer } from '../scripts/cli/options';
-import { formatTable } from '../scripts/cli/output';
+import { formatTable, left, right } from '../scripts/cli/output';
 import { startLocalMariadb } from '../scripts/local/mariadb';
 import { generateSeed } from '../scripts/seed/generator';
-import { runToolChild } from './tools';
+import { loadWithSeedTool, scaleOption } from './tools';
 
 /**
  * Benchmark of the seed loader: generates a data set whose largest table has >= 1,000,000 rows, loads it into a
@@ -38,10 +36,7 @@ type Result = { seconds: number; rowsPerSecond: number; peakRssMb?: number };
 const benchSeedCommand = defineCommand({
   name: 'bench:seed',
   summary: 'Time the seed loader against a plain LOAD DATA LOCAL INFILE of the same files',
-  options: (command) =>
-    command.addOption(
-      new Option('--scale <n>', 'data set scale (2000 = 1,000,000 patients)').default(2000).argParser(integer({ min: 1, max: 10_000 })),
-    ),
+  options: (command) => command.addOption(scaleOption()),
   async run(options, { progress, width }) {
     const work = temporaryDirectory('bench-seed-');
     const db = await startLocalMariadb({ log: (line) => progress.update(line) });
@@ -61,26 +56,7 @@ const benchSeedCommand = defineCommand({
         await admin.query(`CREATE DATABASE ${database}`);
         progress.update(`loader, --load-method ${method}`);
         started = Date.now();
-        const report = await runToolChild(
-          'seed',
-          [
-            '--host',
-            db.host,
-            '--port',
-            String(db.port),
-            '--user',
-            db.user,
-            '--database',
-            database,
-            '--ssl-mode',
-            'DISABLED',
-            '--dir',
-            work.path,
-            '--load-method',
-            method,
-          ],
-          { MYSQL_PWD: db.password },
-        );
+        const report = await loadWithSeedTool(db, database, work.path, ['--load-method', method]);
         const seconds = (Date.now() - started) / 1000;
         results[`loader (${method})`] = { seconds, rowsPerSecond: totalRows / seconds, peakRssMb: Number(report.peakRssMb) };
       }
@@ -107,13 +83,7 @@ const benchSeedCommand = defineCommand({
 
       const baseline = results['plain LOAD DATA LOCAL INFILE'].rowsPerSecond;
       const table = formatTable(
-        [
-          { header: 'method' },
-          { header: 'seconds', align: 'right' },
-          { header: 'rows/s', align: 'right' },
-          { header: 'ratio', align: 'right' },
-          { header: 'peak RSS', align: 'right' },
-        ],
+        [left('method'), right('seconds'), right('rows/s'), right('ratio'), right('peak RSS')],
         Object.entries(results).map(([name, r]) => [
           name,
           r.seconds.toFixed(1),

@@ -13,7 +13,7 @@ import { mysqlDialect } from '../scripts/smoke/checksum';
 import { runSmoke } from '../scripts/smoke/steps';
 import { Deadline, realClock } from '../scripts/smoke/waiting';
 import { defineCommand, exitWhenDone, runCommand } from '../scripts/cli/command';
-import { formatTable } from '../scripts/cli/output';
+import { formatTable, right } from '../scripts/cli/output';
 
 /**
  * Benchmark of the reconciliation step with mocked Athena latencies: each table's query takes a different time
@@ -96,7 +96,7 @@ const benchSmokeCommand = defineCommand({
       text: [
         `per-table query latency (ms): ${JSON.stringify(LATENCY_MS)}; slowest ${slowest}, sum ${sum}`,
         formatTable(
-          ['concurrency', 'reconcile ms', '/ slowest', '/ sum'].map((header) => ({ header, align: 'right' as const })),
+          ['concurrency', 'reconcile ms', '/ slowest', '/ sum'].map(right),
           measured.map(({ concurrency, ms }) => [String(concurrency), String(ms), (ms / slowest).toFixed(2), (ms / sum).toFixed(2)]),
           width,
         ),

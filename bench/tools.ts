@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Option } from '@commander-js/extra-typings';
 import { registerCleanup } from '../scripts/cli/interrupts';
+import { integer } from '../scripts/cli/options';
+import type { LocalMariadb } from '../scripts/local/mariadb';
+import { MAX_SCALE } from '../scripts/seed/generator';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -34,4 +38,19 @@ export async function runToolChild(
   const document = JSON.parse(stdout) as Record<string, unknown>;
   if (document.ok !== true) throw new Error(`${command} failed: ${stdout.slice(0, 2000)}`);
   return document;
+}
+
+/** The size of a benchmark's data set, as `generate-seed --scale`. */
+export const scaleOption = () =>
+  new Option('--scale <n>', 'data set scale (2000 = 1,000,000 patients)').default(2000).argParser(integer({ min: 1, max: MAX_SCALE }));
+
+/** Loads a folder of exports into a database of the throwaway server with the seed tool, in its own process. */
+export function loadWithSeedTool(
+  db: LocalMariadb,
+  database: string,
+  dir: string,
+  extraArgs: readonly string[] = [],
+): Promise<Record<string, unknown>> {
+  const target = ['--host', db.host, '--port', String(db.port), '--user', db.user, '--database', database, '--ssl-mode', 'DISABLED'];
+  return runToolChild('seed', [...target, '--dir', dir, ...extraArgs], { MYSQL_PWD: db.password });
 }

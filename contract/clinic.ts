@@ -64,66 +64,33 @@ export interface Table {
   readonly columns: readonly Column[];
 }
 
-const id = (prefix: string, classification: Classification, description: string): Omit<Column, 'name'> => ({
-  type: { kind: 'varchar', length: 16 },
-  nullable: false,
-  csv: { kind: 'id', prefix },
-  classification,
-  description,
-});
+type ColumnSpec = Omit<Column, 'name'>;
 
-const reference = (
-  table: string,
-  column: string,
-  prefix: string,
-  classification: Classification,
-  description: string,
-): Omit<Column, 'name'> => ({
+/** A required column of a type written in one CSV format; the helpers below are its common cases. */
+const required =
+  (type: SqlType, csv: CsvFormat) =>
+  (classification: Classification, description: string): ColumnSpec => ({ type, nullable: false, csv, classification, description });
+
+const id = (prefix: string, classification: Classification, description: string): ColumnSpec =>
+  required({ kind: 'varchar', length: 16 }, { kind: 'id', prefix })(classification, description);
+
+const reference = (table: string, column: string, prefix: string, classification: Classification, description: string): ColumnSpec => ({
   ...id(prefix, classification, description),
   references: { table, column },
 });
 
-const text = (length: number, classification: Classification, description: string, nullable = false): Omit<Column, 'name'> => ({
-  type: { kind: 'varchar', length },
+const text = (length: number, classification: Classification, description: string, nullable = false): ColumnSpec => ({
+  ...required({ kind: 'varchar', length }, { kind: 'text' })(classification, description),
   nullable,
-  csv: { kind: 'text' },
-  classification,
-  description,
 });
 
-const email = (classification: Classification, description: string): Omit<Column, 'name'> => ({
-  type: { kind: 'varchar', length: 254 },
-  nullable: false,
-  csv: { kind: 'email' },
-  classification,
-  description,
-});
+const email = required({ kind: 'varchar', length: 254 }, { kind: 'email' });
+const date = required({ kind: 'date' }, { kind: 'date-mdy' });
+const time = required({ kind: 'time' }, { kind: 'time-12h' });
+const oneOf = (values: readonly string[], classification: Classification, description: string): ColumnSpec =>
+  required({ kind: 'enum', values }, { kind: 'enum' })(classification, description);
 
-const date = (classification: Classification, description: string): Omit<Column, 'name'> => ({
-  type: { kind: 'date' },
-  nullable: false,
-  csv: { kind: 'date-mdy' },
-  classification,
-  description,
-});
-
-const time = (classification: Classification, description: string): Omit<Column, 'name'> => ({
-  type: { kind: 'time' },
-  nullable: false,
-  csv: { kind: 'time-12h' },
-  classification,
-  description,
-});
-
-const oneOf = (values: readonly string[], classification: Classification, description: string): Omit<Column, 'name'> => ({
-  type: { kind: 'enum', values },
-  nullable: false,
-  csv: { kind: 'enum' },
-  classification,
-  description,
-});
-
-function table(name: string, description: string, columns: Record<string, Omit<Column, 'name'>>): Table {
+function table(name: string, description: string, columns: Record<string, ColumnSpec>): Table {
   const list = Object.entries(columns).map(([columnName, column]) => ({ name: columnName, ...column }));
   return { name, description, primaryKey: list[0].name, columns: list };
 }

@@ -24,18 +24,17 @@ export function dmsTableMappings(tables: readonly Table[] = CLINIC_TABLES, schem
  * dates stay dates, money stays an exact decimal. TIME has no Athena column type and is carried as a string.
  */
 export function glueType(type: SqlType): string {
-  switch (type.kind) {
-    case 'varchar':
-    case 'char':
-    case 'enum':
-    case 'time':
-      return 'string';
-    case 'date':
-      return 'date';
-    case 'decimal':
-      return `decimal(${type.precision},${type.scale})`;
-  }
+  return type.kind === 'decimal' ? `decimal(${type.precision},${type.scale})` : GLUE_TYPES[type.kind];
 }
+
+/** Glue types of the contract's types other than decimal (which carries its precision and scale). */
+const GLUE_TYPES: Record<Exclude<SqlType['kind'], 'decimal'>, string> = {
+  varchar: 'string',
+  char: 'string',
+  enum: 'string',
+  time: 'string',
+  date: 'date',
+};
 
 /** Key of one table's objects under the lake bucket: `<raw prefix>/<schema>/<table>/`. */
 export const rawTablePrefix = (rawPrefix: string, table: Table): string => `${rawPrefix}/${SOURCE_SCHEMA}/${table.name}/`;

@@ -75,29 +75,45 @@ export interface LakeBehaviour {
   readonly polls?: number;
 }
 
+/**
+ * Statements a mocked engine accepted, by id: each poll moves one a stage on (0 queued, 1 running, 2 done) and
+ * reports the failure the behaviour scripts for its SQL.
+ */
+function statementLog(prefix: string, behaviour: LakeBehaviour) {
+  const statements = new Map<string, { sql: string; polls: number }>();
+  return {
+    submit(sql: string): string {
+      const id = `${prefix}-${statements.size + 1}`;
+      statements.set(id, { sql, polls: 0 });
+      return id;
+    },
+    sql: (id: string): string => statements.get(id)!.sql,
+    poll(id: string): { stage: number; polls: number; failure?: string } {
+      const statement = statements.get(id)!;
+      statement.polls += 1;
+      const failure = behaviour.failures?.find(([pattern]) => pattern.test(statement.sql))?.[1];
+      return { stage: Math.min(statement.polls - 1, 2), polls: statement.polls, failure };
+    },
+  };
+}
+
 /** Athena behind aws-sdk-client-mock: QUEUED → RUNNING → SUCCEEDED (or FAILED), results in two pages. */
 export function mockAthena(behaviour: LakeBehaviour = {}) {
   const athena = mockClient(AthenaClient);
-  const queries = new Map<string, { sql: string; polls: number }>();
-  athena.on(StartQueryExecutionCommand).callsFake(async (input) => {
-    const id = `q-${queries.size + 1}`;
-    queries.set(id, { sql: input.QueryString!, polls: 0 });
-    return { QueryExecutionId: id };
-  });
+  const queries = statementLog('q', behaviour);
+  athena.on(StartQueryExecutionCommand).callsFake(async (input) => ({ QueryExecutionId: queries.submit(input.QueryString) }));
   athena.on(GetQueryExecutionCommand).callsFake(async (input) => {
-    const query = queries.get(input.QueryExecutionId)!;
-    query.polls += 1;
+    const { stage, polls, failure } = queries.poll(input.QueryExecutionId);
     const states: QueryExecutionState[] = ['QUEUED', 'RUNNING', 'SUCCEEDED'];
-    let state = states[Math.min(query.polls - 1, 2)];
-    const failure = behaviour.failures?.find(([pattern]) => pattern.test(query.sql));
+    let state = states[stage];
     if (state === 'SUCCEEDED' && failure) {
-      return { QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: 'FAILED', StateChangeReason: failure[1] } } };
+      return { QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: 'FAILED', StateChangeReason: failure } } };
     }
-    if (query.polls < 2 + (behaviour.polls ?? 0) && state === 'SUCCEEDED') state = 'RUNNING';
+    if (polls < 2 + (behaviour.polls ?? 0) && state === 'SUCCEEDED') state = 'RUNNING';
     return { QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: state } } };
   });
   athena.on(GetQueryResultsCommand).callsFake(async (input) => {
-    const sql = queries.get(input.QueryExecutionId)!.sql;
+    const sql = queries.sql(input.QueryExecutionId);
     if (!/row_count/.test(sql)) {
       return {
         ResultSet: {
@@ -130,23 +146,17 @@ export function mockAthena(behaviour: LakeBehaviour = {}) {
 /** Redshift Data API: SUBMITTED → STARTED → FINISHED (or FAILED), results as long values. */
 export function mockRedshiftData(behaviour: LakeBehaviour = {}) {
   const redshift = mockClient(RedshiftDataClient);
-  const statements = new Map<string, { sql: string; polls: number }>();
-  redshift.on(ExecuteStatementCommand).callsFake(async (input) => {
-    const id = `s-${statements.size + 1}`;
-    statements.set(id, { sql: input.Sql!, polls: 0 });
-    return { Id: id };
-  });
+  const statements = statementLog('s', behaviour);
+  redshift.on(ExecuteStatementCommand).callsFake(async (input) => ({ Id: statements.submit(input.Sql) }));
   redshift.on(DescribeStatementCommand).callsFake(async (input) => {
-    const statement = statements.get(input.Id)!;
-    statement.polls += 1;
+    const { stage, failure } = statements.poll(input.Id);
     const states: StatusString[] = ['SUBMITTED', 'STARTED', 'FINISHED'];
-    const state = states[Math.min(statement.polls - 1, 2)];
-    const failure = behaviour.failures?.find(([pattern]) => pattern.test(statement.sql));
-    if (state === 'FINISHED' && failure) return { Id: input.Id, Status: 'FAILED', Error: failure[1] };
-    return { Id: input.Id, Status: state, HasResultSet: state === 'FINISHED' && /^SELECT/.test(statement.sql) };
+    const state = states[stage];
+    if (state === 'FINISHED' && failure) return { Id: input.Id, Status: 'FAILED', Error: failure };
+    return { Id: input.Id, Status: state, HasResultSet: state === 'FINISHED' && /^SELECT/.test(statements.sql(input.Id)) };
   });
   redshift.on(GetStatementResultCommand).callsFake(async (input) => {
-    const sql = statements.get(input.Id)!.sql;
+    const sql = statements.sql(input.Id);
     if (!/row_count/.test(sql)) return { ColumnMetadata: [{ name: 'person_id' }], Records: [[{ stringValue: 'PER1' }]] };
     const [rows, a, b] = (behaviour.fingerprints ?? SOURCE)[tableOf(sql)];
     return {

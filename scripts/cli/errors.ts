@@ -31,29 +31,25 @@ export abstract class CliError extends Error {
   }
 }
 
-/** The command was called wrongly: unknown flag, missing value, out-of-range number, conflicting flags. */
-export class UsageError extends CliError {
-  readonly kind = 'usage';
-  readonly exitCode = EXIT.usage;
+/** The base of each kind of error below: its kind and exit code. */
+function errorOfKind<K extends ErrorKind>(kind: K, exitCode: number) {
+  return class extends CliError {
+    readonly kind = kind;
+    readonly exitCode = exitCode;
+  };
 }
+
+/** The command was called wrongly: unknown flag, missing value, out-of-range number, conflicting flags. */
+export class UsageError extends errorOfKind('usage', EXIT.usage) {}
 
 /** An input the command was pointed at cannot be used: missing, unreadable, a folder, or not the expected kind of file. */
-export class InputError extends CliError {
-  readonly kind = 'input';
-  readonly exitCode = EXIT.usage;
-}
+export class InputError extends errorOfKind('input', EXIT.usage) {}
 
 /** What the command needs around it is missing or unreachable: a program, a server, credentials, a service. */
-export class EnvironmentError extends CliError {
-  readonly kind = 'environment';
-  readonly exitCode = EXIT.environment;
-}
+export class EnvironmentError extends errorOfKind('environment', EXIT.environment) {}
 
 /** The command stopped because something it checked failed (used where a command cannot return a report). */
-export class CheckFailedError extends CliError {
-  readonly kind = 'failed';
-  readonly exitCode = EXIT.failed;
-}
+export class CheckFailedError extends errorOfKind('failed', EXIT.failed) {}
 
 /** Node and SDK error codes and names that mean "the environment is not ready", not "the command is wrong". */
 const ENVIRONMENT_CODES = new Set([

@@ -52,25 +52,37 @@ function pathKind(path: string): 'file' | 'directory' | 'other' | 'missing' | 'u
   }
 }
 
+const WHY_NOT: Record<'file' | 'directory', Record<ReturnType<typeof pathKind>, string>> = {
+  file: {
+    file: '',
+    directory: 'is a folder, not a file',
+    other: 'is not a regular file',
+    missing: 'does not exist',
+    unreadable: 'is not readable',
+  },
+  directory: {
+    directory: '',
+    file: 'is a file, not a folder',
+    other: 'is not a folder',
+    missing: 'does not exist',
+    unreadable: 'is not readable',
+  },
+};
+
+/** A parser for a path that must already exist as a regular file or as a folder. */
+const existing =
+  (wanted: 'file' | 'directory') =>
+  (value: string): string => {
+    const kind = pathKind(value);
+    if (kind !== wanted) throw new InvalidArgumentError(`${value} ${WHY_NOT[wanted][kind]}.`);
+    return value;
+  };
+
 /** A path that must be an existing regular file. */
-export function existingFile(value: string): string {
-  const kind = pathKind(value);
-  if (kind !== 'file')
-    throw new InvalidArgumentError(
-      `${value} ${kind === 'directory' ? 'is a folder, not a file' : kind === 'missing' ? 'does not exist' : 'is not a readable file'}.`,
-    );
-  return value;
-}
+export const existingFile = existing('file');
 
 /** A path that must be an existing folder. */
-export function existingDirectory(value: string): string {
-  const kind = pathKind(value);
-  if (kind !== 'directory')
-    throw new InvalidArgumentError(
-      `${value} ${kind === 'file' ? 'is a file, not a folder' : kind === 'missing' ? 'does not exist' : 'is not a readable folder'}.`,
-    );
-  return value;
-}
+export const existingDirectory = existing('directory');
 
 /** Options every command has: `--json` and `--debug`. */
 export const jsonOption = (): Option<'--json', undefined, undefined, undefined, false, undefined> =>

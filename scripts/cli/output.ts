@@ -11,6 +11,13 @@ export interface TableColumn {
   readonly wrap?: boolean;
 }
 
+/** A left-aligned column. */
+export const left = (header: string): TableColumn => ({ header });
+/** A right-aligned column, for numbers. */
+export const right = (header: string): TableColumn => ({ header, align: 'right' });
+/** A column that wraps to fit the terminal, for messages and reasons. */
+export const wrapped = (header: string): TableColumn => ({ header, wrap: true });
+
 const GAP = 2;
 const MIN_WRAPPED_WIDTH = 12;
 

@@ -30,7 +30,7 @@ function mysqlUrl(value: string): URL {
   return url;
 }
 
-export const localCommand = defineCommand({
+export const command = defineCommand({
   name: 'local',
   summary:
     'Rehearse the whole data flow on this machine (MariaDB, the seed loader, a DMS-like Parquet lake, the smoke checks), no AWS account',

@@ -4,7 +4,7 @@ import { Option } from '@commander-js/extra-typings';
 import { POLICY_SUPPRESSIONS } from '../../config/policy-suppressions';
 import { defineCommand } from '../cli/command';
 import { existingDirectory, existingFile } from '../cli/options';
-import { formatTable } from '../cli/output';
+import { formatTable, left, wrapped } from '../cli/output';
 import { evaluateStack } from './evaluate';
 import { loadPlan, loadSynthesizedStacks } from './inputs';
 import { formatReports, toSarif } from './report';
@@ -13,7 +13,7 @@ import { RULES } from './rules';
 const sourcesOf = (rule: (typeof RULES)[number]): string =>
   [...(rule.sources.checkov ?? []), ...(rule.sources.trivy ?? []), rule.sources.cdkNag, rule.sources.hipaa].filter(Boolean).join('; ');
 
-export const policyCommand = defineCommand({
+export const command = defineCommand({
   name: 'policy',
   summary: `HIPAA-minded policy checks (${RULES.length} rules) on the synthesized stacks or on a terraform plan`,
   options: (command) =>
@@ -34,7 +34,7 @@ Suppressions live in config/policy-suppressions.ts and are listed in every repor
         ok: true,
         json: { rules: RULES.map(({ id, title, resourceTypes, sources }) => ({ id, title, resourceTypes, sources })) },
         text: formatTable(
-          [{ header: 'rule' }, { header: 'title', wrap: true }, { header: 'sources', wrap: true }],
+          [left('rule'), wrapped('title'), wrapped('sources')],
           RULES.map((rule) => [rule.id, rule.title, sourcesOf(rule)]),
           width,
         ),

@@ -1,4 +1,4 @@
-import { formatTable } from '../cli/output';
+import { formatTable, left, wrapped } from '../cli/output';
 import { RULES } from './rules';
 import { StackReport } from './evaluate';
 
@@ -18,7 +18,7 @@ export function formatReports(reports: readonly StackReport[], options: { verbos
     if (shown.length > 0) {
       sections.push(
         formatTable(
-          [{ header: 'rule' }, { header: 'resource' }, { header: 'result' }, { header: 'reason', wrap: true }],
+          [left('rule'), left('resource'), left('result'), wrapped('reason')],
           shown.map((f) => [f.rule, f.resource, f.pass ? 'pass' : f.suppressed ? 'suppressed' : 'FAIL', f.pass ? '' : f.reason]),
           options.width,
         ),

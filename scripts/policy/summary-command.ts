@@ -18,7 +18,7 @@ function planArgument(value: string, previous: { stack: string; file: string }[]
   return [...(previous ?? []), { stack, file }];
 }
 
-export const planSummaryCommand = defineCommand({
+export const command = defineCommand({
   name: 'plan-summary',
   summary: 'Summarize terraform plans for a pull request: counts, stateful destroys first, policy checks, the PR comment',
   options: (command) =>

@@ -5,7 +5,7 @@ import { clientSettings } from '../aws/clients';
 import { CommandResult, defineCommand } from '../cli/command';
 import { InputError, UsageError, asCliError } from '../cli/errors';
 import { existingDirectory, integer, repeated } from '../cli/options';
-import { formatTable } from '../cli/output';
+import { formatTable, left, right } from '../cli/output';
 import { connectMysql } from '../mysql/connection';
 import { addTargetOptions } from '../mysql/options';
 import { resolveTarget } from '../mysql/target';
@@ -20,10 +20,7 @@ function reportText(report: LoadReport, ignored: readonly string[], dms: DmsUser
   if (ignored.length > 0) lines.push(`ignored (not a contract table): ${ignored.join(', ')}`);
   for (const difference of report.schemaDifferences) lines.push(`schema: ${difference}`);
   for (const error of report.errors) lines.push(formatError(error));
-  const columns = ['table', 'read', 'inserted', 'updated', 'unchanged', 'rejected', 'pruned', 'seconds'].map((header, i) => ({
-    header,
-    align: i === 0 ? ('left' as const) : ('right' as const),
-  }));
+  const columns = [left('table'), ...['read', 'inserted', 'updated', 'unchanged', 'rejected', 'pruned', 'seconds'].map(right)];
   const rows = report.tables.map((t) =>
     [t.table, t.read, t.inserted, t.updated, t.unchanged, t.rejected, t.pruned, t.seconds.toFixed(2)].map(String),
   );
@@ -41,7 +38,7 @@ function reportText(report: LoadReport, ignored: readonly string[], dms: DmsUser
   return lines.join('\n');
 }
 
-export const seedCommand = defineCommand({
+export const command = defineCommand({
   name: 'seed',
   summary: "Validate the clinic's CSV exports against the contract and load them into MySQL in one transaction",
   options: (command) =>

@@ -4,7 +4,7 @@ import { Option } from '@commander-js/extra-typings';
 import { defineCommand } from '../cli/command';
 import { InputError } from '../cli/errors';
 import { integer } from '../cli/options';
-import { formatTable } from '../cli/output';
+import { formatTable, left, right } from '../cli/output';
 import { registerCleanup } from '../cli/interrupts';
 import { DEFAULT_SEED, MAX_SCALE, generateSeed } from './generator';
 
@@ -28,7 +28,7 @@ function writableFolder(path: string): string {
   }
 }
 
-export const generateSeedCommand = defineCommand({
+export const command = defineCommand({
   name: 'generate-seed',
   summary: "Write the clinic's six CSV exports deterministically from the data contract",
   options: (command) =>
@@ -56,7 +56,7 @@ temporary folder inside --out and moved into place at the end.`,
       return {
         ok: true,
         json: { out, scale: options.scale, seed: options.seed, rows: counts, seconds: progress.seconds() },
-        text: `${formatTable([{ header: 'table' }, { header: 'rows', align: 'right' }], rows, width)}\nwrote ${out} in ${progress.elapsed()}`,
+        text: `${formatTable([left('table'), right('rows')], rows, width)}\nwrote ${out} in ${progress.elapsed()}`,
       };
     } finally {
       unregister();

@@ -33,7 +33,7 @@ const NAMES = {
   crawler: 'glue_crawler_name',
 } as const;
 
-export const smokeCommand = defineCommand({
+export const command = defineCommand({
   name: 'smoke',
   summary: "After a release: run DMS and the crawler, and prove the clinic's data arrived intact and governed in Athena and Redshift",
   options: (command) =>

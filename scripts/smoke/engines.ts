@@ -7,7 +7,7 @@ import {
   paginateGetStatementResult,
 } from '@aws-sdk/client-redshift-data';
 import { Dialect, mysqlDialect, redshiftDialect, trinoDialect } from './checksum';
-import { Clock, Deadline, pollUntil } from './waiting';
+import { Clock, Deadline, PollOptions, pollUntil } from './waiting';
 
 export type Row = Record<string, string | null>;
 
@@ -37,6 +37,15 @@ export interface PollSettings {
   readonly capMs?: number;
 }
 
+/** How an engine polls a running query: its clock and backoff, bounded by the query's deadline. */
+const pollOptions = (settings: PollSettings, deadline: Deadline, what: string): PollOptions => ({
+  clock: settings.clock,
+  deadline,
+  what,
+  baseMs: settings.baseMs ?? 500,
+  capMs: settings.capMs ?? 10_000,
+});
+
 export class MysqlEngine implements SqlEngine {
   readonly name = 'mysql';
   readonly dialect = mysqlDialect;
@@ -58,13 +67,7 @@ export class AthenaEngine implements SqlEngine {
   ) {}
 
   async query(sql: string, deadline: Deadline): Promise<Row[]> {
-    const wait = {
-      clock: this.options.clock,
-      deadline,
-      what: 'running an Athena query',
-      baseMs: this.options.baseMs ?? 500,
-      capMs: this.options.capMs ?? 10_000,
-    };
+    const wait = pollOptions(this.options, deadline, 'running an Athena query');
     const started = await this.client.send(
       new StartQueryExecutionCommand({
         QueryString: sql,
@@ -112,13 +115,7 @@ export class RedshiftDataEngine implements SqlEngine {
   }
 
   async execute(sql: string, deadline: Deadline): Promise<{ id: string; hasResultSet: boolean }> {
-    const wait = {
-      clock: this.options.clock,
-      deadline,
-      what: 'running a Redshift statement',
-      baseMs: this.options.baseMs ?? 500,
-      capMs: this.options.capMs ?? 10_000,
-    };
+    const wait = pollOptions(this.options, deadline, 'running a Redshift statement');
     const { Id } = await this.client.send(
       new ExecuteStatementCommand({ Sql: sql, WorkgroupName: this.options.workgroup, Database: this.options.database }),
     );

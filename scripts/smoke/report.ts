@@ -1,4 +1,4 @@
-import { formatTable } from '../cli/output';
+import { formatTable, left, right, wrapped } from '../cli/output';
 import { Check, SmokeResult, StepName } from './steps';
 
 /**
@@ -9,13 +9,7 @@ export function formatSmokeReport(result: SmokeResult, options: { verbose?: bool
   const steps = [...new Set(result.checks.map((c) => c.step))];
   const byStep = (step: StepName): Check[] => result.checks.filter((c) => c.step === step);
   const summary = formatTable(
-    [
-      { header: 'step' },
-      { header: 'checks', align: 'right' },
-      { header: 'passed', align: 'right' },
-      { header: 'failed', align: 'right' },
-      { header: 'seconds', align: 'right' },
-    ],
+    [left('step'), right('checks'), right('passed'), right('failed'), right('seconds')],
     steps.map((step) => {
       const checks = byStep(step);
       const passed = checks.filter((c) => c.pass).length;
@@ -34,13 +28,7 @@ export function formatSmokeReport(result: SmokeResult, options: { verbose?: bool
   if (options.verbose) {
     sections.push(
       formatTable(
-        [
-          { header: 'step' },
-          { header: 'check' },
-          { header: 'result' },
-          { header: 'seconds', align: 'right' },
-          { header: 'detail', wrap: true },
-        ],
+        [left('step'), left('check'), left('result'), right('seconds'), wrapped('detail')],
         result.checks.map((c) => [
           c.step,
           c.check,
@@ -54,7 +42,7 @@ export function formatSmokeReport(result: SmokeResult, options: { verbose?: bool
   } else if (failed.length > 0) {
     sections.push(
       formatTable(
-        [{ header: 'failed step' }, { header: 'check' }, { header: 'expected', wrap: true }, { header: 'found', wrap: true }],
+        [left('failed step'), left('check'), wrapped('expected'), wrapped('found')],
         failed.map((c) => [c.step, c.check, c.expected, c.actual]),
         options.width,
       ),

@@ -11,7 +11,7 @@ import { Table } from '../../contract/clinic';
 import { glueType, grantableColumns } from '../../contract/lake';
 import { TableFingerprint, checksumSql, fingerprintOf } from './checksum';
 import { QueryFailed, SqlEngine } from './engines';
-import { Clock, Deadline, PollOptions, mapConcurrent, pollUntil } from './waiting';
+import { Clock, Deadline, PollOptions, collectAll, mapConcurrent, pollUntil } from './waiting';
 
 export const STEPS = ['source', 'dms', 'glue', 'redshift-schema', 'reconcile', 'governance'] as const;
 export type StepName = (typeof STEPS)[number];
@@ -112,12 +112,8 @@ async function describeTask(ctx: SmokeContext, deadline: Deadline): Promise<Repl
 }
 
 async function allTableStatistics(ctx: SmokeContext, deadline: Deadline): Promise<TableStatistics[]> {
-  const statistics: TableStatistics[] = [];
-  for await (const page of paginateDescribeTableStatistics({ client: ctx.dms! }, { ReplicationTaskArn: ctx.names.dmsTaskArn })) {
-    deadline.check('reading DMS table statistics');
-    statistics.push(...(page.TableStatistics ?? []));
-  }
-  return statistics;
+  const pages = paginateDescribeTableStatistics({ client: ctx.dms! }, { ReplicationTaskArn: ctx.names.dmsTaskArn });
+  return collectAll(pages, (page) => page.TableStatistics, deadline, 'reading DMS table statistics');
 }
 
 /**
@@ -207,12 +203,8 @@ async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
 }
 
 async function allGlueTables(ctx: SmokeContext, deadline: Deadline): Promise<GlueTable[]> {
-  const tables: GlueTable[] = [];
-  for await (const page of paginateGetTables({ client: ctx.glue! }, { DatabaseName: ctx.names.glueDatabase })) {
-    deadline.check('reading the Glue catalog');
-    tables.push(...(page.TableList ?? []));
-  }
-  return tables;
+  const pages = paginateGetTables({ client: ctx.glue! }, { DatabaseName: ctx.names.glueDatabase });
+  return collectAll(pages, (page) => page.TableList, deadline, 'reading the Glue catalog');
 }
 
 /** Runs the crawler (or joins a running crawl) and waits for READY; resolves with the crawl's duration check. */

@@ -90,3 +90,18 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, wo
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/** Every item of a paginated AWS listing (an SDK paginator), checking the deadline between pages. */
+export async function collectAll<Page, Item>(
+  pages: AsyncIterable<Page>,
+  items: (page: Page) => Item[] | undefined,
+  deadline: Deadline,
+  what: string,
+): Promise<Item[]> {
+  const all: Item[] = [];
+  for await (const page of pages) {
+    deadline.check(what);
+    all.push(...(items(page) ?? []));
+  }
+  return all;
+}

@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { Option } from '@commander-js/extra-typings';
 import { defineCommand } from '../cli/command';
 import { existingDirectory, repeated } from '../cli/options';
-import { formatTable } from '../cli/output';
+import { formatTable, left, right } from '../cli/output';
 import { planOffline } from './offline-plan';
 
-export const planOfflineCommand = defineCommand({
+export const command = defineCommand({
   name: 'plan-offline',
   summary: 'Plan every synthesized stack with the terraform CLI alone, offline, against a provider mirror',
   options: (command) =>
@@ -39,7 +39,7 @@ automatically, or TF_PROVIDER_MIRROR). npm run plan:offline synthesizes first.`,
       [
         `${s.stack}: ${s.creates} to add, 0 to change, 0 to destroy (${s.resources} resources); init ${s.seconds.init.toFixed(1)} s, validate ${s.seconds.validate.toFixed(1)} s, plan ${s.seconds.plan.toFixed(1)} s`,
         formatTable(
-          [{ header: 'count', align: 'right' }, { header: 'resource type' }],
+          [right('count'), left('resource type')],
           Object.entries(s.resourceTypes)
             .sort()
             .map(([type, count]) => [String(count), type]),

@@ -1,31 +1,10 @@
 /** @needs mariadb: starts a throwaway MariaDB server (npm run test:unit leaves this suite out). */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, TSX, runTool } from '../../helpers/cli';
-
-/** Processes whose command line mentions `text` (the private TMPDIR of a run), other than the watchdog's last beat. */
-function processesMentioning(text: string): string[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^[0-9]+$/.test(entry))
-    .flatMap((pid) => {
-      try {
-        const command = readFileSync(join('/proc', pid, 'cmdline'), 'utf8').replace(/\0/g, ' ');
-        return command.includes(text) ? [`${pid}: ${command}`] : [];
-      } catch {
-        return [];
-      }
-    });
-}
-
-async function waitFor(condition: () => boolean, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return condition();
-}
+import { processesLeft } from '../../helpers/processes';
 
 describe('npm run local (the embedded default)', () => {
   test('rehearses the whole flow on a throwaway MariaDB and exits 0 with every check passed', async () => {
@@ -63,7 +42,7 @@ describe('npm run local (the embedded default)', () => {
       run.kill('SIGINT');
       expect(await exited).toBe(130);
       expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { message: 'interrupted by SIGINT' } });
-      expect(await waitFor(() => processesMentioning(privateTmp).length === 0, 5_000)).toBe(true);
+      expect(await processesLeft(privateTmp, 5_000)).toEqual([]);
       // tsx keeps its compile cache in TMPDIR (tsx-<uid>); everything else must be gone.
       expect(readdirSync(privateTmp).filter((name) => !name.startsWith('tsx-'))).toEqual([]);
     } finally {

@@ -1,15 +1,15 @@
 /** @needs mariadb: starts a throwaway MariaDB server (npm run test:unit leaves this suite out). */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import mysql, { RowDataPacket } from 'mysql2/promise';
 import { generate } from 'selfsigned';
 import { pendingCleanups } from '../../../scripts/cli/interrupts';
 import { LocalMariadb, MariadbMissingError, ensureMariadbInstalled, startLocalMariadb } from '../../../scripts/local/mariadb';
+import { eventually, processesLeft, processesMentioning } from '../../helpers/processes';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('finding MariaDB', () => {
   test('where it is missing and cannot be installed, the error gives the exact install command', async () => {
@@ -26,31 +26,6 @@ describe('finding MariaDB', () => {
     await expect(ensureMariadbInstalled({ canInstall: false })).resolves.toBeUndefined();
   });
 });
-
-/** Every process whose arguments mention `text`, as "pid arguments". */
-function processesMentioning(text: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (args.some((arg) => arg.includes(text))) found.push(`${pid} ${args.join(' ').slice(0, 300)}`);
-    } catch {
-      // It exited while we looked.
-    }
-  }
-  return found;
-}
-
-/** Probes until `done` holds or `timeoutMs` passes; returns the last value, for the assertion to show. */
-async function eventually<T>(probe: () => T, done: (value: T) => boolean, timeoutMs: number, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await sleep(everyMs);
-  }
-}
 
 /** The promise's value, or 'still running' after `ms`. */
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still running'> {
@@ -108,20 +83,9 @@ async function signalAt(moment: Moment[1], signal: NodeJS.Signals): Promise<Owne
 const notWatchdog = (process: string): boolean => !/^\d+ \S+ -e /.test(process);
 
 async function expectNothingLeft(owner: Owner, timeoutMs: number): Promise<void> {
-  expect(
-    await eventually(
-      () => processesMentioning(owner.tmp),
-      (found) => found.length === 0,
-      timeoutMs,
-    ),
-  ).toEqual([]);
-  expect(
-    await eventually(
-      () => leftovers(owner.tmp),
-      (found) => found.length === 0,
-      timeoutMs,
-    ),
-  ).toEqual([]);
+  for (const probe of [() => processesMentioning(owner.tmp), () => leftovers(owner.tmp)]) {
+    expect(await eventually(probe, (found) => found.length === 0, timeoutMs)).toEqual([]);
+  }
   rmSync(owner.tmp, { recursive: true, force: true });
 }
 
@@ -228,13 +192,7 @@ describe('a throwaway MariaDB only its owner can use', () => {
     await own.stop();
     expect(existsSync(folder)).toBe(false);
     expect(pendingCleanups().filter((name) => name.includes(folder))).toEqual([]);
-    expect(
-      await eventually(
-        () => processesMentioning(folder),
-        (found) => found.length === 0,
-        3_000,
-      ),
-    ).toEqual([]);
+    expect(await processesLeft(folder, 3_000)).toEqual([]);
     await expect(own.stop()).resolves.toBeUndefined();
   });
 });

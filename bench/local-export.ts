@@ -15,7 +15,7 @@ import { loadWithSeedTool, runToolChild, scaleOption } from './tools';
  */
 const benchLocalCommand = defineCommand({
   name: 'bench:local',
-  summary: 'Time the DMS-like Parquet export of a large patient table and measure its peak memory',
+  description: 'Time the DMS-like Parquet export of a large patient table and measure its peak memory',
   options: (command) => command.addOption(scaleOption()),
   async run(options, { progress }) {
     const work = temporaryDirectory('bench-local-');

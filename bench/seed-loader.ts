@@ -35,7 +35,7 @@ type Result = { seconds: number; rowsPerSecond: number; peakRssMb?: number };
 
 const benchSeedCommand = defineCommand({
   name: 'bench:seed',
-  summary: 'Time the seed loader against a plain LOAD DATA LOCAL INFILE of the same files',
+  description: 'Time the seed loader against a plain LOAD DATA LOCAL INFILE of the same files',
   options: (command) => command.addOption(scaleOption()),
   async run(options, { progress, width }) {
     const work = temporaryDirectory('bench-seed-');

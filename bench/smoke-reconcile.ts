@@ -84,7 +84,7 @@ async function measure(onConcurrency: (n: number) => void): Promise<{ concurrenc
 
 const benchSmokeCommand = defineCommand({
   name: 'bench:smoke',
-  summary: 'Time the reconciliation step at several concurrencies against mocked Athena latencies',
+  description: 'Time the reconciliation step at several concurrencies against mocked Athena latencies',
   options: (command) => command,
   async run(_options, { progress, width }) {
     const slowest = Math.max(...Object.values(LATENCY_MS));

@@ -1,17 +1,8 @@
-import { dev, environments, prod } from '../../config/environments';
-import { ConfigError, assertValidConfig, configProblems } from '../../config/validate';
+import { dev } from '../../config/environments';
+import { ConfigError, assertValidConfig } from '../../config/validate';
 import { withConfig } from '../helpers/synth';
 
 describe('environment configuration', () => {
-  test.each(environments.map((e) => [e.name, e] as const))('%s is valid', (_name, config) => {
-    expect(configProblems(config)).toEqual([]);
-  });
-
-  test('prod keeps its data: deletion protection, Multi-AZ, final snapshot, no force-destroy', () => {
-    expect(prod.database).toMatchObject({ deletionProtection: true, multiAz: true, keepFinalSnapshot: true });
-    expect(prod.storage.forceDestroyBuckets).toBe(false);
-  });
-
   test.each([
     ['a CIDR that is not one', { network: { vpcCidr: '10.20.0.0/33' } }, /network.vpcCidr "10.20.0.0\/33" is not an IPv4 CIDR/],
     ['a CIDR with host bits', { network: { vpcCidr: '10.20.1.0/16' } }, /has host bits set; the network address is 10.20.0.0\/16/],

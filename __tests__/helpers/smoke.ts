@@ -274,19 +274,19 @@ export interface ContextOptions {
   readonly glue?: GlueBehaviour;
 }
 
-/** A full smoke context on mocked AWS clients and a virtual clock. */
-export function smokeContext(options: ContextOptions = {}): { ctx: SmokeContext; clock: VirtualClock; mocks: Record<string, unknown> } {
-  const clock = options.clock ?? new VirtualClock();
-  const athenaMock = mockAthena(options.athena ?? LAKE_FORMATION_REFUSES_IDENTIFIERS);
-  const athena = new AthenaEngine(new AthenaClient({ region: 'us-east-1' }), {
+/** Athena as the smoke run builds it, on the (mocked) client and a virtual clock with short backoff. */
+export const athenaEngine = (clock: VirtualClock): AthenaEngine =>
+  new AthenaEngine(new AthenaClient({ region: 'us-east-1' }), {
     clock,
     workgroup: 'wg',
     database: 'unicornhealth_dev',
     baseMs: 100,
     capMs: 1000,
   });
-  const redshiftMock = mockRedshiftData(options.redshift ?? LAKE_FORMATION_REFUSES_IDENTIFIERS);
-  const redshift = new RedshiftDataEngine(new RedshiftDataClient({ region: 'us-east-1' }), {
+
+/** Redshift through the Data API, likewise. */
+export const redshiftEngine = (clock: VirtualClock): RedshiftDataEngine =>
+  new RedshiftDataEngine(new RedshiftDataClient({ region: 'us-east-1' }), {
     clock,
     workgroup: 'rs',
     database: 'clinic',
@@ -294,6 +294,14 @@ export function smokeContext(options: ContextOptions = {}): { ctx: SmokeContext;
     baseMs: 100,
     capMs: 1000,
   });
+
+/** A full smoke context on mocked AWS clients and a virtual clock. */
+export function smokeContext(options: ContextOptions = {}): { ctx: SmokeContext; clock: VirtualClock; mocks: Record<string, unknown> } {
+  const clock = options.clock ?? new VirtualClock();
+  const athenaMock = mockAthena(options.athena ?? LAKE_FORMATION_REFUSES_IDENTIFIERS);
+  const athena = athenaEngine(clock);
+  const redshiftMock = mockRedshiftData(options.redshift ?? LAKE_FORMATION_REFUSES_IDENTIFIERS);
+  const redshift = redshiftEngine(clock);
   const dmsMock = mockDms(clock, options.dms);
   const glueMock = mockGlue(options.glue);
   const ctx: SmokeContext = {

@@ -1,9 +1,10 @@
 import { Testing, TerraformStack } from 'cdktf';
+import { IConstruct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { LakeformationDataLakeSettings } from '@cdktf/provider-aws/lib/lakeformation-data-lake-settings';
 import { dev } from '../../config/environments';
 import { EnvironmentConfig } from '../../config/types';
-import { Table } from '../../contract/clinic';
+import { CLINIC_TABLES, Table } from '../../contract/clinic';
 import { PlatformStack } from '../../stacks/platform-stack';
 import { AwsEnvironment, awsEnvironment } from '../../stacks/core/aws-environment';
 import { CustomerManagedKey } from '../../stacks/constructs/customer-managed-key';
@@ -11,6 +12,7 @@ import { Network } from '../../stacks/constructs/network';
 import { LakeStorage } from '../../stacks/constructs/lake-storage';
 import { Database } from '../../stacks/constructs/database';
 import { Catalog } from '../../stacks/constructs/catalog';
+import { Migration, MigrationProps } from '../../stacks/constructs/migration';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export type Json = any;
@@ -78,6 +80,47 @@ export class SynthesizedStack {
   outputs(): Record<string, Json> {
     return this.json.output ?? {};
   }
+
+  /** Egress rules of the security group `groupRef` refers to. */
+  egressOf(groupRef: string): Json[] {
+    return this.all('aws_vpc_security_group_egress_rule').filter((rule) => rule.security_group_id === groupRef);
+  }
+
+  /** Ingress rules of the security group `groupRef` refers to. */
+  ingressOf(groupRef: string): Json[] {
+    return this.all('aws_vpc_security_group_ingress_rule').filter((rule) => rule.security_group_id === groupRef);
+  }
+
+  /** Where a security group may connect to: `[port, referenced group or prefix list]`, sorted. */
+  egressTargets(groupRef: string): [number, string][] {
+    return this.egressOf(groupRef)
+      .map((rule): [number, string] => [rule.to_port, rule.referenced_security_group_id ?? rule.prefix_list_id])
+      .sort();
+  }
+
+  /** The `TrustedService` statement of the trust policy of the single role matching `roleIdPart`. */
+  serviceTrustOf(roleIdPart: string): Json {
+    return this.statement(this.one('aws_iam_role', roleIdPart).assume_role_policy, 'TrustedService');
+  }
+}
+
+/** The trust statement `ServiceRole` writes for AWS services: the principals, and the conditions when there are any. */
+export function serviceTrust(principals: string[], conditions: Json[] = []): Json {
+  return {
+    sid: 'TrustedService',
+    effect: 'Allow',
+    actions: ['sts:AssumeRole'],
+    principals: [{ type: 'Service', identifiers: principals }],
+    ...(conditions.length > 0 ? { condition: conditions } : {}),
+  };
+}
+
+/** Confused-deputy conditions: a request on behalf of a resource of the test account whose ARN matches `sourceArn`. */
+export function fromTestAccount(sourceArn: string): Json[] {
+  return [
+    { test: 'StringEquals', variable: 'aws:SourceAccount', values: [TEST_ENV.accountId] },
+    { test: 'ArnLike', variable: 'aws:SourceArn', values: [sourceArn] },
+  ];
 }
 
 function onlyMatch(type: string, entries: Record<string, Json>, idPart: string): string {
@@ -86,8 +129,26 @@ function onlyMatch(type: string, entries: Record<string, Json>, idPart: string):
   return ids[0];
 }
 
-export function synthesize(config: EnvironmentConfig): SynthesizedStack {
-  return new SynthesizedStack(new PlatformStack(Testing.app(), config));
+/** The platform stack of an environment, synthesized; `tables` stand in for the contract's. */
+export function synthesize(config: EnvironmentConfig, tables?: readonly Table[]): SynthesizedStack {
+  return new SynthesizedStack(new PlatformStack(Testing.app(), config, tables));
+}
+
+/**
+ * A copy of the contract with one more direct identifier on `patient`, `ssn`, required free text like the names:
+ * for tests that follow a change of the contract through the platform.
+ */
+export function contractWithPatientSsn(): Table[] {
+  return CLINIC_TABLES.map((table) => {
+    if (table.name !== 'patient') return table;
+    const firstName = table.columns.find((column) => column.name === 'first_name')!;
+    return { ...table, columns: [...table.columns, { ...firstName, name: 'ssn', description: 'Social security number' }] };
+  });
+}
+
+/** Names of the Glue columns of the `patient` table, in order. */
+export function patientGlueColumns(stack: SynthesizedStack): string[] {
+  return stack.one('aws_glue_catalog_table', 'table-patient_').storage_descriptor.columns.map((column: Json) => column.name);
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -129,48 +190,61 @@ export function synthesizeWith(build: (stack: TerraformStack) => void): Synthesi
   return new SynthesizedStack(stack);
 }
 
-/** The stack's key named `name` (`lake`, `database`, `logs`), made on first use. */
+/**
+ * The child of `stack` with id `id`, if a building block made it already: building blocks make their constructs on
+ * first use, so that two of them needing the same network, lake or key share it.
+ */
+function existing<T extends IConstruct>(stack: TerraformStack, id: string): T | undefined {
+  return stack.node.tryFindChild(id) as T | undefined;
+}
+
+/** The stack's key named `name` (`lake`, `database`, `logs`). */
 export function testKey(stack: TerraformStack, name: string): CustomerManagedKey {
   const id = `${name}-key`;
-  const existing = stack.node.tryFindChild(id);
-  if (existing) return existing as CustomerManagedKey;
-  return new CustomerManagedKey(stack, id, { environment: TEST_ENV, alias: `${TEST_PREFIX}-${name}`, description: name });
+  return (
+    existing(stack, id) ?? new CustomerManagedKey(stack, id, { environment: TEST_ENV, alias: `${TEST_PREFIX}-${name}`, description: name })
+  );
 }
 
 export function testNetwork(stack: TerraformStack): Network {
-  return new Network(stack, 'network', {
-    environment: TEST_ENV,
-    namePrefix: TEST_PREFIX,
-    vpcCidr: '10.20.0.0/16',
-    availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
-    logsKey: testKey(stack, 'logs'),
-    flowLogRetentionDays: 365,
-  });
+  return (
+    existing(stack, 'network') ??
+    new Network(stack, 'network', {
+      environment: TEST_ENV,
+      namePrefix: TEST_PREFIX,
+      vpcCidr: '10.20.0.0/16',
+      availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'],
+      logsKey: testKey(stack, 'logs'),
+      flowLogRetentionDays: 365,
+    })
+  );
 }
 
 export function testStorage(stack: TerraformStack): LakeStorage {
-  return new LakeStorage(stack, 'storage', {
-    environment: TEST_ENV,
-    namePrefix: TEST_PREFIX,
-    lakeKey: testKey(stack, 'lake'),
-    ...dev.storage,
-  });
+  return (
+    existing(stack, 'storage') ??
+    new LakeStorage(stack, 'storage', { environment: TEST_ENV, namePrefix: TEST_PREFIX, lakeKey: testKey(stack, 'lake'), ...dev.storage })
+  );
 }
 
-export function testDatabase(stack: TerraformStack, network: Network): Database {
-  return new Database(stack, 'database', {
-    ...dev.database,
-    namePrefix: TEST_PREFIX,
-    network,
-    databaseKey: testKey(stack, 'database'),
-    logsKey: testKey(stack, 'logs'),
-    logRetentionDays: 365,
-  });
+/** The MySQL database in the stack's network. */
+export function testDatabase(stack: TerraformStack): Database {
+  return (
+    existing(stack, 'database') ??
+    new Database(stack, 'database', {
+      ...dev.database,
+      namePrefix: TEST_PREFIX,
+      network: testNetwork(stack),
+      databaseKey: testKey(stack, 'database'),
+      logsKey: testKey(stack, 'logs'),
+      logRetentionDays: 365,
+    })
+  );
 }
 
+/** The catalog of the stack's lake. */
 export function testCatalog(
   stack: TerraformStack,
-  storage: LakeStorage,
   lakeFormationSettings = new LakeformationDataLakeSettings(stack, 'lake-formation-settings', { admins: [] }),
   tables?: readonly Table[],
 ): Catalog {
@@ -178,9 +252,35 @@ export function testCatalog(
     environment: TEST_ENV,
     namePrefix: TEST_PREFIX,
     bytesScannedCutoffPerQuery: 10_000_000,
-    storage,
+    storage: testStorage(stack),
     logsKey: testKey(stack, 'logs'),
     lakeFormationSettings,
     tables,
   });
+}
+
+/** DMS from the stack's database into its lake, with dev's settings where `props` give none. */
+export function testMigration(stack: TerraformStack, props: Partial<MigrationProps> = {}): Migration {
+  return new Migration(stack, 'migration', {
+    ...dev.migration,
+    environment: TEST_ENV,
+    namePrefix: TEST_PREFIX,
+    network: testNetwork(stack),
+    source: testDatabase(stack),
+    storage: testStorage(stack),
+    databaseKey: testKey(stack, 'database'),
+    logsKey: testKey(stack, 'logs'),
+    logRetentionDays: 365,
+    ...props,
+  });
+}
+
+/** Where a client of the test database may connect to: MySQL, the interface endpoints and S3, as `egressTargets` lists them. */
+export function mysqlAndAwsApiTargets(stack: SynthesizedStack): [number, string][] {
+  const targets: [number, string][] = [
+    [3306, stack.ref('aws_security_group', 'database_mysql', 'id')],
+    [443, stack.ref('aws_security_group', 'endpoints', 'id')],
+    [443, stack.ref('aws_vpc_endpoint', 'endpoint-s3', 'prefix_list_id')],
+  ];
+  return targets.sort();
 }

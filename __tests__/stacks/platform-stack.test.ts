@@ -1,10 +1,9 @@
 import { dev, prod } from '../../config/environments';
 import { ConfigError } from '../../config/validate';
-import { Testing } from 'cdktf';
-import { CLINIC_TABLES, Table } from '../../contract/clinic';
+import { CLINIC_TABLES } from '../../contract/clinic';
 import { SOURCE_SCHEMA } from '../../contract/lake';
-import { PlatformStack, stackName } from '../../stacks/platform-stack';
-import { Json, SynthesizedStack, synthesize, withConfig } from '../helpers/synth';
+import { stackName } from '../../stacks/platform-stack';
+import { Json, SynthesizedStack, contractWithPatientSsn, patientGlueColumns, synthesize, withConfig } from '../helpers/synth';
 
 describe('PlatformStack', () => {
   const stacks = { dev: synthesize(dev), prod: synthesize(prod) };
@@ -255,28 +254,8 @@ describe('PlatformStack', () => {
   );
 
   test('a change of the contract flows through: a new direct identifier reaches the catalog, and no reader or DMS mapping changes', () => {
-    const withSsn: Table[] = CLINIC_TABLES.map((t) =>
-      t.name !== 'patient'
-        ? t
-        : {
-            ...t,
-            columns: [
-              ...t.columns,
-              {
-                name: 'ssn',
-                type: { kind: 'char', length: 11 },
-                nullable: false,
-                csv: { kind: 'text' },
-                classification: 'direct-identifier',
-                description: 'Social security number',
-              },
-            ],
-          },
-    );
-    const changed = new SynthesizedStack(new PlatformStack(Testing.app(), dev, withSsn));
-    const patientColumns = (stack: SynthesizedStack): string[] =>
-      stack.one('aws_glue_catalog_table', 'table-patient_').storage_descriptor.columns.map((c: Json) => c.name);
-    expect(patientColumns(changed)).toEqual([...patientColumns(stacks.dev), 'ssn']);
+    const changed = synthesize(dev, contractWithPatientSsn());
+    expect(patientGlueColumns(changed)).toEqual([...patientGlueColumns(stacks.dev), 'ssn']);
     expect(changed.resources('aws_lakeformation_permissions')).toEqual(stacks.dev.resources('aws_lakeformation_permissions'));
     expect(changed.one('aws_dms_replication_task').table_mappings).toEqual(stacks.dev.one('aws_dms_replication_task').table_mappings);
   });

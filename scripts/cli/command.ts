@@ -35,12 +35,13 @@ export interface CommandResult {
 type BaseOptions = { json?: true; debug?: true };
 
 /**
- * One command: its name, a one-line summary, its options (declared once with their types, defaults, ranges and
+ * One command: its name, a description, its options (declared once with their types, defaults, ranges and
  * help, from which `--help` is generated), extra help text (exit codes, examples) and what it does.
  */
 export interface CommandDefinition<Opts extends OptionValues> {
   readonly name: string;
-  readonly summary: string;
+  /** What the command does, at the top of its `--help` (the command list carries a shorter summary). */
+  readonly description: string;
   /** Declares the options on the command (`--json` and `--debug` are already there). */
   readonly options: (command: Command<[], BaseOptions>) => Command<[], Opts>;
   /** Text after the generated option list: what the command does, examples, exit codes. */
@@ -89,8 +90,14 @@ function unknownFlag(command: Command<[], OptionValues>, argv: readonly string[]
   });
 }
 
+/** A value given to an option named like a secret is never repeated back (it would land in logs). */
+const redactSecretValues = (message: string): string =>
+  message.replace(/(option '--[a-z-]*(?:password|secret|token)[^']*' argument )'[^']*'/, "$1'<redacted>'");
+
 const usageFromCommander = (error: CommanderError): UsageError => {
-  const message = error.message.replace(/^error: /, '').replace(/\n\(Did you mean (.+)\?\)$/, '; did you mean $1?');
+  const message = redactSecretValues(error.message)
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.+)\?\)$/, '; did you mean $1?');
   const suggestion = /did you mean (\S+)\?$/.exec(message)?.[1];
   return new UsageError(message, { code: error.code, ...(suggestion ? { suggestion } : {}) });
 };
@@ -108,7 +115,7 @@ export async function runCommand(definition: AnyCommand, argv: readonly string[]
   let result: CommandResult | undefined;
   const command = definition.options(
     new Command(`npm run ${definition.name} --`)
-      .description(definition.summary)
+      .description(definition.description)
       .addOption(jsonOption())
       .addOption(debugOption())
       .helpOption('-h, --help', 'show this help')

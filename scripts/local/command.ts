@@ -32,7 +32,7 @@ function mysqlUrl(value: string): URL {
 
 export const command = defineCommand({
   name: 'local',
-  summary:
+  description:
     'Rehearse the whole data flow on this machine (MariaDB, the seed loader, a DMS-like Parquet lake, the smoke checks), no AWS account',
   options: (command) =>
     command

@@ -71,8 +71,10 @@ export async function connectMysql(target: MysqlTarget): Promise<Connection> {
     return await mysql.createConnection(options);
   } catch (error) {
     const failure = error as Error & { code?: string };
-    throw new EnvironmentError(`cannot connect to MySQL at ${target.host}:${target.port} as ${target.user}: ${failure.message}`, {
-      code: failure.code,
-    });
+    throw new EnvironmentError(
+      `cannot connect to MySQL at ${target.host}:${target.port} as ${target.user}: ${failure.message}`,
+      { code: failure.code },
+      { cause: error },
+    );
   }
 }

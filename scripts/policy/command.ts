@@ -15,7 +15,7 @@ const sourcesOf = (rule: (typeof RULES)[number]): string =>
 
 export const command = defineCommand({
   name: 'policy',
-  summary: `HIPAA-minded policy checks (${RULES.length} rules) on the synthesized stacks or on a terraform plan`,
+  description: `HIPAA-minded policy checks (${RULES.length} rules) on the synthesized stacks or on a terraform plan`,
   options: (command) =>
     command
       .addOption(

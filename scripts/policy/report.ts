@@ -12,7 +12,7 @@ export function formatReports(reports: readonly StackReport[], options: { verbos
     const suppressed = report.findings.filter((f) => !f.pass && f.suppressed).length;
     sections.push(
       `${report.stack}: ${report.failures === 0 ? 'all rules pass' : `${report.failures} failure(s)`} ` +
-        `(${report.findings.length} findings of ${RULES.length} rules${suppressed ? `, ${suppressed} suppressed` : ''})`,
+        `(${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} of ${RULES.length} rules${suppressed ? `, ${suppressed} suppressed` : ''})`,
     );
     const shown = report.findings.filter((f) => options.verbose || !f.pass);
     if (shown.length > 0) {

@@ -20,7 +20,7 @@ function planArgument(value: string, previous: { stack: string; file: string }[]
 
 export const command = defineCommand({
   name: 'plan-summary',
-  summary: 'Summarize terraform plans for a pull request: counts, stateful destroys first, policy checks, the PR comment',
+  description: 'Summarize terraform plans for a pull request: counts, stateful destroys first, policy checks, the PR comment',
   options: (command) =>
     command
       .addOption(

@@ -40,7 +40,7 @@ function reportText(report: LoadReport, ignored: readonly string[], dms: DmsUser
 
 export const command = defineCommand({
   name: 'seed',
-  summary: "Validate the clinic's CSV exports against the contract and load them into MySQL in one transaction",
+  description: "Validate the clinic's CSV exports against the contract and load them into MySQL in one transaction",
   options: (command) =>
     addTargetOptions(command)
       .addOption(new Option('--dir <dir>', 'folder of <table>.csv exports (default: the committed seed/)').argParser(existingDirectory))

@@ -30,7 +30,7 @@ function writableFolder(path: string): string {
 
 export const command = defineCommand({
   name: 'generate-seed',
-  summary: "Write the clinic's six CSV exports deterministically from the data contract",
+  description: "Write the clinic's six CSV exports deterministically from the data contract",
   options: (command) =>
     command
       .addOption(new Option('--out <dir>', 'folder to write <table>.csv into (created if missing)').makeOptionMandatory())

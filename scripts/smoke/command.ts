@@ -35,7 +35,7 @@ const NAMES = {
 
 export const command = defineCommand({
   name: 'smoke',
-  summary: "After a release: run DMS and the crawler, and prove the clinic's data arrived intact and governed in Athena and Redshift",
+  description: "After a release: run DMS and the crawler, and prove the clinic's data arrived intact and governed in Athena and Redshift",
   options: (command) =>
     addTargetOptions(command)
       .addOption(new Option('--only <steps>', `run only these steps (comma-separated: ${STEPS.join(', ')})`).argParser(listOf(STEPS)))

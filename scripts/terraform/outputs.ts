@@ -40,6 +40,6 @@ export async function readTerraformOutputs(source: { readonly outputsFile?: stri
 /** One output's value as text; a missing output is named. */
 export function output(outputs: Outputs, name: string): string {
   const value = outputs[name]?.value;
-  if (value === undefined || value === '') throw new InputError(`Terraform output ${name} is missing`);
+  if (value === undefined || value === null || value === '') throw new InputError(`Terraform output ${name} is missing`);
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -7,7 +7,7 @@ import { planOffline } from './offline-plan';
 
 export const command = defineCommand({
   name: 'plan-offline',
-  summary: 'Plan every synthesized stack with the terraform CLI alone, offline, against a provider mirror',
+  description: 'Plan every synthesized stack with the terraform CLI alone, offline, against a provider mirror',
   options: (command) =>
     command
       .addOption(new Option('--stacks-dir <dir>', 'synthesized stacks').default(join('cdktf.out', 'stacks')).argParser(existingDirectory))

@@ -10,7 +10,7 @@ import { AnalyticsConfig } from '../../config/types';
 import { CLINIC_TABLES, Table } from '../../contract/clinic';
 import { glueType, rawTablePrefix } from '../../contract/lake';
 import { AwsEnvironment, glueArn } from '../core/aws-environment';
-import { lakeFormationDataAccess, throughServices } from '../core/policy-document';
+import { allow, lakeFormationDataAccess, throughServices } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
 import { CustomerManagedKey } from './customer-managed-key';
 import { LakeStorage } from './lake-storage';
@@ -30,6 +30,19 @@ export interface CatalogProps extends Omit<AnalyticsConfig, 'athenaEngineVersion
   /** The Lake Formation settings that remove IAM-only defaults; the catalog database is created after them. */
   readonly lakeFormationSettings: LakeformationDataLakeSettings;
 }
+
+/** What the crawler may do to the contract tables: read them and their partitions, update them, add partitions. */
+const CRAWLER_TABLE_ACTIONS = [
+  'glue:GetDatabase',
+  'glue:GetTable',
+  'glue:GetTables',
+  'glue:UpdateTable',
+  'glue:GetPartition',
+  'glue:GetPartitions',
+  'glue:BatchGetPartition',
+  'glue:BatchCreatePartition',
+  'glue:BatchUpdatePartition',
+];
 
 /** A contract table and the Glue table defined from it. */
 export interface CatalogTable {
@@ -57,8 +70,7 @@ export class Catalog extends Construct {
 
   constructor(scope: Construct, id: string, props: CatalogProps) {
     super(scope, id);
-    const env = props.environment;
-    const { storage } = props;
+    const { environment: env, storage } = props;
     const lakeKeyArn = storage.lakeKey.arn;
     const databaseName = props.namePrefix.replace(/-/g, '_');
     this.storage = storage;
@@ -117,40 +129,18 @@ export class Catalog extends Construct {
       inlinePolicy: {
         name: 'crawl-raw-zone',
         statements: [
-          {
-            sid: 'UpdateContractTables',
-            effect: 'Allow',
-            actions: [
-              'glue:GetDatabase',
-              'glue:GetTable',
-              'glue:GetTables',
-              'glue:UpdateTable',
-              'glue:GetPartition',
-              'glue:GetPartitions',
-              'glue:BatchGetPartition',
-              'glue:BatchCreatePartition',
-              'glue:BatchUpdatePartition',
-            ],
-            resources: [
-              glueArn(env, 'catalog'),
-              glueArn(env, `database/${databaseName}`),
-              ...glueTableNames.map((name) => glueArn(env, `table/${databaseName}/${name}`)),
-            ],
-          },
+          allow('UpdateContractTables', CRAWLER_TABLE_ACTIONS, [
+            glueArn(env, 'catalog'),
+            glueArn(env, `database/${databaseName}`),
+            ...glueTableNames.map((name) => glueArn(env, `table/${databaseName}/${name}`)),
+          ]),
           lakeFormationDataAccess(),
-          {
-            sid: 'ReadEncryptedCatalogAndData',
-            effect: 'Allow',
-            actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            resources: [lakeKeyArn],
-            condition: throughServices(env, 'glue', 's3'),
-          },
-          {
-            sid: 'WriteEncryptedCrawlerLogs',
-            effect: 'Allow',
-            actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-            resources: [`arn:${env.partition}:logs:${env.region}:${env.accountId}:log-group:/aws-glue/crawlers*`],
-          },
+          allow('ReadEncryptedCatalogAndData', ['kms:Decrypt', 'kms:GenerateDataKey'], [lakeKeyArn], throughServices(env, 'glue', 's3')),
+          allow(
+            'WriteEncryptedCrawlerLogs',
+            ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+            [`arn:${env.partition}:logs:${env.region}:${env.accountId}:log-group:/aws-glue/crawlers*`],
+          ),
         ],
       },
     });

@@ -63,7 +63,6 @@ const KEY_GRANT_ACTIONS = ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant
 export class CustomerManagedKey extends Construct {
   readonly key: KmsKey;
   readonly arn: string;
-  readonly aliasName: string;
 
   constructor(scope: Construct, id: string, props: CustomerManagedKeyProps) {
     super(scope, id);
@@ -133,8 +132,7 @@ export class CustomerManagedKey extends Construct {
       policy: policy.json,
       tags: { Name: props.alias },
     });
-    this.aliasName = `alias/${props.alias}`;
-    new KmsAlias(this, 'alias', { name: this.aliasName, targetKeyId: this.key.keyId });
+    new KmsAlias(this, 'alias', { name: `alias/${props.alias}`, targetKeyId: this.key.keyId });
     this.arn = this.key.arn;
   }
 }

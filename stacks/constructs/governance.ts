@@ -8,8 +8,8 @@ import { LakeformationResource } from '@cdktf/provider-aws/lib/lakeformation-res
 import { LakeformationPermissions, LakeformationPermissionsConfig } from '@cdktf/provider-aws/lib/lakeformation-permissions';
 import { GovernanceConfig } from '../../config/types';
 import { grantableColumns } from '../../contract/lake';
-import { AwsEnvironment, accountRootArn, glueArn } from '../core/aws-environment';
-import { lakeFormationDataAccess, policyDocument, throughServices } from '../core/policy-document';
+import { AwsEnvironment, accountRootArn, glueDatabaseArns } from '../core/aws-environment';
+import { allow, lakeFormationDataAccess, policyDocument, throughServices } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
 import { Catalog } from './catalog';
 import { LakeStorage } from './lake-storage';
@@ -23,6 +23,27 @@ export interface GovernanceProps extends GovernanceConfig {
 
 /** Sessions of the people's roles, and how recent their MFA must be, in seconds. */
 const PERSON_SESSION_SECONDS = 3600;
+
+/** Lake Formation administration: read everything, grant and revoke; no data access of its own. */
+const LAKE_ADMIN_ACTIONS = [
+  'lakeformation:Get*',
+  'lakeformation:List*',
+  'lakeformation:Describe*',
+  'lakeformation:Search*',
+  'lakeformation:GrantPermissions',
+  'lakeformation:RevokePermissions',
+  'lakeformation:BatchGrantPermissions',
+  'lakeformation:BatchRevokePermissions',
+];
+
+/** Running Athena queries and reading their state and results. */
+const ATHENA_QUERY_ACTIONS = [
+  'athena:StartQueryExecution',
+  'athena:GetQueryExecution',
+  'athena:GetQueryResults',
+  'athena:StopQueryExecution',
+  'athena:GetWorkGroup',
+];
 
 /**
  * Lake Formation governance. The data-lake settings (an account-wide singleton) make two roles the lake admins and
@@ -43,8 +64,7 @@ export class Governance extends Construct {
 
   constructor(scope: Construct, id: string, props: GovernanceProps) {
     super(scope, id);
-    const env = props.environment;
-    const { storage } = props;
+    const { environment: env, storage } = props;
     this.env = env;
     this.storage = storage;
 
@@ -57,29 +77,9 @@ export class Governance extends Construct {
       inlinePolicy: {
         name: 'administer-lake-formation',
         statements: [
-          {
-            sid: 'AdministerLakeFormation',
-            effect: 'Allow',
-            actions: [
-              'lakeformation:Get*',
-              'lakeformation:List*',
-              'lakeformation:Describe*',
-              'lakeformation:Search*',
-              'lakeformation:GrantPermissions',
-              'lakeformation:RevokePermissions',
-              'lakeformation:BatchGrantPermissions',
-              'lakeformation:BatchRevokePermissions',
-            ],
-            resources: ['*'],
-          },
-          { sid: 'ReadCatalog', effect: 'Allow', actions: ['glue:Get*', 'glue:SearchTables'], resources: ['*'] },
-          {
-            sid: 'UseLakeKeyThroughGlue',
-            effect: 'Allow',
-            actions: ['kms:Decrypt'],
-            resources: [storage.lakeKey.arn],
-            condition: throughServices(env, 'glue'),
-          },
+          allow('AdministerLakeFormation', LAKE_ADMIN_ACTIONS, ['*']),
+          allow('ReadCatalog', ['glue:Get*', 'glue:SearchTables'], ['*']),
+          allow('UseLakeKeyThroughGlue', ['kms:Decrypt'], [storage.lakeKey.arn], throughServices(env, 'glue')),
         ],
       },
     });
@@ -89,13 +89,12 @@ export class Governance extends Construct {
       group: this.group.name,
       name: 'assume-lake-admin-with-mfa',
       policy: policyDocument(this, 'lake-administrators-access', [
-        {
-          sid: 'AssumeLakeAdminWithMfa',
-          effect: 'Allow',
-          actions: ['sts:AssumeRole'],
-          resources: [this.lakeAdminRole.arn],
-          condition: [{ test: 'Bool', variable: 'aws:MultiFactorAuthPresent', values: ['true'] }],
-        },
+        allow(
+          'AssumeLakeAdminWithMfa',
+          ['sts:AssumeRole'],
+          [this.lakeAdminRole.arn],
+          [{ test: 'Bool', variable: 'aws:MultiFactorAuthPresent', values: ['true'] }],
+        ),
       ]).json,
     });
     if (props.lakeAdministratorUsers.length > 0) {
@@ -121,25 +120,9 @@ export class Governance extends Construct {
       inlinePolicy: {
         name: 'lake-location-access',
         statements: [
-          {
-            sid: 'LakeObjects',
-            effect: 'Allow',
-            actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-            resources: [storage.rawZoneObjectsArn],
-          },
-          {
-            sid: 'LakeBucket',
-            effect: 'Allow',
-            actions: ['s3:ListBucket', 's3:GetBucketLocation'],
-            resources: [storage.lakeBucket.arn],
-          },
-          {
-            sid: 'LakeKey',
-            effect: 'Allow',
-            actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'],
-            resources: [storage.lakeKey.arn],
-            condition: throughServices(env, 's3'),
-          },
+          allow('LakeObjects', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [storage.rawZoneObjectsArn]),
+          allow('LakeBucket', ['s3:ListBucket', 's3:GetBucketLocation'], [storage.lakeBucket.arn]),
+          allow('LakeKey', ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'], [storage.lakeKey.arn], throughServices(env, 's3')),
         ],
       },
     });
@@ -217,43 +200,28 @@ export class Governance extends Construct {
   /** What the analyst role needs besides its grants: run queries in the catalog's workgroup and use its results. */
   allowAnalystQueries(catalog: Catalog): void {
     const env = this.env;
-    const databaseName = catalog.database.name;
     const resultsBucketArn = catalog.storage.athenaResultsBucket.arn;
     this.analystRole.addInlinePolicy({
       name: 'query-lake-with-athena',
       statements: [
-        {
-          sid: 'QueryInWorkgroup',
-          effect: 'Allow',
-          actions: [
-            'athena:StartQueryExecution',
-            'athena:GetQueryExecution',
-            'athena:GetQueryResults',
-            'athena:StopQueryExecution',
-            'athena:GetWorkGroup',
-          ],
-          resources: [catalog.workgroup.arn],
-        },
-        {
-          sid: 'ReadCatalog',
-          effect: 'Allow',
-          actions: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
-          resources: [glueArn(env, 'catalog'), glueArn(env, `database/${databaseName}`), glueArn(env, `table/${databaseName}/*`)],
-        },
+        allow('QueryInWorkgroup', ATHENA_QUERY_ACTIONS, [catalog.workgroup.arn]),
+        allow(
+          'ReadCatalog',
+          ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartitions'],
+          glueDatabaseArns(env, catalog.database.name),
+        ),
         lakeFormationDataAccess(),
-        {
-          sid: 'QueryResults',
-          effect: 'Allow',
-          actions: ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:GetBucketLocation', 's3:AbortMultipartUpload'],
-          resources: [resultsBucketArn, `${resultsBucketArn}/athena/*`],
-        },
-        {
-          sid: 'LakeKeyThroughServices',
-          effect: 'Allow',
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [this.storage.lakeKey.arn],
-          condition: throughServices(env, 's3', 'glue', 'athena'),
-        },
+        allow(
+          'QueryResults',
+          ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:GetBucketLocation', 's3:AbortMultipartUpload'],
+          [resultsBucketArn, `${resultsBucketArn}/athena/*`],
+        ),
+        allow(
+          'LakeKeyThroughServices',
+          ['kms:Decrypt', 'kms:GenerateDataKey'],
+          [this.storage.lakeKey.arn],
+          throughServices(env, 's3', 'glue', 'athena'),
+        ),
       ],
     });
   }

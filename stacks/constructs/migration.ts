@@ -11,7 +11,7 @@ import { MigrationConfig, MigrationMode } from '../../config/types';
 import { CLINIC_TABLES, Table } from '../../contract/clinic';
 import { dmsTableMappings } from '../../contract/lake';
 import { AwsEnvironment } from '../core/aws-environment';
-import { throughServices } from '../core/policy-document';
+import { allow, throughServices } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
 import { CustomerManagedKey } from './customer-managed-key';
 import { Database } from './database';
@@ -99,14 +99,10 @@ export class Migration extends Construct {
   readonly sourceSecret: SecretsmanagerSecret;
   /** The account-level `dms-vpc-role` and `dms-cloudwatch-logs-role`, when this stack creates them. */
   readonly accountRoles: ServiceRole[];
-  readonly secretAccessRole: ServiceRole;
-  /** Role DMS uses to write the raw zone; Lake Formation needs no grant for it (it writes S3 directly). */
-  readonly targetRole: ServiceRole;
 
   constructor(scope: Construct, id: string, props: MigrationProps) {
     super(scope, id);
-    const env = props.environment;
-    const { storage, source } = props;
+    const { environment: env, storage, source } = props;
     const name = `${props.namePrefix}-dms`;
     this.mode = props.mode ?? 'full-load';
     const cdc = this.mode === 'full-load-and-cdc';
@@ -170,7 +166,7 @@ export class Migration extends Construct {
       kmsKeyId: props.databaseKey.arn,
       recoveryWindowInDays: 30,
     });
-    this.secretAccessRole = new ServiceRole(this, 'secret-access-role', {
+    const secretAccessRole = new ServiceRole(this, 'secret-access-role', {
       environment: env,
       roleName: `${name}-source-secret`,
       description: 'Lets DMS read the source secret and nothing else',
@@ -178,19 +174,8 @@ export class Migration extends Construct {
       inlinePolicy: {
         name: 'read-source-secret',
         statements: [
-          {
-            sid: 'ReadSourceSecret',
-            effect: 'Allow',
-            actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-            resources: [this.sourceSecret.arn],
-          },
-          {
-            sid: 'DecryptSourceSecret',
-            effect: 'Allow',
-            actions: ['kms:Decrypt'],
-            resources: [props.databaseKey.arn],
-            condition: throughServices(env, 'secretsmanager'),
-          },
+          allow('ReadSourceSecret', ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], [this.sourceSecret.arn]),
+          allow('DecryptSourceSecret', ['kms:Decrypt'], [props.databaseKey.arn], throughServices(env, 'secretsmanager')),
         ],
       },
     });
@@ -200,12 +185,13 @@ export class Migration extends Construct {
       engineName: 'mysql',
       databaseName: source.databaseName,
       secretsManagerArn: this.sourceSecret.arn,
-      secretsManagerAccessRoleArn: this.secretAccessRole.arn,
+      secretsManagerAccessRoleArn: secretAccessRole.arn,
       sslMode: 'require',
       kmsKeyArn: props.databaseKey.arn,
     });
 
-    this.targetRole = new ServiceRole(this, 'target-role', {
+    // DMS writes S3 directly, so Lake Formation needs no grant for this role.
+    const targetRole = new ServiceRole(this, 'target-role', {
       environment: env,
       roleName: `${name}-raw-zone-writer`,
       description: 'Lets DMS write Parquet into the raw zone of the lake only',
@@ -213,26 +199,14 @@ export class Migration extends Construct {
       inlinePolicy: {
         name: 'write-raw-zone',
         statements: [
-          {
-            sid: 'WriteRawZone',
-            effect: 'Allow',
-            actions: ['s3:PutObject', 's3:DeleteObject', 's3:GetObject'],
-            resources: [storage.rawZoneObjectsArn],
-          },
-          {
-            sid: 'ListRawZone',
-            effect: 'Allow',
-            actions: ['s3:ListBucket'],
-            resources: [storage.lakeBucket.arn],
-            condition: [{ test: 'StringLike', variable: 's3:prefix', values: [`${storage.rawZonePrefix}/*`] }],
-          },
-          {
-            sid: 'EncryptWithLakeKey',
-            effect: 'Allow',
-            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-            resources: [storage.lakeKey.arn],
-            condition: throughServices(env, 's3'),
-          },
+          allow('WriteRawZone', ['s3:PutObject', 's3:DeleteObject', 's3:GetObject'], [storage.rawZoneObjectsArn]),
+          allow(
+            'ListRawZone',
+            ['s3:ListBucket'],
+            [storage.lakeBucket.arn],
+            [{ test: 'StringLike', variable: 's3:prefix', values: [`${storage.rawZonePrefix}/*`] }],
+          ),
+          allow('EncryptWithLakeKey', ['kms:GenerateDataKey', 'kms:Decrypt'], [storage.lakeKey.arn], throughServices(env, 's3')),
         ],
       },
     });
@@ -241,7 +215,7 @@ export class Migration extends Construct {
       endpointType: 'target',
       bucketName: storage.lakeBucket.name,
       bucketFolder: storage.rawZonePrefix,
-      serviceAccessRoleArn: this.targetRole.arn,
+      serviceAccessRoleArn: targetRole.arn,
       dataFormat: 'parquet',
       parquetVersion: 'parquet-2-0',
       parquetTimestampInMillisecond: true,
@@ -251,7 +225,7 @@ export class Migration extends Construct {
       addColumnName: true,
       includeOpForFullLoad: cdc,
       timestampColumnName: cdc ? 'dms_commit_ts' : undefined,
-      dependsOn: [this.targetRole.role],
+      dependsOn: [targetRole.role],
     });
 
     this.task = new DmsReplicationTask(this, 'task', {

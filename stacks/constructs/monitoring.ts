@@ -9,7 +9,7 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { BudgetsBudget } from '@cdktf/provider-aws/lib/budgets-budget';
 import { EnvironmentConfig, MigrationConfig } from '../../config/types';
 import { AwsEnvironment } from '../core/aws-environment';
-import { policyDocument } from '../core/policy-document';
+import { denyInsecureTransport, policyDocument } from '../core/policy-document';
 import { Catalog } from './catalog';
 import { CustomerManagedKey } from './customer-managed-key';
 import { Migration } from './migration';
@@ -63,14 +63,7 @@ export class Monitoring extends Construct {
           resources: [this.topic.arn],
           condition: [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: [env.accountId] }],
         },
-        {
-          sid: 'DenyInsecureTransport',
-          effect: 'Deny',
-          actions: ['sns:Publish'],
-          principals: [{ type: '*', identifiers: ['*'] }],
-          resources: [this.topic.arn],
-          condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-        },
+        denyInsecureTransport(['sns:Publish'], [this.topic.arn]),
       ]).json,
     });
     for (const address of props.alertEmails) {
@@ -125,24 +118,18 @@ export class Monitoring extends Construct {
       limitAmount: props.monthlyBudgetUsd.toFixed(2),
       limitUnit: 'USD',
       timeUnit: 'MONTHLY',
+      // A forecast warns while there is time to act; the actual spend confirms the budget is gone.
       notification: [
-        {
-          comparisonOperator: 'GREATER_THAN',
-          threshold: 80,
-          thresholdType: 'PERCENTAGE',
-          notificationType: 'FORECASTED',
-          subscriberEmailAddresses: [...props.alertEmails],
-          subscriberSnsTopicArns: [this.topic.arn],
-        },
-        {
-          comparisonOperator: 'GREATER_THAN',
-          threshold: 100,
-          thresholdType: 'PERCENTAGE',
-          notificationType: 'ACTUAL',
-          subscriberEmailAddresses: [...props.alertEmails],
-          subscriberSnsTopicArns: [this.topic.arn],
-        },
-      ],
+        { notificationType: 'FORECASTED', threshold: 80 },
+        { notificationType: 'ACTUAL', threshold: 100 },
+      ].map(({ notificationType, threshold }) => ({
+        notificationType,
+        threshold,
+        thresholdType: 'PERCENTAGE',
+        comparisonOperator: 'GREATER_THAN',
+        subscriberEmailAddresses: [...props.alertEmails],
+        subscriberSnsTopicArns: [this.topic.arn],
+      })),
     });
   }
 }

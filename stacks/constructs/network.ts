@@ -15,6 +15,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { NetworkConfig } from '../../config/types';
 import { SUBNET_NEWBITS } from '../../config/validate';
 import { AwsEnvironment } from '../core/aws-environment';
+import { allow } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
 import { CustomerManagedKey } from './customer-managed-key';
 import { ServiceSecurityGroup } from './service-security-group';
@@ -57,12 +58,12 @@ export class Network extends Construct {
   readonly privateSubnets: Subnet[];
   readonly privateSubnetIds: string[];
   readonly privateRouteTable: RouteTable;
-  /** Security group of the interface endpoints; clients are let in with `allowHttpsToAwsApis`. */
-  readonly endpointSecurityGroup: ServiceSecurityGroup;
-  /** Prefix list of the S3 gateway endpoint, for HTTPS egress rules to S3. */
-  readonly s3PrefixListId: string;
   readonly flowLogGroup: CloudwatchLogGroup;
   readonly flowLogRole: ServiceRole;
+  /** Security group of the interface endpoints; clients are let in with `allowHttpsToAwsApis`. */
+  private readonly endpointSecurityGroup: ServiceSecurityGroup;
+  /** Prefix list of the S3 gateway endpoint, for HTTPS egress rules to S3. */
+  private readonly s3PrefixListId: string;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -143,12 +144,11 @@ export class Network extends Construct {
       inlinePolicy: {
         name: 'write-flow-log-group',
         statements: [
-          {
-            sid: 'WriteFlowLogGroup',
-            effect: 'Allow',
-            actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-            resources: [this.flowLogGroup.arn, `${this.flowLogGroup.arn}:*`],
-          },
+          allow(
+            'WriteFlowLogGroup',
+            ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+            [this.flowLogGroup.arn, `${this.flowLogGroup.arn}:*`],
+          ),
         ],
       },
     });

@@ -10,7 +10,7 @@ import {
   S3BucketLifecycleConfigurationRule,
 } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
 import { S3BucketLoggingA } from '@cdktf/provider-aws/lib/s3-bucket-logging';
-import { PolicyStatement, policyDocument } from '../core/policy-document';
+import { PolicyStatement, denyEveryone, denyInsecureTransport, policyDocument } from '../core/policy-document';
 import { CustomerManagedKey } from './customer-managed-key';
 
 /** Default encryption of a bucket. */
@@ -45,6 +45,14 @@ export interface SecureBucketProps {
    * @default []
    */
   readonly additionalPolicyStatements?: readonly PolicyStatement[];
+}
+
+/** An enabled lifecycle rule that applies `actions` to every object of the bucket. */
+function wholeBucketRule(
+  id: string,
+  actions: Omit<S3BucketLifecycleConfigurationRule, 'id' | 'status' | 'filter'>,
+): S3BucketLifecycleConfigurationRule {
+  return { id, status: 'Enabled', filter: [{ prefix: '' }], ...actions };
 }
 
 /**
@@ -95,28 +103,17 @@ export class SecureBucket extends Construct {
       ],
     });
 
-    const rules: S3BucketLifecycleConfigurationRule[] = [
-      {
-        id: 'abort-incomplete-multipart-uploads',
-        status: 'Enabled',
-        filter: [{ prefix: '' }],
+    const rules = [
+      wholeBucketRule('abort-incomplete-multipart-uploads', {
         abortIncompleteMultipartUpload: [{ daysAfterInitiation: props.abortIncompleteUploadsAfterDays ?? 7 }],
-      },
-      {
-        id: 'expire-noncurrent-versions',
-        status: 'Enabled',
-        filter: [{ prefix: '' }],
+      }),
+      wholeBucketRule('expire-noncurrent-versions', {
         noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays }],
         expiration: [{ expiredObjectDeleteMarker: true }],
-      },
+      }),
     ];
     if (props.expireObjectsAfterDays !== undefined) {
-      rules.push({
-        id: 'expire-current-objects',
-        status: 'Enabled',
-        filter: [{ prefix: '' }],
-        expiration: [{ days: props.expireObjectsAfterDays }],
-      });
+      rules.push(wholeBucketRule('expire-current-objects', { expiration: [{ days: props.expireObjectsAfterDays }] }));
     }
     new S3BucketLifecycleConfiguration(this, 'lifecycle', { bucket, rule: rules, dependsOn: [versioning] });
 
@@ -131,47 +128,34 @@ export class SecureBucket extends Construct {
 
     const objects = `${this.arn}/*`;
     const statements: PolicyStatement[] = [
-      {
-        sid: 'DenyInsecureTransport',
-        effect: 'Deny',
-        principals: [{ type: '*', identifiers: ['*'] }],
-        actions: ['s3:*'],
-        resources: [this.arn, objects],
-        condition: [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }],
-      },
-      {
-        sid: 'DenyTlsOlderThan12',
-        effect: 'Deny',
-        principals: [{ type: '*', identifiers: ['*'] }],
-        actions: ['s3:*'],
-        resources: [this.arn, objects],
-        condition: [{ test: 'NumericLessThan', variable: 's3:TlsVersion', values: ['1.2'] }],
-      },
+      denyInsecureTransport(['s3:*'], [this.arn, objects]),
+      denyEveryone(
+        'DenyTlsOlderThan12',
+        ['s3:*'],
+        [this.arn, objects],
+        [{ test: 'NumericLessThan', variable: 's3:TlsVersion', values: ['1.2'] }],
+      ),
     ];
     if (props.encryption.kind === 'kms') {
       statements.push(
-        {
-          sid: 'DenyUploadsNotEncryptedWithKms',
-          effect: 'Deny',
-          principals: [{ type: '*', identifiers: ['*'] }],
-          actions: ['s3:PutObject'],
-          resources: [objects],
-          condition: [{ test: 'StringNotEqualsIfExists', variable: 's3:x-amz-server-side-encryption', values: ['aws:kms'] }],
-        },
-        {
-          sid: 'DenyUploadsWithAnotherKmsKey',
-          effect: 'Deny',
-          principals: [{ type: '*', identifiers: ['*'] }],
-          actions: ['s3:PutObject'],
-          resources: [objects],
-          condition: [
+        denyEveryone(
+          'DenyUploadsNotEncryptedWithKms',
+          ['s3:PutObject'],
+          [objects],
+          [{ test: 'StringNotEqualsIfExists', variable: 's3:x-amz-server-side-encryption', values: ['aws:kms'] }],
+        ),
+        denyEveryone(
+          'DenyUploadsWithAnotherKmsKey',
+          ['s3:PutObject'],
+          [objects],
+          [
             {
               test: 'StringNotEqualsIfExists',
               variable: 's3:x-amz-server-side-encryption-aws-kms-key-id',
               values: [props.encryption.key.arn],
             },
           ],
-        },
+        ),
       );
     }
     statements.push(...(props.additionalPolicyStatements ?? []));

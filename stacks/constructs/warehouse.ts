@@ -3,8 +3,8 @@ import { RedshiftserverlessNamespace } from '@cdktf/provider-aws/lib/redshiftser
 import { RedshiftserverlessWorkgroup } from '@cdktf/provider-aws/lib/redshiftserverless-workgroup';
 import { RedshiftserverlessUsageLimit } from '@cdktf/provider-aws/lib/redshiftserverless-usage-limit';
 import { WarehouseConfig } from '../../config/types';
-import { AwsEnvironment, glueArn } from '../core/aws-environment';
-import { lakeFormationDataAccess, throughServices } from '../core/policy-document';
+import { AwsEnvironment, glueDatabaseArns } from '../core/aws-environment';
+import { allow, lakeFormationDataAccess, throughServices } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
 import { Catalog } from './catalog';
 import { CustomerManagedKey } from './customer-managed-key';
@@ -24,6 +24,17 @@ export interface WarehouseProps extends WarehouseConfig {
   readonly databaseName?: string;
 }
 
+/** What Redshift Spectrum reads of the catalog: databases, tables and their partitions. */
+const SPECTRUM_CATALOG_ACTIONS = [
+  'glue:GetDatabase',
+  'glue:GetDatabases',
+  'glue:GetTable',
+  'glue:GetTables',
+  'glue:GetPartition',
+  'glue:GetPartitions',
+  'glue:BatchGetPartition',
+];
+
 /**
  * Redshift Serverless reading the lake as external tables: a namespace encrypted with a customer-managed key whose
  * admin password AWS manages in Secrets Manager, with user, connection and activity logs exported; a private
@@ -39,10 +50,8 @@ export class Warehouse extends Construct {
 
   constructor(scope: Construct, id: string, props: WarehouseProps) {
     super(scope, id);
-    const env = props.environment;
-    const { catalog, network } = props;
+    const { environment: env, catalog, network } = props;
     const name = `${props.namePrefix}-warehouse`;
-    const glueDatabaseName = catalog.database.name;
     this.databaseName = props.databaseName ?? 'clinic';
 
     this.spectrumRole = new ServiceRole(this, 'spectrum-role', {
@@ -53,28 +62,9 @@ export class Warehouse extends Construct {
       inlinePolicy: {
         name: 'read-lake-catalog',
         statements: [
-          {
-            sid: 'ReadCatalog',
-            effect: 'Allow',
-            actions: [
-              'glue:GetDatabase',
-              'glue:GetDatabases',
-              'glue:GetTable',
-              'glue:GetTables',
-              'glue:GetPartition',
-              'glue:GetPartitions',
-              'glue:BatchGetPartition',
-            ],
-            resources: [glueArn(env, 'catalog'), glueArn(env, `database/${glueDatabaseName}`), glueArn(env, `table/${glueDatabaseName}/*`)],
-          },
+          allow('ReadCatalog', SPECTRUM_CATALOG_ACTIONS, glueDatabaseArns(env, catalog.database.name)),
           lakeFormationDataAccess(),
-          {
-            sid: 'LakeKeyThroughServices',
-            effect: 'Allow',
-            actions: ['kms:Decrypt'],
-            resources: [catalog.storage.lakeKey.arn],
-            condition: throughServices(env, 's3', 'glue'),
-          },
+          allow('LakeKeyThroughServices', ['kms:Decrypt'], [catalog.storage.lakeKey.arn], throughServices(env, 's3', 'glue')),
         ],
       },
     });

@@ -30,3 +30,8 @@ export function regionalServiceName(env: AwsEnvironment, service: string): strin
 export function glueArn(env: AwsEnvironment, resource: string): string {
   return `arn:${env.partition}:glue:${env.region}:${env.accountId}:${resource}`;
 }
+
+/** ARNs a reader of a Glue database needs: the catalog, the database, and every table in it. */
+export function glueDatabaseArns(env: AwsEnvironment, databaseName: string): string[] {
+  return [glueArn(env, 'catalog'), glueArn(env, `database/${databaseName}`), glueArn(env, `table/${databaseName}/*`)];
+}

@@ -24,10 +24,25 @@ export function throughServices(env: AwsEnvironment, ...services: string[]): Pol
   return [{ test: 'StringEquals', variable: 'kms:ViaService', values: services.map((s) => regionalServiceName(env, s)) }];
 }
 
+/** An Allow statement of an identity policy: the principal is whoever holds the policy. */
+export function allow(sid: string, actions: string[], resources: string[], condition?: PolicyCondition[]): NamedStatement {
+  return { sid, effect: 'Allow', actions, resources, condition };
+}
+
+/** A Deny statement of a resource policy that binds every principal, the account's own included. */
+export function denyEveryone(sid: string, actions: string[], resources: string[], condition: PolicyCondition[]): NamedStatement {
+  return { sid, effect: 'Deny', principals: [{ type: '*', identifiers: ['*'] }], actions, resources, condition };
+}
+
+/** Refuses `actions` on `resources` over plain HTTP, to everyone. */
+export function denyInsecureTransport(actions: string[], resources: string[]): NamedStatement {
+  return denyEveryone('DenyInsecureTransport', actions, resources, [{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }]);
+}
+
 /**
  * Lets a role ask Lake Formation for temporary credentials to the registered location. The action has no resource
  * type, so `*` is the only resource; what the credentials reach is decided by the role's Lake Formation grants.
  */
 export function lakeFormationDataAccess(): NamedStatement {
-  return { sid: 'LakeFormationCredentials', effect: 'Allow', actions: ['lakeformation:GetDataAccess'], resources: ['*'] };
+  return allow('LakeFormationCredentials', ['lakeformation:GetDataAccess'], ['*']);
 }

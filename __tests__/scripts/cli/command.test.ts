@@ -20,7 +20,7 @@ function captureIo(): CommandIo & { out: () => string; err: () => string } {
 const ran: unknown[] = [];
 const probe = defineCommand({
   name: 'probe',
-  summary: 'a command for the tests',
+  description: 'a command for the tests',
   options: (command) =>
     command
       .addOption(new Option('--count <n>', 'how many').default(3).argParser(integer({ min: 1, max: 10 })))

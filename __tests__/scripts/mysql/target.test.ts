@@ -1,6 +1,5 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { connectionOptions } from '../../../scripts/mysql/connection';
 import { InputError, UsageError } from '../../../scripts/cli/errors';
 import { resolveTarget } from '../../../scripts/mysql/target';
 import { Outputs } from '../../../scripts/terraform/outputs';
@@ -42,14 +41,10 @@ describe('seed target resolution', () => {
     expect(secrets.commandCalls(GetSecretValueCommand)[0].args[0].input.SecretId).toBe(OUTPUTS.rds_master_secret_arn.value);
   });
 
-  test('through a port forward the socket goes to the tunnel while TLS verifies the real endpoint name', async () => {
+  test('through a port forward the target is the tunnel, and TLS is to verify the real endpoint name', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: 'clinic_admin', password: 'x' }) });
     const { target } = await resolveTarget({ ...VERIFIED, tunnelHost: '127.0.0.1', port: 13306 }, client, async () => OUTPUTS, {});
-    const options = connectionOptions({ ...target, caPem: '-----BEGIN CERTIFICATE-----' });
-    expect(options.host).toBe(ENDPOINT);
-    expect(options.port).toBe(13306);
-    expect(typeof options.stream).toBe('function');
-    expect(options.ssl).toMatchObject({ rejectUnauthorized: true, verifyIdentity: true });
+    expect(target).toMatchObject({ host: '127.0.0.1', port: 13306, tlsServername: ENDPOINT, sslMode: 'VERIFY_IDENTITY' });
   });
 
   test('a secret without credentials and a missing output are clear errors', async () => {
@@ -82,23 +77,6 @@ describe('seed target resolution', () => {
     expect(target).toMatchObject({ host: 'db.local', port: 3306, password: 'from-env', sslMode: 'REQUIRED' });
     await expect(resolveTarget({ host: 'db.local', user: 'u', sslMode: 'REQUIRED' }, client, async () => OUTPUTS)).rejects.toThrow(
       new UsageError('--host needs --database'),
-    );
-  });
-
-  test.each([
-    ['DISABLED', undefined],
-    ['REQUIRED', { rejectUnauthorized: false, verifyIdentity: false }],
-    ['VERIFY_CA', { rejectUnauthorized: true, verifyIdentity: false }],
-    ['VERIFY_IDENTITY', { rejectUnauthorized: true, verifyIdentity: true }],
-  ] as const)('--ssl-mode %s maps to the TLS options of the mysql client', (mode, ssl) => {
-    const options = connectionOptions({ host: 'h', port: 1, user: 'u', password: '', database: 'd', sslMode: mode, caPem: 'PEM' });
-    if (ssl) expect(options.ssl).toMatchObject(ssl);
-    else expect(options.ssl).toBeUndefined();
-  });
-
-  test('verifying without a CA bundle says which flag is missing', () => {
-    expect(() => connectionOptions({ host: 'h', port: 1, user: 'u', password: '', database: 'd', sslMode: 'VERIFY_CA' })).toThrow(
-      "--ssl-mode VERIFY_CA needs the server's CA bundle (--ca-bundle FILE)",
     );
   });
 });

@@ -45,6 +45,12 @@ describe('choosing the input file of each table', () => {
     expect(selection.errors.join('\n')).toMatch(message);
   });
 
+  test('an unknown table file is refused by name, listing the tables', () => {
+    expect(selectInputFiles(CLINIC_TABLES, undefined, ['doctors=/tmp/doctors.csv']).errors).toEqual([
+      '--file doctors=/tmp/doctors.csv: unknown table "doctors" (tables: insurance, employee, patient, appointment, encounter, account)',
+    ]);
+  });
+
   test('a folder named <table>.csv inside --dir is an error, not an ignored file', () => {
     const dir = seedCopy();
     renameSync(join(dir, 'patient.csv'), join(dir, 'moved.csv'));

@@ -1,6 +1,5 @@
 import { StartReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { CLINIC_TABLES } from '../../../contract/clinic';
-import { formatSmokeReport } from '../../../scripts/smoke/report';
 import { runSmoke } from '../../../scripts/smoke/steps';
 import { LAKE_FORMATION_REFUSES_IDENTIFIERS, SOURCE, smokeContext } from '../../helpers/smoke';
 
@@ -24,7 +23,6 @@ describe('smoke run on mocked AWS', () => {
     expect(checks).toContain('redshift-schema/external schema');
     const dms = mocks.dmsMock as { commandCalls: (c: unknown) => { args: [{ input: { StartReplicationTaskType: string } }] }[] };
     expect(dms.commandCalls(StartReplicationTaskCommand)[0].args[0].input.StartReplicationTaskType).toBe('start-replication');
-    expect(formatSmokeReport(result)).toMatch(/^step\s+checks\s+passed\s+failed\s+seconds\nsource\s+6\s+6\s+0/);
   });
 
   test.each([

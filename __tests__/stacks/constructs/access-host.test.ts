@@ -1,19 +1,29 @@
 import { prod } from '../../../config/environments';
 import { AccessHost, AccessHostProps } from '../../../stacks/constructs/access-host';
-import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testDatabase, testKey, testNetwork } from '../../helpers/synth';
+import {
+  Json,
+  SynthesizedStack,
+  TEST_ENV,
+  TEST_PREFIX,
+  mysqlAndAwsApiTargets,
+  serviceTrust,
+  synthesizeWith,
+  testDatabase,
+  testKey,
+  testNetwork,
+} from '../../helpers/synth';
 
 describe('AccessHost', () => {
   const { instanceType, amiSsmParameter } = prod.network.accessHost;
   const build = (props: Partial<AccessHostProps> = {}): SynthesizedStack =>
     synthesizeWith((scope) => {
-      const network = testNetwork(scope);
       new AccessHost(scope, 'access-host', {
         instanceType,
         amiSsmParameter,
         environment: TEST_ENV,
         namePrefix: TEST_PREFIX,
-        network,
-        database: testDatabase(scope, network),
+        network: testNetwork(scope),
+        database: testDatabase(scope),
         volumeKey: testKey(scope, 'database'),
         ...props,
       });
@@ -62,18 +72,11 @@ describe('AccessHost', () => {
 
   test('has no SSH key and no inbound rule at all', () => {
     expect(stack.one('aws_launch_template')).not.toHaveProperty('key_name');
-    expect(stack.all('aws_vpc_security_group_ingress_rule').filter((r: Json) => r.security_group_id === hostGroup)).toEqual([]);
+    expect(stack.ingressOf(hostGroup)).toEqual([]);
   });
 
   test('may reach only MySQL, the interface endpoints and S3, and the database and endpoints admit it', () => {
-    const egress = stack.all('aws_vpc_security_group_egress_rule').filter((r: Json) => r.security_group_id === hostGroup);
-    expect(egress.map((r: Json) => [r.to_port, r.referenced_security_group_id ?? r.prefix_list_id]).sort()).toEqual(
-      [
-        [3306, stack.ref('aws_security_group', 'database_mysql', 'id')],
-        [443, stack.ref('aws_security_group', 'endpoints', 'id')],
-        [443, stack.ref('aws_vpc_endpoint', 'endpoint-s3', 'prefix_list_id')],
-      ].sort(),
-    );
+    expect(stack.egressTargets(hostGroup)).toEqual(mysqlAndAwsApiTargets(stack));
     const admitted = stack.all('aws_vpc_security_group_ingress_rule').filter((r: Json) => r.referenced_security_group_id === hostGroup);
     expect(admitted.map((r: Json) => r.description).sort()).toEqual([
       `Operator port forwarding to MySQL (from ${TEST_PREFIX}-access-host)`,
@@ -82,19 +85,13 @@ describe('AccessHost', () => {
   });
 
   test('its role is the Session Manager core policy only, assumed by EC2 (which documents no source conditions), through a profile', () => {
-    const role = stack.one('aws_iam_role', 'access-host');
     const roleName = stack.ref('aws_iam_role', 'access-host', 'name');
     expect(stack.one('aws_iam_role_policy_attachment')).toEqual({
       role: roleName,
       policy_arn: 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
     });
     expect(stack.all('aws_iam_role_policy').filter((p: Json) => p.role === roleName)).toEqual([]);
-    expect(stack.statement(role.assume_role_policy, 'TrustedService')).toEqual({
-      sid: 'TrustedService',
-      effect: 'Allow',
-      actions: ['sts:AssumeRole'],
-      principals: [{ type: 'Service', identifiers: ['ec2.amazonaws.com'] }],
-    });
+    expect(stack.serviceTrustOf('access-host')).toEqual(serviceTrust(['ec2.amazonaws.com']));
     expect(stack.one('aws_iam_instance_profile')).toEqual({ name: `${TEST_PREFIX}-access-host`, role: roleName });
     expect(stack.one('aws_launch_template').iam_instance_profile).toEqual({ arn: stack.ref('aws_iam_instance_profile', '', 'arn') });
   });

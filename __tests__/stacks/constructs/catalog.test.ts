@@ -2,7 +2,7 @@ import { LakeformationDataLakeSettings } from '@cdktf/provider-aws/lib/lakeforma
 import { CLINIC_TABLES } from '../../../contract/clinic';
 import { SOURCE_SCHEMA, glueType } from '../../../contract/lake';
 import { Catalog, CatalogProps } from '../../../stacks/constructs/catalog';
-import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testKey, testStorage } from '../../helpers/synth';
+import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, serviceTrust, synthesizeWith, testKey, testStorage } from '../../helpers/synth';
 
 describe('Catalog (Glue and Athena)', () => {
   let catalog!: Catalog;
@@ -91,13 +91,7 @@ describe('Catalog (Glue and Athena)', () => {
   });
 
   test('the crawler role trusts Glue (which documents no source conditions) and may update only the contract tables', () => {
-    const role = stack.one('aws_iam_role', 'crawler-role');
-    expect(stack.statement(role.assume_role_policy, 'TrustedService')).toEqual({
-      sid: 'TrustedService',
-      effect: 'Allow',
-      actions: ['sts:AssumeRole'],
-      principals: [{ type: 'Service', identifiers: ['glue.amazonaws.com'] }],
-    });
+    expect(stack.serviceTrustOf('crawler-role')).toEqual(serviceTrust(['glue.amazonaws.com']));
     const policy = stack.one('aws_iam_role_policy', 'crawler').policy;
     expect(stack.sids(policy)).toEqual([
       'UpdateContractTables',

@@ -176,7 +176,7 @@ describe('Database', () => {
 
   test('the database group admits 3306 only from the clients allowed in, and has no egress', () => {
     const mysql = stack.ref('aws_security_group', 'database_mysql', 'id');
-    expect(stack.all('aws_vpc_security_group_ingress_rule').filter((r: Json) => r.security_group_id === mysql)).toEqual([
+    expect(stack.ingressOf(mysql)).toEqual([
       {
         security_group_id: mysql,
         referenced_security_group_id: stack.ref('aws_security_group', 'client', 'id'),
@@ -186,6 +186,6 @@ describe('Database', () => {
         description: 'Reads the clinic tables (from uh-test-client)',
       },
     ]);
-    expect(stack.all('aws_vpc_security_group_egress_rule').filter((r: Json) => r.security_group_id === mysql)).toEqual([]);
+    expect(stack.egressOf(mysql)).toEqual([]);
   });
 });

@@ -1,7 +1,18 @@
 import { CLINIC_TABLES, Table } from '../../../contract/clinic';
 import { Governance, GovernanceProps } from '../../../stacks/constructs/governance';
 import { ServiceRole } from '../../../stacks/core/service-role';
-import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testCatalog, testStorage } from '../../helpers/synth';
+import {
+  Json,
+  SynthesizedStack,
+  TEST_ENV,
+  TEST_PREFIX,
+  contractWithPatientSsn,
+  patientGlueColumns,
+  serviceTrust,
+  synthesizeWith,
+  testCatalog,
+  testStorage,
+} from '../../helpers/synth';
 
 describe('Governance (Lake Formation)', () => {
   const deployRoleArn = `arn:aws:iam::${TEST_ENV.accountId}:role/deploy`;
@@ -19,7 +30,7 @@ describe('Governance (Lake Formation)', () => {
         storage,
         ...props,
       });
-      const catalog = testCatalog(scope, storage, governance.settings, tables);
+      const catalog = testCatalog(scope, governance.settings, tables);
       governance.grantCrawler(catalog);
       governance.grantReader('analyst', governance.analystRole, catalog);
       const reader = new ServiceRole(scope, 'reader-role', {
@@ -88,13 +99,7 @@ describe('Governance (Lake Formation)', () => {
   });
 
   test('the registration role trusts Lake Formation (which documents no source conditions) and reaches only the raw zone', () => {
-    const role = stack.one('aws_iam_role', 'registration-role');
-    expect(stack.statement(role.assume_role_policy, 'TrustedService')).toEqual({
-      sid: 'TrustedService',
-      effect: 'Allow',
-      actions: ['sts:AssumeRole'],
-      principals: [{ type: 'Service', identifiers: ['lakeformation.amazonaws.com'] }],
-    });
+    expect(stack.serviceTrustOf('registration-role')).toEqual(serviceTrust(['lakeformation.amazonaws.com']));
     const policy = stack.one('aws_iam_role_policy', 'registration').policy;
     expect(stack.statement(policy, 'LakeObjects').resources).toEqual([`${lakeArn}/raw/*`]);
     expect(stack.statement(policy, 'LakeBucket').resources).toEqual([lakeArn]);
@@ -159,29 +164,9 @@ describe('Governance (Lake Formation)', () => {
   });
 
   test('adding a PHI column to the contract hides it from readers with no other change', () => {
-    const withSsn: Table[] = CLINIC_TABLES.map((t) =>
-      t.name !== 'patient'
-        ? t
-        : {
-            ...t,
-            columns: [
-              ...t.columns,
-              {
-                name: 'ssn',
-                type: { kind: 'char', length: 11 },
-                nullable: false,
-                csv: { kind: 'text' },
-                classification: 'direct-identifier',
-                description: 'Social security number',
-              },
-            ],
-          },
-    );
-    const changed = build({}, withSsn);
+    const changed = build({}, contractWithPatientSsn());
     expect(changed.resources('aws_lakeformation_permissions')).toEqual(stack.resources('aws_lakeformation_permissions'));
-    const glueColumns = (s: SynthesizedStack): string[] =>
-      s.one('aws_glue_catalog_table', 'table-patient_').storage_descriptor.columns.map((c: Json) => c.name);
-    expect(glueColumns(changed)).toEqual([...glueColumns(stack), 'ssn']);
+    expect(patientGlueColumns(changed)).toEqual([...patientGlueColumns(stack), 'ssn']);
   });
 
   test('the analyst role is assumed by the trusted principals, for an hour at most', () => {

@@ -1,52 +1,35 @@
-import { dev, prod } from '../../../config/environments';
+import { prod } from '../../../config/environments';
 import { CLINIC_TABLES } from '../../../contract/clinic';
 import { SOURCE_SCHEMA } from '../../../contract/lake';
-import { Migration, MigrationProps, replicationTaskSettings } from '../../../stacks/constructs/migration';
+import { MigrationProps, replicationTaskSettings } from '../../../stacks/constructs/migration';
 import {
   Json,
   SynthesizedStack,
   TEST_ENV,
   TEST_PREFIX,
+  fromTestAccount,
+  mysqlAndAwsApiTargets,
+  serviceTrust,
   synthesizeWith,
-  testDatabase,
-  testKey,
-  testNetwork,
-  testStorage,
+  testMigration,
 } from '../../helpers/synth';
 
 describe('Migration (DMS)', () => {
+  /** A retention no building block uses, so that the task log group shows it is the one passed in. */
+  const logRetentionDays = 731;
   const build = (props: Partial<MigrationProps> = {}): SynthesizedStack =>
-    synthesizeWith((scope) => {
-      const network = testNetwork(scope);
-      new Migration(scope, 'migration', {
-        ...dev.migration,
-        environment: TEST_ENV,
-        namePrefix: TEST_PREFIX,
-        network,
-        source: testDatabase(scope, network),
-        storage: testStorage(scope),
-        databaseKey: testKey(scope, 'database'),
-        logsKey: testKey(scope, 'logs'),
-        logRetentionDays: 731,
-        ...props,
-      });
-    });
+    synthesizeWith((scope) => testMigration(scope, { logRetentionDays, ...props }));
   const stacks = { dev: build(), prod: build({ ...prod.migration }) };
   const stack = stacks.dev;
   const key = (name: string): string => stack.ref('aws_kms_key', `${name}-key`, 'arn');
   const accountRoles = ['dms-vpc-role', 'dms-cloudwatch-logs-role'];
   const name = `${TEST_PREFIX}-dms`;
+  const dmsResources = `arn:aws:dms:us-east-1:${TEST_ENV.accountId}:*`;
 
   test('the account-level DMS roles exist with their managed policies, trusted by DMS as its documentation for them allows', () => {
     for (const role of accountRoles) {
-      const resource = stack.one('aws_iam_role', `migration_${role}`);
-      expect(resource.name).toBe(role);
-      expect(stack.statement(resource.assume_role_policy, 'TrustedService')).toEqual({
-        sid: 'TrustedService',
-        effect: 'Allow',
-        actions: ['sts:AssumeRole'],
-        principals: [{ type: 'Service', identifiers: ['dms.amazonaws.com'] }],
-      });
+      expect(stack.one('aws_iam_role', `migration_${role}`).name).toBe(role);
+      expect(stack.serviceTrustOf(`migration_${role}`)).toEqual(serviceTrust(['dms.amazonaws.com']));
     }
     expect(stack.all('aws_iam_role_policy_attachment').map((a: Json) => a.policy_arn)).toEqual([
       'arn:aws:iam::aws:policy/service-role/AmazonDMSCloudWatchLogsRole',
@@ -117,14 +100,9 @@ describe('Migration (DMS)', () => {
   });
 
   test('the secret-access role trusts regional DMS of this account’s DMS resources, and reads that secret only', () => {
-    const role = stack.one('aws_iam_role', 'secret-access-role');
-    expect(stack.statement(role.assume_role_policy, 'TrustedService')).toMatchObject({
-      principals: [{ type: 'Service', identifiers: ['dms.us-east-1.amazonaws.com'] }],
-      condition: [
-        { test: 'StringEquals', variable: 'aws:SourceAccount', values: [TEST_ENV.accountId] },
-        { test: 'ArnLike', variable: 'aws:SourceArn', values: [`arn:aws:dms:us-east-1:${TEST_ENV.accountId}:*`] },
-      ],
-    });
+    expect(stack.serviceTrustOf('secret-access-role')).toEqual(
+      serviceTrust(['dms.us-east-1.amazonaws.com'], fromTestAccount(dmsResources)),
+    );
     const policy = stack.one('aws_iam_role_policy', 'secret-access').policy;
     expect(stack.statement(policy, 'ReadSourceSecret').resources).toEqual([stack.ref('aws_secretsmanager_secret', '', 'arn')]);
     expect(stack.statement(policy, 'DecryptSourceSecret')).toMatchObject({
@@ -160,13 +138,9 @@ describe('Migration (DMS)', () => {
   });
 
   test('the target role trusts DMS (both principals) of this account’s DMS resources, and may write the raw-zone prefix only', () => {
-    expect(stack.statement(stack.one('aws_iam_role', 'target-role').assume_role_policy, 'TrustedService')).toMatchObject({
-      principals: [{ type: 'Service', identifiers: ['dms.amazonaws.com', 'dms.us-east-1.amazonaws.com'] }],
-      condition: [
-        { test: 'StringEquals', variable: 'aws:SourceAccount', values: [TEST_ENV.accountId] },
-        { test: 'ArnLike', variable: 'aws:SourceArn', values: [`arn:aws:dms:us-east-1:${TEST_ENV.accountId}:*`] },
-      ],
-    });
+    expect(stack.serviceTrustOf('target-role')).toEqual(
+      serviceTrust(['dms.amazonaws.com', 'dms.us-east-1.amazonaws.com'], fromTestAccount(dmsResources)),
+    );
     const lake = stack.ref('aws_s3_bucket', 'storage_lake_', 'arn');
     const policy = stack.one('aws_iam_role_policy', 'target-policy').policy;
     expect(stack.statement(policy, 'WriteRawZone').resources).toEqual([`${lake}/raw/*`]);
@@ -228,20 +202,12 @@ describe('Migration (DMS)', () => {
     expect(stack.one('aws_cloudwatch_log_group', 'task-logs')).toEqual({
       name: `dms-tasks-${name}`,
       kms_key_id: key('logs'),
-      retention_in_days: 731,
+      retention_in_days: logRetentionDays,
     });
   });
 
   test('DMS reaches MySQL on 3306, the endpoints on 443 and S3 through its prefix list, nothing else; MySQL admits it', () => {
-    const dmsGroup = stack.ref('aws_security_group', 'migration_dms', 'id');
-    const egress = stack.all('aws_vpc_security_group_egress_rule').filter((r: Json) => r.security_group_id === dmsGroup);
-    expect(egress.map((r: Json) => [r.to_port, r.referenced_security_group_id ?? r.prefix_list_id]).sort()).toEqual(
-      [
-        [3306, stack.ref('aws_security_group', 'database_mysql', 'id')],
-        [443, stack.ref('aws_security_group', 'endpoints', 'id')],
-        [443, stack.ref('aws_vpc_endpoint', 'endpoint-s3', 'prefix_list_id')],
-      ].sort(),
-    );
+    expect(stack.egressTargets(stack.ref('aws_security_group', 'migration_dms', 'id'))).toEqual(mysqlAndAwsApiTargets(stack));
     expect(stack.one('aws_vpc_security_group_ingress_rule', 'mysql_from-dms-3306').description).toBe(
       `DMS full load and change capture (from ${name})`,
     );

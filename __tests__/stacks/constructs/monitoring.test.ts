@@ -1,35 +1,10 @@
 import { dev, prod } from '../../../config/environments';
-import { Migration } from '../../../stacks/constructs/migration';
 import { ALERT_PUBLISHERS, Monitoring, MonitoringProps } from '../../../stacks/constructs/monitoring';
-import {
-  Json,
-  SynthesizedStack,
-  TEST_ENV,
-  TEST_PREFIX,
-  synthesizeWith,
-  testCatalog,
-  testDatabase,
-  testKey,
-  testNetwork,
-  testStorage,
-} from '../../helpers/synth';
+import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testCatalog, testKey, testMigration } from '../../helpers/synth';
 
 describe('Monitoring', () => {
   const build = (migrationConfig = dev.migration, props: Partial<MonitoringProps> = {}): SynthesizedStack =>
     synthesizeWith((scope) => {
-      const network = testNetwork(scope);
-      const storage = testStorage(scope);
-      const migration = new Migration(scope, 'migration', {
-        ...migrationConfig,
-        environment: TEST_ENV,
-        namePrefix: TEST_PREFIX,
-        network,
-        source: testDatabase(scope, network),
-        storage,
-        databaseKey: testKey(scope, 'database'),
-        logsKey: testKey(scope, 'logs'),
-        logRetentionDays: 365,
-      });
       new Monitoring(scope, 'monitoring', {
         environment: TEST_ENV,
         namePrefix: TEST_PREFIX,
@@ -37,8 +12,8 @@ describe('Monitoring', () => {
         monthlyBudgetUsd: 250,
         cdcLatencyAlarmSeconds: migrationConfig.cdcLatencyAlarmSeconds,
         topicKey: testKey(scope, 'logs'),
-        migration,
-        catalog: testCatalog(scope, storage),
+        migration: testMigration(scope, migrationConfig),
+        catalog: testCatalog(scope),
         ...props,
       });
     });

@@ -1,6 +1,16 @@
 import { BASE_INTERFACE_ENDPOINTS, Network, NetworkProps } from '../../../stacks/constructs/network';
 import { ServiceSecurityGroup } from '../../../stacks/constructs/service-security-group';
-import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testKey, testNetwork } from '../../helpers/synth';
+import {
+  Json,
+  SynthesizedStack,
+  TEST_ENV,
+  TEST_PREFIX,
+  fromTestAccount,
+  serviceTrust,
+  synthesizeWith,
+  testKey,
+  testNetwork,
+} from '../../helpers/synth';
 
 describe('Network', () => {
   const zones = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
@@ -105,14 +115,9 @@ describe('Network', () => {
   });
 
   test('the flow-log role trusts VPC Flow Logs for this account’s flow logs only, and writes only its group', () => {
-    const role = stack.one('aws_iam_role', 'flow-log-role');
-    expect(stack.statement(role.assume_role_policy, 'TrustedService')).toMatchObject({
-      principals: [{ type: 'Service', identifiers: ['vpc-flow-logs.amazonaws.com'] }],
-      condition: [
-        { test: 'StringEquals', variable: 'aws:SourceAccount', values: [TEST_ENV.accountId] },
-        { test: 'ArnLike', variable: 'aws:SourceArn', values: [`arn:aws:ec2:us-east-1:${TEST_ENV.accountId}:vpc-flow-log/*`] },
-      ],
-    });
+    expect(stack.serviceTrustOf('flow-log-role')).toEqual(
+      serviceTrust(['vpc-flow-logs.amazonaws.com'], fromTestAccount(`arn:aws:ec2:us-east-1:${TEST_ENV.accountId}:vpc-flow-log/*`)),
+    );
     const group = stack.ref('aws_cloudwatch_log_group', '', 'arn');
     expect(stack.statement(stack.one('aws_iam_role_policy').policy, 'WriteFlowLogGroup')).toMatchObject({
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],

@@ -6,11 +6,11 @@ import {
   SynthesizedStack,
   TEST_ENV,
   TEST_PREFIX,
+  serviceTrust,
   synthesizeWith,
   testCatalog,
   testKey,
   testNetwork,
-  testStorage,
 } from '../../helpers/synth';
 
 describe('Warehouse (Redshift Serverless)', () => {
@@ -21,7 +21,7 @@ describe('Warehouse (Redshift Serverless)', () => {
         environment: TEST_ENV,
         namePrefix: TEST_PREFIX,
         network: testNetwork(scope),
-        catalog: testCatalog(scope, testStorage(scope)),
+        catalog: testCatalog(scope),
         databaseKey: testKey(scope, 'database'),
         ...props,
       });
@@ -83,13 +83,7 @@ describe('Warehouse (Redshift Serverless)', () => {
   );
 
   test('the Spectrum role is assumed by Redshift (which documents no source conditions) and reads the catalog through Lake Formation', () => {
-    const role = stack.one('aws_iam_role', 'spectrum-role');
-    expect(stack.statement(role.assume_role_policy, 'TrustedService')).toEqual({
-      sid: 'TrustedService',
-      effect: 'Allow',
-      actions: ['sts:AssumeRole'],
-      principals: [{ type: 'Service', identifiers: ['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com'] }],
-    });
+    expect(stack.serviceTrustOf('spectrum-role')).toEqual(serviceTrust(['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com']));
     const policy = stack.one('aws_iam_role_policy', 'spectrum').policy;
     expect(stack.sids(policy)).toEqual(['ReadCatalog', 'LakeFormationCredentials', 'LakeKeyThroughServices']);
     const database = stack.ref('aws_glue_catalog_database', '', 'name');
@@ -110,9 +104,9 @@ describe('Warehouse (Redshift Serverless)', () => {
   });
 
   test('the workgroup has no inbound rule and reaches only the endpoints and S3', () => {
-    expect(stack.all('aws_vpc_security_group_ingress_rule').filter((r: Json) => r.security_group_id === redshiftGroup)).toEqual([]);
-    const egress = stack.all('aws_vpc_security_group_egress_rule').filter((r: Json) => r.security_group_id === redshiftGroup);
-    expect(egress.map((r: Json) => [r.to_port, r.description]).sort()).toEqual([
+    expect(stack.ingressOf(redshiftGroup)).toEqual([]);
+    const egress = stack.egressOf(redshiftGroup);
+    expect(egress.map((r) => [r.to_port, r.description]).sort()).toEqual([
       [443, 'Redshift Spectrum reads the lake'],
       [443, `Redshift to Glue and Lake Formation (to ${TEST_PREFIX}-vpc-endpoints)`],
     ]);

@@ -1,12 +1,15 @@
-import { accountRootArn, awsEnvironment, glueArn, partitionOfRegion, regionalServiceName } from '../../../stacks/core/aws-environment';
+import {
+  accountRootArn,
+  awsEnvironment,
+  glueArn,
+  glueDatabaseArns,
+  partitionOfRegion,
+  regionalServiceName,
+} from '../../../stacks/core/aws-environment';
 
 describe('AwsEnvironment', () => {
-  test.each([
-    ['us-east-1', 'aws'],
-    ['eu-central-1', 'aws'],
-    ['cn-north-1', 'aws-cn'],
-    ['us-gov-west-1', 'aws-us-gov'],
-  ])('%s is in the %s partition', (region, partition) => {
+  const partitionOf = { 'us-east-1': 'aws', 'eu-central-1': 'aws', 'cn-north-1': 'aws-cn', 'us-gov-west-1': 'aws-us-gov' };
+  test.each(Object.entries(partitionOf))('%s is in the %s partition', (region, partition) => {
     expect(partitionOfRegion(region)).toBe(partition);
     expect(awsEnvironment('111111111111', region)).toEqual({ accountId: '111111111111', region, partition });
   });
@@ -23,5 +26,13 @@ describe('AwsEnvironment', () => {
 
   test.each(['catalog', 'database/lake', 'table/lake/patient'])('Glue ARN of %s', (resource) => {
     expect(glueArn(china, resource)).toBe(`arn:aws-cn:glue:cn-north-1:111111111111:${resource}`);
+  });
+
+  test('a reader of a Glue database needs the catalog, the database and every table in it', () => {
+    expect(glueDatabaseArns(china, 'lake')).toEqual([
+      'arn:aws-cn:glue:cn-north-1:111111111111:catalog',
+      'arn:aws-cn:glue:cn-north-1:111111111111:database/lake',
+      'arn:aws-cn:glue:cn-north-1:111111111111:table/lake/*',
+    ]);
   });
 });

@@ -1,4 +1,10 @@
-import { lakeFormationDataAccess, policyDocument, throughServices } from '../../../stacks/core/policy-document';
+import {
+  allow,
+  denyInsecureTransport,
+  lakeFormationDataAccess,
+  policyDocument,
+  throughServices,
+} from '../../../stacks/core/policy-document';
 import { TEST_ENV, synthesizeWith } from '../../helpers/synth';
 
 describe('policy documents', () => {
@@ -16,6 +22,22 @@ describe('policy documents', () => {
     expect(throughServices(TEST_ENV, 's3', 'glue')).toEqual([
       { test: 'StringEquals', variable: 'kms:ViaService', values: ['s3.us-east-1.amazonaws.com', 'glue.us-east-1.amazonaws.com'] },
     ]);
+  });
+
+  test('allow makes an identity-policy statement, with the condition when one is given', () => {
+    expect(allow('ReadObjects', ['s3:GetObject'], ['arn:aws:s3:::b/*'])).toEqual({
+      sid: 'ReadObjects',
+      effect: 'Allow',
+      actions: ['s3:GetObject'],
+      resources: ['arn:aws:s3:::b/*'],
+    });
+    expect(allow('UseKey', ['kms:Decrypt'], ['*'], throughServices(TEST_ENV, 's3')).condition).toEqual(throughServices(TEST_ENV, 's3'));
+  });
+
+  test('denyInsecureTransport refuses plain HTTP to every principal', () => {
+    const statement = denyInsecureTransport(['sns:Publish'], ['arn:aws:sns:us-east-1:111111111111:t']);
+    expect(statement).toMatchObject({ sid: 'DenyInsecureTransport', effect: 'Deny', principals: [{ type: '*', identifiers: ['*'] }] });
+    expect(statement.condition).toEqual([{ test: 'Bool', variable: 'aws:SecureTransport', values: ['false'] }]);
   });
 
   test('the Lake Formation data-access statement asks for credentials and nothing else', () => {

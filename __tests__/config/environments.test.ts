@@ -1,0 +1,25 @@
+import { environments, prod } from '../../config/environments';
+import { configProblems } from '../../config/validate';
+
+describe('the environments', () => {
+  test.each(environments.map((e) => [e.name, e] as const))('%s is valid', (_name, config) => {
+    expect(configProblems(config)).toEqual([]);
+  });
+
+  test('names are unique, and so are the stacks they synthesize', () => {
+    const names = environments.map((e) => e.name);
+    const stacks = environments.map((e) => `${e.project}-${e.name}`);
+    expect(new Set(names).size).toBe(names.length);
+    expect(new Set(stacks).size).toBe(stacks.length);
+  });
+
+  test.each(environments.map((e) => [e.name, e] as const))('%s is tagged with its own name', (name, config) => {
+    // The policy checks tell production stacks by this tag.
+    expect(config.tags.Environment).toBe(name);
+  });
+
+  test('prod keeps its data: deletion protection, Multi-AZ, final snapshot, no force-destroy', () => {
+    expect(prod.database).toMatchObject({ deletionProtection: true, multiAz: true, keepFinalSnapshot: true });
+    expect(prod.storage.forceDestroyBuckets).toBe(false);
+  });
+});

@@ -1,0 +1,114 @@
+import { Suppression } from '../../../config/policy-suppressions';
+import { StackReport } from '../../../scripts/policy/evaluate';
+import { formatReports, toSarif } from '../../../scripts/policy/report';
+import { RULES } from '../../../scripts/policy/rules';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+const LONG_ADDRESS = 'aws_s3_bucket_server_side_encryption_configuration.storage_access-logs_bucket_encryption_A1B2C3D4';
+const ACCEPTED: Suppression = {
+  rule: 'UH-S3-002',
+  resource: 'aws_s3_bucket.storage_access-logs_bucket_*',
+  reason: 'S3 server access log delivery is documented for SSE-S3 target buckets',
+};
+
+const FAILING: StackReport = {
+  stack: 'unicornhealth-dev',
+  findings: [
+    { rule: 'UH-RDS-001', resource: 'aws_db_instance.database_mysql_1A2B3C', pass: true, reason: 'ok' },
+    {
+      rule: 'UH-RDS-002',
+      resource: 'aws_db_instance.database_mysql_1A2B3C',
+      pass: false,
+      reason: 'publicly_accessible is true: the database is reachable from outside the VPC, which a PHI store must never be',
+    },
+    { rule: 'UH-S3-001', resource: LONG_ADDRESS, pass: false, reason: 'uses SSE-S3, not the customer-managed key' },
+    {
+      rule: 'UH-S3-002',
+      resource: 'aws_s3_bucket.storage_access-logs_bucket_9F8E7D',
+      pass: false,
+      reason: 'no customer-managed key',
+      suppressed: ACCEPTED,
+    },
+  ],
+  failures: 2,
+  suppressions: [ACCEPTED],
+};
+
+const PASSING: StackReport = {
+  stack: 'unicornhealth-prod',
+  findings: [{ rule: 'UH-RDS-001', resource: 'aws_db_instance.database_mysql_4D5E6F', pass: true, reason: 'ok' }],
+  failures: 0,
+  suppressions: [],
+};
+
+const rowsOf = (text: string, rule: string): string[] => text.split('\n').filter((line) => line.startsWith(rule));
+
+describe('the policy report', () => {
+  test('by default: a summary line per stack, then only the failures and suppressed findings, then the suppressions', () => {
+    const text = formatReports([FAILING, PASSING]);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(`unicornhealth-dev: 2 failure(s) (4 findings of ${RULES.length} rules, 1 suppressed)`);
+    expect(lines[1]).toMatch(/^rule\s+resource\s+result\s+reason$/);
+    expect(rowsOf(text, 'UH-RDS-002')).toEqual([
+      expect.stringMatching(/^UH-RDS-002\s+aws_db_instance\.database_mysql_1A2B3C\s+FAIL\s+publicly_accessible is true/),
+    ]);
+    expect(rowsOf(text, 'UH-S3-002')).toEqual([expect.stringMatching(/\s+suppressed\s+no customer-managed key$/)]);
+    expect(rowsOf(text, 'UH-RDS-001')).toEqual([]);
+    expect(text).toContain(`suppressed: UH-S3-002 on aws_s3_bucket.storage_access-logs_bucket_*: ${ACCEPTED.reason}`);
+    expect(text).toMatch(new RegExp(`\\nunicornhealth-prod: all rules pass \\(1 finding of ${RULES.length} rules\\)$`));
+  });
+
+  test('a stack where every rule passes has its summary line and no table', () => {
+    expect(formatReports([PASSING])).toBe(`unicornhealth-prod: all rules pass (1 finding of ${RULES.length} rules)`);
+  });
+
+  test('verbose lists every finding, passing ones without a reason', () => {
+    const text = formatReports([FAILING], { verbose: true });
+    expect(rowsOf(text, 'UH-RDS-001')).toEqual([expect.stringMatching(/^UH-RDS-001\s+aws_db_instance\.database_mysql_1A2B3C\s+pass$/)]);
+    expect(rowsOf(text, 'UH-RDS-002')).toHaveLength(1);
+    expect(rowsOf(text, 'UH-S3-001')).toHaveLength(1);
+    expect(rowsOf(text, 'UH-S3-002')).toHaveLength(1);
+  });
+
+  test.each([60, 80, 120])('at width %i, reasons wrap but addresses are never cut', (width) => {
+    const text = formatReports([FAILING], { width });
+    expect(text).toContain(LONG_ADDRESS);
+    expect(text).toContain('aws_db_instance.database_mysql_1A2B3C');
+    // Wrapped lines continue the last column only, so without whitespace each reason reads through unbroken.
+    const squeezed = text.replace(/\s+/g, '');
+    for (const finding of FAILING.findings.filter((f) => !f.pass)) expect(squeezed).toContain(finding.reason.replace(/\s+/g, ''));
+  });
+
+  test('at a narrow width the long reason wraps onto several lines', () => {
+    const wide = formatReports([FAILING]);
+    const narrow = formatReports([FAILING], { width: 60 });
+    expect(narrow.split('\n').length).toBeGreaterThan(wide.split('\n').length);
+  });
+});
+
+describe('SARIF', () => {
+  const sarif = toSarif([FAILING, PASSING]) as any;
+
+  test('is SARIF 2.1.0 describing every rule once', () => {
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.$schema).toMatch(/sarif-2\.1\.0/);
+    expect(sarif.runs).toHaveLength(1);
+    expect(sarif.runs[0].tool.driver.rules.map((r: any) => r.id)).toEqual(RULES.map((r) => r.id));
+    for (const rule of sarif.runs[0].tool.driver.rules) expect(rule.shortDescription.text).not.toBe('');
+  });
+
+  test('reports failures as errors and suppressed findings as notes with their justification; passes are left out', () => {
+    const results = sarif.runs[0].results;
+    expect(results.map((r: any) => `${r.ruleId}:${r.level}`)).toEqual(['UH-RDS-002:error', 'UH-S3-001:error', 'UH-S3-002:note']);
+    expect(results[2].suppressions).toEqual([{ kind: 'external', justification: ACCEPTED.reason }]);
+    expect(results[0].suppressions).toBeUndefined();
+  });
+
+  test('each result names the stack and the full resource address, located in the synthesized stack', () => {
+    const result = sarif.runs[0].results[1];
+    expect(result.message.text).toBe(`unicornhealth-dev: ${LONG_ADDRESS}: uses SSE-S3, not the customer-managed key`);
+    expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe('cdktf.out/stacks/unicornhealth-dev/cdk.tf.json');
+    expect(result.locations[0].logicalLocations[0].fullyQualifiedName).toBe(LONG_ADDRESS);
+  });
+});

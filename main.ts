@@ -1,4 +1,5 @@
+import { accounts } from './config/accounts';
 import { environments } from './config/environments';
 import { buildApp } from './stacks/app';
 
-buildApp(environments).synth();
+buildApp(environments, undefined, accounts).synth();

@@ -1,25 +1,13 @@
+import { accountRoleArn, commonTags, nonprodAccount, prodAccount } from './accounts';
 import {
   AccessHostConfig,
+  AccountConfig,
   AnalyticsConfig,
   DatabaseConfig,
   EnvironmentConfig,
-  MigrationConfig,
   NetworkConfig,
   WarehouseConfig,
 } from './types';
-
-/**
- * The environments this repository deploys. Account ids are placeholders of the documentation range: set your
- * own before the first `cdktf deploy` (the provider's `allowed_account_ids` refuses any other account).
- */
-const project = 'unicornhealth';
-const region = 'us-east-1';
-
-const commonTags = {
-  Project: 'UnicornHealth',
-  DataClassification: 'PHI',
-  ManagedBy: 'cdktf',
-};
 
 /** Settings of the sections that every environment shares; each environment spreads them and adds its own. */
 const everyEnvironment = {
@@ -32,44 +20,42 @@ const everyEnvironment = {
     amiSsmParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
   },
   database: { engineVersion: '8.0', auditLog: true },
-  migration: { createServiceRoles: true },
   analytics: { athenaEngineVersion: 'Athena engine version 3' },
   warehouse: { baseRpu: 8 },
 } satisfies {
   readonly network: Partial<NetworkConfig>;
   readonly accessHost: Partial<AccessHostConfig>;
   readonly database: Partial<DatabaseConfig>;
-  readonly migration: Partial<MigrationConfig>;
   readonly analytics: Partial<AnalyticsConfig>;
   readonly warehouse: Partial<WarehouseConfig>;
 };
 
 /** What `defineEnvironment` sets for every environment: shared, or derived from the environment's name and account. */
-type CommonSettings = 'name' | 'project' | 'region' | 'accountId' | 'governance' | 'alertEmails' | 'stateBackend' | 'tags';
+type CommonSettings = 'name' | 'project' | 'account' | 'region' | 'accountId' | 'governance' | 'alertEmails' | 'stateBackend' | 'tags';
 
 /**
- * An environment from its name, its account and its own settings. The deploying role, the analysts' principals and
- * the state bucket are derived from the account id, so that no setting can name another environment's account.
+ * An environment from its name, its account and its own settings. The account id, region, deploying role, analysts'
+ * principals and state bucket are the account's, so that no setting can name another account.
  */
-function defineEnvironment(name: string, accountId: string, own: Omit<EnvironmentConfig, CommonSettings>): EnvironmentConfig {
+export function defineEnvironment(name: string, account: AccountConfig, own: Omit<EnvironmentConfig, CommonSettings>): EnvironmentConfig {
   return {
     name,
-    project,
-    region,
-    accountId,
+    project: account.project,
+    account: account.name,
+    region: account.region,
+    accountId: account.id,
     governance: {
-      deployRoleArn: `arn:aws:iam::${accountId}:role/${project}-deploy`,
-      lakeAdministratorUsers: ['lake-admin'],
-      analystTrustedPrincipalArns: [`arn:aws:iam::${accountId}:root`],
+      deployRoleArn: accountRoleArn(account, account.deployRoleName),
+      analystTrustedPrincipalArns: [`arn:aws:iam::${account.id}:root`],
     },
     alertEmails: ['platform-alerts@example.com'],
-    stateBackend: { bucket: `${project}-tfstate-${accountId}`, region },
+    stateBackend: account.stateBackend,
     tags: { ...commonTags, Environment: name },
     ...own,
   };
 }
 
-export const dev = defineEnvironment('dev', '111111111111', {
+export const dev = defineEnvironment('dev', nonprodAccount, {
   network: {
     ...everyEnvironment.network,
     vpcCidr: '10.20.0.0/16',
@@ -95,7 +81,6 @@ export const dev = defineEnvironment('dev', '111111111111', {
     forceDestroyBuckets: true,
   },
   migration: {
-    ...everyEnvironment.migration,
     replicationInstanceClass: 'dms.t3.micro',
     allocatedStorageGiB: 20,
     multiAz: false,
@@ -115,7 +100,7 @@ export const dev = defineEnvironment('dev', '111111111111', {
   monthlyBudgetUsd: 400,
 });
 
-export const prod = defineEnvironment('prod', '222222222222', {
+export const prod = defineEnvironment('prod', prodAccount, {
   network: {
     ...everyEnvironment.network,
     vpcCidr: '10.30.0.0/16',
@@ -141,7 +126,6 @@ export const prod = defineEnvironment('prod', '222222222222', {
     forceDestroyBuckets: false,
   },
   migration: {
-    ...everyEnvironment.migration,
     replicationInstanceClass: 'dms.t3.medium',
     allocatedStorageGiB: 50,
     multiAz: true,
@@ -161,4 +145,5 @@ export const prod = defineEnvironment('prod', '222222222222', {
   monthlyBudgetUsd: 1200,
 });
 
+/** The environments this repository deploys, each in one of the accounts of `config/accounts.ts`. */
 export const environments: readonly EnvironmentConfig[] = [dev, prod];

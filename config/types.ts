@@ -1,7 +1,7 @@
 /**
- * Typed settings of one deployment environment. Everything that differs between environments, and every
- * identifier a construct would otherwise have to hard-code (account, region, CIDR, AZ names, instance classes),
- * lives here; `main.ts` reads it once and hands the pieces to the constructs.
+ * Typed settings of the AWS accounts and of the deployment environments in them. Everything that differs between
+ * environments, and every identifier a construct would otherwise have to hard-code (account, region, CIDR, AZ names,
+ * instance classes), lives here; `main.ts` reads it once and hands the pieces to the constructs.
  */
 
 /** How the private subnets reach the internet. */
@@ -85,11 +85,6 @@ export interface MigrationConfig {
   readonly multiAz: boolean;
   /** @default 'full-load' */
   readonly mode: MigrationMode;
-  /**
-   * Create the account-level roles `dms-vpc-role` and `dms-cloudwatch-logs-role`. They exist once per account: set
-   * false when another stack or the console already created them.
-   */
-  readonly createServiceRoles: boolean;
   /** CDC latency (seconds) that raises an alarm, when CDC is on. */
   readonly cdcLatencyAlarmSeconds: number;
 }
@@ -103,12 +98,10 @@ export interface AnalyticsConfig {
 
 export interface GovernanceConfig {
   /**
-   * Role that deploys this stack (CI's OIDC role); it becomes a Lake Formation admin so Terraform can grant.
-   * An ARN of a role, never a group.
+   * Role that deploys this stack (CI's OIDC role), a role of the environment's account. The account baseline makes it
+   * a Lake Formation admin so Terraform can grant. An ARN of a role, never a group.
    */
   readonly deployRoleArn: string;
-  /** Existing IAM user names put in the `LakeAdministrators` group (no access keys are created). */
-  readonly lakeAdministratorUsers: readonly string[];
   /** Principals (account root or role ARNs) allowed to assume the analyst role. */
   readonly analystTrustedPrincipalArns: readonly string[];
 }
@@ -131,13 +124,51 @@ export interface StateBackendConfig {
   readonly kmsKeyId?: string;
 }
 
+/**
+ * One AWS account and region of the platform. Its account baseline stack (`<project>-account-<name>`) owns what
+ * exists once per account and region, so that no two environment stacks fight over it: the Lake Formation settings,
+ * the Data Catalog encryption and its key, the account-level DMS roles, the `LakeAdministrators` group and the
+ * lake-admin role of each environment. It is deployed before the account's environment stacks.
+ */
+export interface AccountConfig {
+  /** Short name in the baseline stack name and in environments' `account`, lower-case letters and digits. */
+  readonly name: string;
+  /** Project prefix of every resource name, the same as the account's environments'. */
+  readonly project: string;
+  /** The AWS account id (12 digits); every ARN of the account and its state bucket derive from it. */
+  readonly id: string;
+  /**
+   * The region of the account's environments and of its regional singletons. One region per account: the IAM
+   * singletons are global, so a second region would need the same baseline with a second provider, not a second
+   * baseline.
+   */
+  readonly region: string;
+  /** Existing IAM user names put in the `LakeAdministrators` group (no access keys are created). */
+  readonly lakeAdministratorUsers: readonly string[];
+  /** Name of the role that deploys the account's stacks (CI's OIDC role); environments derive their deploy role from it. */
+  readonly deployRoleName: string;
+  /**
+   * The account already has `dms-vpc-role` and `dms-cloudwatch-logs-role` (made by the console or another tool): the
+   * baseline imports them (Terraform import blocks) instead of failing with EntityAlreadyExists, and manages them from
+   * then on.
+   */
+  readonly importExistingDmsRoles: boolean;
+  /** Remote state of the baseline, in the account's state bucket; a local backend when absent. */
+  readonly stateBackend?: StateBackendConfig;
+  /** Tags on every taggable resource of the baseline (`default_tags`). */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
 export interface EnvironmentConfig {
   /** Short name used in resource names and the stack name, lower-case letters and digits. */
   readonly name: string;
   /** Project prefix of every resource name. */
   readonly project: string;
+  /** Name of the account (`AccountConfig.name`) this environment lives in; its baseline is deployed first. */
+  readonly account: string;
+  /** The account's region. */
   readonly region: string;
-  /** The only AWS account this environment may be applied to (`allowed_account_ids`). */
+  /** The account's id: the only AWS account this environment may be applied to (`allowed_account_ids`). */
   readonly accountId: string;
   readonly network: NetworkConfig;
   readonly database: DatabaseConfig;
@@ -152,7 +183,7 @@ export interface EnvironmentConfig {
   readonly monthlyBudgetUsd: number;
   /** Addresses that receive budget alerts and pipeline failure notifications (SNS e-mail subscriptions). */
   readonly alertEmails: readonly string[];
-  /** Remote state; a local backend when absent. */
+  /** Remote state, in the account's state bucket; a local backend when absent. */
   readonly stateBackend?: StateBackendConfig;
   /** Tags on every taggable resource (`default_tags`). */
   readonly tags: Readonly<Record<string, string>>;

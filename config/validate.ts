@@ -1,13 +1,17 @@
 import * as ipaddr from 'ipaddr.js';
-import { EnvironmentConfig } from './types';
+import { baselineStateKey, environmentStateKey, stateBucketName } from './accounts';
+import { AccountConfig, EnvironmentConfig, StateBackendConfig } from './types';
 
-/** Raised at synth time when an environment's settings cannot produce a safe, valid deployment. */
+/** Raised at synth time when settings cannot produce a safe, valid deployment; it lists every problem at once. */
 export class ConfigError extends Error {
+  /**
+   * @param subject what is invalid: `environment "dev"`, or `the platform` (accounts and environments together)
+   */
   constructor(
-    readonly environment: string,
+    readonly subject: string,
     readonly problems: readonly string[],
   ) {
-    super(`Invalid configuration for environment "${environment}":\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Invalid configuration for ${subject}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -27,6 +31,8 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$/;
 const NAME = /^[a-z][a-z0-9]{1,11}$/;
 const PROJECT = /^[a-z][a-z0-9]{1,15}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** IAM user and role names: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names */
+const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /** Bits added to the VPC prefix for each subnet: up to 16 subnets of equal size. */
 export const SUBNET_NEWBITS = 4;
@@ -147,16 +153,153 @@ export function configProblems(config: EnvironmentConfig): string[] {
   add(maxRpu < baseRpu || maxRpu % 8 !== 0, `warehouse.maxRpu ${maxRpu} must be a multiple of 8 no lower than baseRpu`);
   add(!(monthlyRpuHoursLimit > 0), `warehouse.monthlyRpuHoursLimit ${monthlyRpuHoursLimit} must be positive`);
   add(config.alertEmails.length === 0, 'alertEmails must name at least one address for budget and failure alerts');
-  if (config.stateBackend) {
-    add(!BUCKET.test(config.stateBackend.bucket), `stateBackend.bucket "${config.stateBackend.bucket}" is not a valid S3 bucket name`);
-    add(!REGION.test(config.stateBackend.region), `stateBackend.region "${config.stateBackend.region}" is not an AWS region name`);
-  }
+  problems.push(...stateBackendProblems(config.stateBackend));
   return problems;
+}
+
+function stateBackendProblems(backend: StateBackendConfig | undefined): string[] {
+  if (!backend) return [];
+  return [
+    ...(BUCKET.test(backend.bucket) ? [] : [`stateBackend.bucket "${backend.bucket}" is not a valid S3 bucket name`]),
+    ...(REGION.test(backend.region) ? [] : [`stateBackend.region "${backend.region}" is not an AWS region name`]),
+  ];
 }
 
 /** Throws a `ConfigError` listing every problem, so a bad environment fails the synth with a clear message. */
 export function assertValidConfig(config: EnvironmentConfig): EnvironmentConfig {
   const problems = configProblems(config);
-  if (problems.length > 0) throw new ConfigError(config.name, problems);
+  if (problems.length > 0) throw new ConfigError(`environment "${config.name}"`, problems);
   return config;
+}
+
+/** All problems with one account's own settings, empty when it is valid. */
+export function accountProblems(account: AccountConfig): string[] {
+  const problems: string[] = [];
+  const add = (condition: boolean, message: string): void => {
+    if (condition) problems.push(message);
+  };
+  add(!NAME.test(account.name), `name "${account.name}" must be 2-12 lower-case letters or digits, starting with a letter`);
+  add(!PROJECT.test(account.project), `project "${account.project}" must be 2-16 lower-case letters or digits, starting with a letter`);
+  add(!ACCOUNT_ID.test(account.id), `id "${account.id}" must be 12 digits`);
+  add(!REGION.test(account.region), `region "${account.region}" is not an AWS region name such as us-east-1`);
+  add(!IAM_NAME.test(account.deployRoleName), `deployRoleName "${account.deployRoleName}" is not an IAM role name`);
+  for (const user of account.lakeAdministratorUsers) {
+    add(!IAM_NAME.test(user), `lakeAdministratorUsers: "${user}" is not an IAM user name`);
+  }
+  add(new Set(account.lakeAdministratorUsers).size !== account.lakeAdministratorUsers.length, 'lakeAdministratorUsers has duplicates');
+  problems.push(...stateBackendProblems(account.stateBackend));
+  const bucket = stateBucketName(account.project, account.id);
+  add(
+    account.stateBackend !== undefined && account.stateBackend.bucket !== bucket,
+    `stateBackend.bucket "${account.stateBackend?.bucket}" does not derive from the account: its state bucket is "${bucket}"`,
+  );
+  return problems;
+}
+
+/** The accounts and environments the app synthesizes. */
+export interface PlatformConfig {
+  readonly accounts: readonly AccountConfig[];
+  readonly environments: readonly EnvironmentConfig[];
+}
+
+/** Values that occur more than once. */
+function duplicates(values: readonly string[]): string[] {
+  return [...new Set(values.filter((value, index) => values.indexOf(value) !== index))];
+}
+
+/** `[a, b]` for every pair of two different items of a list. */
+function pairs<T>(items: readonly T[]): [T, T][] {
+  return items.flatMap((a, index) => items.slice(index + 1).map((b): [T, T] => [a, b]));
+}
+
+function cidrsOverlap(a: string, b: string): boolean {
+  if (!ipaddr.IPv4.isValidCIDR(a) || !ipaddr.IPv4.isValidCIDR(b)) return false;
+  const [addressA, prefixA] = ipaddr.IPv4.parseCIDR(a);
+  const [addressB, prefixB] = ipaddr.IPv4.parseCIDR(b);
+  return addressA.match(addressB, prefixB) || addressB.match(addressA, prefixA);
+}
+
+/** What an environment must take from its account rather than write out: id, region, project, deploy role, state bucket. */
+function accountMismatches(environment: EnvironmentConfig, account: AccountConfig): string[] {
+  const problems: string[] = [];
+  const add = (condition: boolean, message: string): void => {
+    if (condition) problems.push(message);
+  };
+  const of = `of account "${account.name}"`;
+  add(environment.accountId !== account.id, `accountId "${environment.accountId}" is not the id ${of} (${account.id})`);
+  add(environment.region !== account.region, `region "${environment.region}" is not the region ${of} (${account.region})`);
+  add(environment.project !== account.project, `project "${environment.project}" is not the project ${of} (${account.project})`);
+  const deployRoleAccount = /^arn:aws[a-z-]*:iam::([0-9]{12}):role\//.exec(environment.governance.deployRoleArn)?.[1];
+  add(
+    deployRoleAccount !== account.id,
+    `governance.deployRoleArn "${environment.governance.deployRoleArn}" does not derive from account "${account.name}": it must be a role of ${account.id}`,
+  );
+  const bucket = stateBucketName(account.project, account.id);
+  add(
+    environment.stateBackend !== undefined && environment.stateBackend.bucket !== bucket,
+    `stateBackend.bucket "${environment.stateBackend?.bucket}" does not derive from account "${account.name}": its state bucket is "${bucket}"`,
+  );
+  return problems;
+}
+
+/**
+ * Every problem of the platform at once: each account's and environment's own, and those between them. Two
+ * declarations of one account would be two baselines owning the same account- and region-wide singletons (Lake
+ * Formation settings, catalog encryption, DMS roles, LakeAdministrators), and whichever applied last would win.
+ */
+export function platformProblems({ accounts, environments }: PlatformConfig): string[] {
+  const problems: string[] = [];
+  for (const account of accounts) problems.push(...accountProblems(account).map((p) => `account "${account.name}": ${p}`));
+  for (const environment of environments) {
+    problems.push(...configProblems(environment).map((p) => `environment "${environment.name}": ${p}`));
+  }
+
+  for (const id of duplicates(accounts.map((a) => a.id))) {
+    const owners = accounts.filter((a) => a.id === id).map((a) => `"${a.name}"`);
+    problems.push(
+      `accounts ${owners.join(' and ')} are both account ${id}: two baselines would own its Lake Formation settings, catalog encryption, DMS roles and LakeAdministrators group; declare each account once`,
+    );
+  }
+  for (const name of duplicates(accounts.map((a) => a.name))) problems.push(`account name "${name}" is declared more than once`);
+  for (const name of duplicates(environments.map((e) => e.name))) problems.push(`environment name "${name}" is declared more than once`);
+
+  for (const environment of environments) {
+    const account = accounts.find((a) => a.name === environment.account);
+    if (!account) {
+      problems.push(
+        `environment "${environment.name}": account "${environment.account}" is not declared (accounts: ${accounts.map((a) => a.name).join(', ')})`,
+      );
+      continue;
+    }
+    problems.push(...accountMismatches(environment, account).map((p) => `environment "${environment.name}": ${p}`));
+  }
+
+  for (const [a, b] of pairs(environments)) {
+    if (a.accountId === b.accountId && cidrsOverlap(a.network.vpcCidr, b.network.vpcCidr)) {
+      problems.push(
+        `environments "${a.name}" (${a.network.vpcCidr}) and "${b.name}" (${b.network.vpcCidr}) share account ${a.accountId} and their VPC CIDRs overlap`,
+      );
+    }
+  }
+
+  const stateLocations = [
+    ...accounts.flatMap((a) =>
+      a.stateBackend ? [{ owner: `account "${a.name}"`, key: `s3://${a.stateBackend.bucket}/${baselineStateKey(a)}` }] : [],
+    ),
+    ...environments.flatMap((e) =>
+      e.stateBackend ? [{ owner: `environment "${e.name}"`, key: `s3://${e.stateBackend.bucket}/${environmentStateKey(e)}` }] : [],
+    ),
+  ];
+  for (const key of duplicates(stateLocations.map((s) => s.key))) {
+    const owners = stateLocations.filter((s) => s.key === key).map((s) => s.owner);
+    problems.push(`${owners.join(' and ')} would share the state ${key}`);
+  }
+  return problems;
+}
+
+/** Throws a `ConfigError` listing every problem of the platform, so the synth stops before any stack is built. */
+export function assertValidPlatform(platform: PlatformConfig): PlatformConfig {
+  const problems = platformProblems(platform);
+  if (problems.length > 0) throw new ConfigError('the platform', problems);
+  return platform;
 }

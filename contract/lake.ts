@@ -41,3 +41,27 @@ export const rawTablePrefix = (rawPrefix: string, table: Table): string => `${ra
 
 /** Columns a reader without access to direct identifiers is granted (an allow-list: new columns start hidden). */
 export const grantableColumns = (table: Table): Column[] => table.columns.filter((c) => c.classification !== 'direct-identifier');
+
+/** The personas that read the lake in AWS, each through its own role and engine. */
+export type ReaderPersona = 'smoke-runner' | 'analyst' | 'redshift';
+
+/**
+ * The columns each persona's Lake Formation grants give it. The stacks grant exactly these and the smoke checks
+ * expect exactly these: the release's smoke runner reconciles every column, analysts and Redshift never see a direct
+ * identifier.
+ */
+export const READABLE_COLUMNS: Readonly<Record<ReaderPersona, (table: Table) => Column[]>> = {
+  'smoke-runner': (table) => [...table.columns],
+  analyst: grantableColumns,
+  redshift: grantableColumns,
+};
+
+/** Personas that must be refused every direct identifier: the governance checks query each one as them. */
+export const GOVERNED_PERSONAS: readonly ReaderPersona[] = ['analyst', 'redshift'];
+
+/** The IAM role of each persona is named `<project>-<environment>-<suffix>`. */
+export const PERSONA_ROLE_SUFFIX: Readonly<Record<ReaderPersona, string>> = {
+  'smoke-runner': 'smoke-runner',
+  analyst: 'analyst',
+  redshift: 'redshift-spectrum',
+};

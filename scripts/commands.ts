@@ -23,6 +23,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     () => import('./policy/summary-command'),
   ),
   entry(
+    'preflight',
+    'Before a deploy or release: read-only checks of every prerequisite in the AWS account',
+    () => import('./preflight/command'),
+  ),
+  entry(
     'plan-offline',
     'Plan every synthesized stack offline with the terraform CLI and a provider mirror',
     () => import('./terraform/plan-offline-command'),

@@ -1,10 +1,34 @@
 import { App } from 'cdktf';
-import { EnvironmentConfig } from '../config/types';
+import { accounts as declaredAccounts } from '../config/accounts';
+import { AccountConfig, EnvironmentConfig } from '../config/types';
+import { assertValidPlatform } from '../config/validate';
+import { AccountBaselineStack } from './baseline-stack';
 import { PlatformStack } from './platform-stack';
 
-/** The cdktf app with one stack per environment. */
-export function buildApp(environments: readonly EnvironmentConfig[], outdir?: string): App {
+/**
+ * The cdktf app: one account baseline stack per account the environments use, then one stack per environment. Each
+ * environment stack depends on its baseline (`addDependency`: ordering only, no cross-stack reference), so
+ * `cdktf deploy` applies the baseline first and refuses an environment without it unless told it is deployed.
+ * @param accounts the declared accounts; the environments must each name one of them
+ */
+export function buildApp(
+  environments: readonly EnvironmentConfig[],
+  outdir?: string,
+  accounts: readonly AccountConfig[] = declaredAccounts,
+): App {
+  assertValidPlatform({ accounts, environments });
   const app = new App(outdir ? { outdir } : undefined);
-  for (const config of environments) new PlatformStack(app, config);
+  const usedAccounts = accounts.filter((account) => environments.some((e) => e.account === account.name));
+  const baselines = new Map(
+    usedAccounts.map((account) => [
+      account.name,
+      new AccountBaselineStack(
+        app,
+        account,
+        environments.filter((e) => e.account === account.name),
+      ),
+    ]),
+  );
+  for (const config of environments) new PlatformStack(app, config).addDependency(baselines.get(config.account)!);
   return app;
 }

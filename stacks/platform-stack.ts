@@ -1,9 +1,11 @@
 import { Construct } from 'constructs';
-import { LocalBackend, S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { TerraformOutput } from 'cdktf';
+import { environmentStateKey } from '../config/accounts';
 import { EnvironmentConfig } from '../config/types';
 import { assertValidConfig } from '../config/validate';
 import { CLINIC_TABLES, Table } from '../contract/clinic';
+import { catalogKeyAliasName, lakeAdminRoleArn } from './core/account-baseline';
+import { AccountStack } from './core/account-stack';
 import { AwsEnvironment, awsEnvironment } from './core/aws-environment';
 import { CustomerManagedKey } from './constructs/customer-managed-key';
 import { BASE_INTERFACE_ENDPOINTS, Network, SESSION_MANAGER_ENDPOINTS, WAREHOUSE_ENDPOINTS } from './constructs/network';
@@ -29,9 +31,11 @@ export interface PlatformKeys {
 
 /**
  * One environment of the platform in one Terraform stack, so that every environment plans with plain `terraform`
- * on its own and a pull-request plan has no cross-stack remote-state lookups.
+ * on its own and a pull-request plan has no cross-stack remote-state lookups. What exists once per account and
+ * region is its account baseline's (`AccountBaselineStack`), applied first; this stack names those resources by the
+ * names both derive from config (`core/account-baseline.ts`) and holds none of them.
  */
-export class PlatformStack extends TerraformStack {
+export class PlatformStack extends AccountStack {
   readonly config: EnvironmentConfig;
   readonly environment: AwsEnvironment;
   readonly keys: PlatformKeys;
@@ -50,19 +54,13 @@ export class PlatformStack extends TerraformStack {
    *   a change of the contract.
    */
   constructor(scope: Construct, config: EnvironmentConfig, tables: readonly Table[] = CLINIC_TABLES) {
-    super(scope, stackName(assertValidConfig(config)));
+    super(scope, stackName(assertValidConfig(config)), { ...config, stateKey: environmentStateKey(config) });
     this.config = config;
     const namePrefix = stackName(config);
     const environment = awsEnvironment(config.accountId, config.region);
     const common = { environment, namePrefix };
     this.environment = environment;
 
-    new AwsProvider(this, 'aws', {
-      region: config.region,
-      allowedAccountIds: [config.accountId],
-      defaultTags: [{ tags: { ...config.tags } }],
-    });
-    this.configureBackend(config);
     const keys = this.createKeys(environment, namePrefix);
     this.keys = keys;
 
@@ -110,7 +108,7 @@ export class PlatformStack extends TerraformStack {
       tables,
       storage: this.storage,
       logsKey: keys.logs,
-      lakeFormationSettings: this.governance.settings,
+      catalogKeyAlias: catalogKeyAliasName(config.project),
     });
     this.warehouse = new Warehouse(this, 'warehouse', {
       ...common,
@@ -122,7 +120,9 @@ export class PlatformStack extends TerraformStack {
     this.governance.grantCrawler(this.catalog);
     this.governance.grantReader('analyst', this.governance.analystRole, this.catalog);
     this.governance.grantReader('redshift', this.warehouse.spectrumRole, this.catalog);
-    this.governance.allowAnalystQueries(this.catalog);
+    this.governance.grantReader('smoke-runner', this.governance.smokeRunnerRole, this.catalog);
+    this.governance.allowAthenaQueries(this.governance.analystRole, this.catalog);
+    this.governance.allowAthenaQueries(this.governance.smokeRunnerRole, this.catalog);
 
     this.monitoring = new Monitoring(this, 'monitoring', {
       ...common,
@@ -142,7 +142,7 @@ export class PlatformStack extends TerraformStack {
       lake: new CustomerManagedKey(this, 'lake-key', {
         environment,
         alias: `${namePrefix}-lake`,
-        description: 'UnicornHealth data lake: S3 lake and Athena results, DMS target, Glue catalog',
+        description: 'UnicornHealth data lake: S3 lake and Athena results, DMS target, Glue crawler output',
         usedThroughServices: ['s3', 'glue', 'athena'],
       }),
       database: new CustomerManagedKey(this, 'database-key', {
@@ -177,22 +177,6 @@ export class PlatformStack extends TerraformStack {
         ],
       }),
     };
-  }
-
-  private configureBackend(config: EnvironmentConfig): void {
-    if (!config.stateBackend) {
-      new LocalBackend(this, { path: `terraform.${stackName(config)}.tfstate` });
-      return;
-    }
-    new S3Backend(this, {
-      bucket: config.stateBackend.bucket,
-      key: `${config.project}/${config.name}/terraform.tfstate`,
-      region: config.stateBackend.region,
-      encrypt: true,
-      kmsKeyId: config.stateBackend.kmsKeyId,
-    });
-    // cdktf 0.21 predates the S3 backend's native lock file; DynamoDB locking is deprecated.
-    this.addOverride('terraform.backend.s3.use_lockfile', true);
   }
 
   private addOutputs(): void {
@@ -232,8 +216,17 @@ export class PlatformStack extends TerraformStack {
     output('redshift_namespace', this.warehouse.namespace.namespaceName, 'Redshift Serverless namespace');
     output('redshift_database', this.warehouse.databaseName, 'Redshift database');
     output('redshift_role_arn', this.warehouse.spectrumRole.arn, 'Role Redshift reads the lake with');
-    output('lake_admin_role_arn', this.governance.lakeAdminRole.arn, 'Lake Formation admin role (LakeAdministrators, MFA)');
+    output(
+      'lake_admin_role_arn',
+      lakeAdminRoleArn(this.environment, this.config),
+      'Lake Formation admin role of this environment, made by the account baseline (LakeAdministrators, MFA)',
+    );
     output('analyst_role_arn', this.governance.analystRole.arn, 'Analyst role: no direct patient identifiers');
+    output(
+      'smoke_runner_role_arn',
+      this.governance.smokeRunnerRole.arn,
+      'Role the release smoke checks reconcile the lake as (every column)',
+    );
     output('crawler_role_arn', this.catalog.crawlerRole.arn, 'Glue crawler role');
     output('alerts_topic_arn', this.monitoring.topic.arn, 'SNS topic of failures and budget alerts');
     output('access_host_instance_id', this.accessHost?.instance.id ?? '', 'Session Manager access host (empty when disabled)');

@@ -1,3 +1,4 @@
+import { accountRoleArn, accounts } from '../../config/accounts';
 import { environments, prod } from '../../config/environments';
 import { configProblems } from '../../config/validate';
 
@@ -22,4 +23,18 @@ describe('the environments', () => {
     expect(prod.database).toMatchObject({ deletionProtection: true, multiAz: true, keepFinalSnapshot: true });
     expect(prod.storage.forceDestroyBuckets).toBe(false);
   });
+
+  test.each(environments.map((e) => [e.name, e] as const))(
+    '%s takes its id, region, deploying role and state bucket from its account',
+    (_name, config) => {
+      const account = accounts.find((a) => a.name === config.account)!;
+      expect(config).toMatchObject({
+        accountId: account.id,
+        region: account.region,
+        project: account.project,
+        stateBackend: account.stateBackend,
+      });
+      expect(config.governance.deployRoleArn).toBe(accountRoleArn(account, account.deployRoleName));
+    },
+  );
 });

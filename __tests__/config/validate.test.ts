@@ -1,5 +1,13 @@
-import { dev } from '../../config/environments';
-import { ConfigError, assertValidConfig } from '../../config/validate';
+import { nonprodAccount, prodAccount } from '../../config/accounts';
+import { dev, prod } from '../../config/environments';
+import {
+  ConfigError,
+  PlatformConfig,
+  accountProblems,
+  assertValidConfig,
+  assertValidPlatform,
+  platformProblems,
+} from '../../config/validate';
 import { withConfig } from '../helpers/synth';
 
 describe('environment configuration', () => {
@@ -73,6 +81,126 @@ describe('environment configuration', () => {
     const config = withConfig(dev, { accountId: 'x', network: { vpcCidr: 'nonsense' } });
     expect(() => assertValidConfig(config)).toThrow(
       /Invalid configuration for environment "dev":\n {2}- accountId[\s\S]*\n {2}- network.vpcCidr/,
+    );
+  });
+});
+
+describe('account configuration', () => {
+  test.each([
+    ['a name with a dash', { name: 'non-prod' }, /name "non-prod" must be 2-12 lower-case letters or digits/],
+    ['an id that is not 12 digits', { id: '12345', stateBackend: undefined }, /id "12345" must be 12 digits/],
+    ['a bad region', { region: 'east' }, /region "east" is not an AWS region name/],
+    ['a deploy role name IAM refuses', { deployRoleName: 'deploy role' }, /deployRoleName "deploy role" is not an IAM role name/],
+    ['an administrator that is not a user name', { lakeAdministratorUsers: ['alice', 'bob smith'] }, /"bob smith" is not an IAM user name/],
+    ['an administrator twice', { lakeAdministratorUsers: ['alice', 'alice'] }, /lakeAdministratorUsers has duplicates/],
+    [
+      'a state bucket of another account',
+      { stateBackend: { bucket: 'unicornhealth-tfstate-222222222222', region: 'us-east-1' } },
+      /stateBackend.bucket "unicornhealth-tfstate-222222222222" does not derive from the account: its state bucket is "unicornhealth-tfstate-111111111111"/,
+    ],
+  ])('rejects %s', (_case, patch, message) => {
+    expect(accountProblems({ ...nonprodAccount, ...patch })).toEqual([expect.stringMatching(message)]);
+  });
+});
+
+describe('platform configuration (accounts and environments together)', () => {
+  const staging = withConfig(dev, {
+    name: 'staging',
+    network: { vpcCidr: '10.21.0.0/16' },
+    tags: { Environment: 'staging' },
+  });
+  const problemsWith = (platform: Partial<PlatformConfig>): string[] =>
+    platformProblems({ accounts: [nonprodAccount, prodAccount], environments: [dev, staging, prod], ...platform });
+
+  test('two environments in one account with their own VPC ranges are valid', () => {
+    expect(problemsWith({})).toEqual([]);
+  });
+
+  test.each([
+    [
+      'two declarations of one account: two baselines would own its singletons',
+      { accounts: [nonprodAccount, prodAccount, { ...prodAccount, name: 'prod2', stateBackend: undefined }] },
+      /accounts "prod" and "prod2" are both account 222222222222: two baselines would own its Lake Formation settings/,
+    ],
+    [
+      'one account name twice',
+      { accounts: [nonprodAccount, prodAccount, { ...prodAccount, id: '333333333333', stateBackend: undefined }] },
+      /account name "prod" is declared more than once/,
+    ],
+    [
+      'one environment name twice',
+      { environments: [dev, staging, prod, { ...prod, network: { ...prod.network, vpcCidr: '10.40.0.0/16' }, stateBackend: undefined }] },
+      /environment name "prod" is declared more than once/,
+    ],
+    [
+      'overlapping VPC ranges in one account',
+      { environments: [dev, withConfig(staging, { network: { vpcCidr: '10.20.128.0/20' } }), prod] },
+      /environments "dev" \(10.20.0.0\/16\) and "staging" \(10.20.128.0\/20\) share account 111111111111 and their VPC CIDRs overlap/,
+    ],
+    [
+      'a state key taken twice in one bucket',
+      { environments: [dev, withConfig(staging, { name: 'account' }), prod] },
+      /account "nonprod" and environment "account" would share the state s3:\/\/unicornhealth-tfstate-111111111111\/unicornhealth\/account\/terraform.tfstate/,
+    ],
+    [
+      'an environment in an undeclared account',
+      { environments: [dev, { ...staging, account: 'sandbox' }, prod] },
+      /environment "staging": account "sandbox" is not declared \(accounts: nonprod, prod\)/,
+    ],
+    [
+      'a deploy role of another account',
+      {
+        environments: [
+          dev,
+          withConfig(staging, { governance: { deployRoleArn: 'arn:aws:iam::222222222222:role/unicornhealth-deploy' } }),
+          prod,
+        ],
+      },
+      /environment "staging": governance.deployRoleArn "arn:aws:iam::222222222222:role\/unicornhealth-deploy" does not derive from account "nonprod"/,
+    ],
+    [
+      'a state bucket of another account',
+      {
+        environments: [
+          dev,
+          withConfig(staging, { stateBackend: { bucket: 'unicornhealth-tfstate-222222222222', region: 'us-east-1' } }),
+          prod,
+        ],
+      },
+      /environment "staging": stateBackend.bucket "unicornhealth-tfstate-222222222222" does not derive from account "nonprod"/,
+    ],
+    [
+      'an account id that is not the account’s',
+      { environments: [dev, withConfig(staging, { accountId: '222222222222' }), prod] },
+      /environment "staging": accountId "222222222222" is not the id of account "nonprod"/,
+    ],
+    [
+      'a region that is not the account’s',
+      {
+        environments: [
+          dev,
+          withConfig(staging, { region: 'us-west-2', network: { availabilityZones: ['us-west-2a', 'us-west-2b'] } }),
+          prod,
+        ],
+      },
+      /environment "staging": region "us-west-2" is not the region of account "nonprod"/,
+    ],
+  ])('rejects %s', (_case, platform, message) => {
+    expect(problemsWith(platform)).toEqual([expect.stringMatching(message)]);
+  });
+
+  test('the same VPC range in two accounts is fine: the VPCs never meet', () => {
+    expect(problemsWith({ environments: [dev, staging, withConfig(prod, { network: { vpcCidr: dev.network.vpcCidr } })] })).toEqual([]);
+  });
+
+  test('reports every problem at once, each naming its account or environment', () => {
+    const platform = {
+      accounts: [{ ...nonprodAccount, id: 'x' }, prodAccount],
+      environments: [withConfig(dev, { network: { vpcCidr: 'nonsense' } }), prod],
+    };
+    expect(() => assertValidPlatform(platform)).toThrow(ConfigError);
+    expect(() => assertValidPlatform(platform)).toThrow(
+      /^Invalid configuration for the platform:\n {2}- account "nonprod": id "x" must be 12 digits\n[\s\S]*- environment "dev": network.vpcCidr "nonsense"[\s\S]*- environment "dev": accountId "111111111111" is not the id of account "nonprod"/,
     );
   });
 });

@@ -14,6 +14,7 @@ import { generateSeed } from '../../scripts/seed/generator';
 import { checksumSql, mysqlDialect } from '../../scripts/smoke/checksum';
 import { PlatformStack } from '../../stacks/platform-stack';
 import { Json } from '../helpers/synth';
+import { grantsByPersona } from '../../scripts/local/personas';
 import { freshDatabase, useLocalMariadb } from '../helpers/mariadb';
 
 /** A copy of the contract with two new patient columns: a nullable PHI note and a direct identifier. */
@@ -71,11 +72,17 @@ describe('a column added to the contract flows everywhere', () => {
       expect(Number(filled[0].dated)).toBeGreaterThan(0);
       expect(checksumSql(patient, mysqlDialect)).toContain('`first_visit`');
 
-      const result = await checkLocalLake({ connection, tables: CHANGED, lakeDir });
+      const result = await checkLocalLake({
+        connection,
+        tables: CHANGED,
+        lakeDir,
+        grants: grantsByPersona(JSON.parse(Testing.synth(new PlatformStack(Testing.app(), dev, CHANGED)))),
+      });
       expect(result.checks.filter((c) => !c.pass)).toEqual([]);
       const checks = result.checks.map((c) => c.check);
       expect(result.checks.find((c) => c.check === 'patient columns')?.expected).toContain('first_visit:date');
-      expect(checks).toContain('analyst (duckdb) patient allowed columns');
+      expect(checks).toContain('athena (duckdb) as analyst patient allowed columns');
+      expect(checks).toContain('redshift (duckdb) as redshift patient.preferred_name hidden');
     } finally {
       await connection.end();
     }
@@ -106,8 +113,9 @@ describe('a column added to the contract flows everywhere', () => {
     );
     expect(glue.storage_descriptor.columns).toContainEqual(expect.objectContaining({ name: 'preferred_name', type: 'string' }));
 
-    const grants = Object.values<Json>(json.resource.aws_lakeformation_permissions).flatMap((g) => g.table_with_columns ?? []);
-    const patientGrants = grants.filter((g: Json) => String(g.name).includes('patient'));
+    const patientGrants = Object.entries<Json>(json.resource.aws_lakeformation_permissions)
+      .filter(([id, g]) => !id.includes('smoke-runner') && String(g.table_with_columns?.name).includes('patient'))
+      .map(([, g]) => g.table_with_columns);
     expect(patientGrants.length).toBeGreaterThan(0);
     for (const grant of patientGrants) {
       expect(grant.column_names).toContain('first_visit');

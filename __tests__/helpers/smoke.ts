@@ -20,7 +20,7 @@ import {
   StartReplicationTaskCommand,
 } from '@aws-sdk/client-database-migration-service';
 import { GetCrawlerCommand, GetTablesCommand, GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
-import { CLINIC_TABLES } from '../../contract/clinic';
+import { CLINIC_TABLES, directIdentifierColumns } from '../../contract/clinic';
 import { glueType } from '../../contract/lake';
 import { externalSchemaSql } from '../../contract/warehouse';
 import { mysqlDialect } from '../../scripts/smoke/checksum';
@@ -170,7 +170,6 @@ export function mockRedshiftData(behaviour: LakeBehaviour = {}) {
 export interface DmsBehaviour {
   readonly failWith?: string;
   readonly fullLoadRows?: Record<string, number>;
-  readonly validation?: string;
   readonly missingTable?: string;
 }
 
@@ -207,7 +206,7 @@ export function mockDms(clock: VirtualClock, behaviour: DmsBehaviour = {}) {
       TableName: t.name,
       FullLoadRows: behaviour.fullLoadRows?.[t.name] ?? SOURCE[t.name][0],
       TableState: 'Table completed',
-      ValidationState: behaviour.validation ?? 'Validated',
+      ValidationState: 'Not enabled',
     }));
     return input.Marker ? { TableStatistics: stats.slice(3) } : { TableStatistics: stats.slice(0, 3), Marker: 'next' };
   });
@@ -255,12 +254,12 @@ export function mockGlue(behaviour: GlueBehaviour = {}) {
 
 /** What Lake Formation does to a query of a column the persona was not granted: the engine reports it failed. */
 export const LAKE_FORMATION_REFUSES_IDENTIFIERS: LakeBehaviour = {
-  failures: [
-    [
-      /^SELECT "first_name"/,
-      "COLUMN_NOT_FOUND: Column 'first_name' cannot be resolved or requester is not authorized to access requested resources",
-    ],
-  ],
+  failures: directIdentifierColumns().flatMap(({ table, columns }) =>
+    columns.map((column): [RegExp, string] => [
+      new RegExp(`^SELECT "${column}" FROM (lake\\.)?"${table}"`),
+      `COLUMN_NOT_FOUND: Column '${column}' cannot be resolved or requester is not authorized to access requested resources`,
+    ]),
+  ),
 };
 
 export const TASK_ARN = 'arn:aws:dms:us-east-1:111111111111:task:ABCDEFGHIJKLMNOP';
@@ -319,8 +318,11 @@ export function smokeContext(options: ContextOptions = {}): { ctx: SmokeContext;
       }),
     },
     source: fakeSource(),
-    lakeEngines: [athena, redshift],
-    governedEngines: [athena, redshift],
+    readers: [
+      { persona: 'smoke-runner', engine: athena },
+      { persona: 'analyst', engine: athena },
+      { persona: 'redshift', engine: redshift },
+    ],
     executeOnWarehouse: (sql, deadline) => redshift.execute(sql, deadline),
     dms: new DatabaseMigrationServiceClient({ region: 'us-east-1' }),
     glue: new GlueClient({ region: 'us-east-1' }),

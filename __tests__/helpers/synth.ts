@@ -1,12 +1,14 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { LakeformationDataLakeSettings } from '@cdktf/provider-aws/lib/lakeformation-data-lake-settings';
+import { accounts } from '../../config/accounts';
 import { dev } from '../../config/environments';
-import { EnvironmentConfig } from '../../config/types';
+import { AccountConfig, EnvironmentConfig } from '../../config/types';
 import { CLINIC_TABLES, Table } from '../../contract/clinic';
+import { AccountBaselineStack } from '../../stacks/baseline-stack';
 import { PlatformStack } from '../../stacks/platform-stack';
 import { AwsEnvironment, awsEnvironment } from '../../stacks/core/aws-environment';
+import { ReadableStack } from '../../stacks/core/readable-stack';
 import { CustomerManagedKey } from '../../stacks/constructs/customer-managed-key';
 import { Network } from '../../stacks/constructs/network';
 import { LakeStorage } from '../../stacks/constructs/lake-storage';
@@ -37,7 +39,7 @@ export class SynthesizedStack {
     return Object.values(this.resources(type));
   }
 
-  /** The single resource of a type whose logical id contains `idPart`; fails when there is not exactly one. */
+  /** The resource of a type whose logical id is `idPart`, or else the only one containing it; fails when there is none or several. */
   one(type: string, idPart = ''): Json {
     return this.resources(type)[this.idOf(type, idPart)];
   }
@@ -123,7 +125,9 @@ export function fromTestAccount(sourceArn: string): Json[] {
   ];
 }
 
+/** The logical id that is `idPart`, or else the only one that contains it. */
 function onlyMatch(type: string, entries: Record<string, Json>, idPart: string): string {
+  if (idPart in entries) return idPart;
   const ids = Object.keys(entries).filter((id) => id.includes(idPart));
   if (ids.length !== 1) throw new Error(`expected one ${type} matching "${idPart}", found ${ids.join(', ') || 'none'}`);
   return ids[0];
@@ -132,6 +136,18 @@ function onlyMatch(type: string, entries: Record<string, Json>, idPart: string):
 /** The platform stack of an environment, synthesized; `tables` stand in for the contract's. */
 export function synthesize(config: EnvironmentConfig, tables?: readonly Table[]): SynthesizedStack {
   return new SynthesizedStack(new PlatformStack(Testing.app(), config, tables));
+}
+
+/** The declared account an environment lives in. */
+export function accountOf(config: EnvironmentConfig): AccountConfig {
+  const account = accounts.find((a) => a.name === config.account);
+  if (!account) throw new Error(`environment ${config.name} names no declared account`);
+  return account;
+}
+
+/** The account baseline stack of an account with these environments, synthesized. */
+export function synthesizeBaseline(account: AccountConfig, environments: readonly EnvironmentConfig[]): SynthesizedStack {
+  return new SynthesizedStack(new AccountBaselineStack(Testing.app(), account, environments));
 }
 
 /**
@@ -148,7 +164,7 @@ export function contractWithPatientSsn(): Table[] {
 
 /** Names of the Glue columns of the `patient` table, in order. */
 export function patientGlueColumns(stack: SynthesizedStack): string[] {
-  return stack.one('aws_glue_catalog_table', 'table-patient_').storage_descriptor.columns.map((column: Json) => column.name);
+  return stack.one('aws_glue_catalog_table', 'table-patient').storage_descriptor.columns.map((column: Json) => column.name);
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -176,9 +192,9 @@ export function ref(type: string, id: string, attribute: string): string {
 export const TEST_ENV: AwsEnvironment = awsEnvironment(dev.accountId, dev.region);
 export const TEST_PREFIX = 'uh-test';
 
-/** An empty stack with an AWS provider, as construct tests start from. */
+/** An empty stack with an AWS provider and the platform's readable addresses, as construct tests start from. */
 export function bareStack(): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), 'test');
+  const stack = new ReadableStack(Testing.app(), 'test');
   new AwsProvider(stack, 'aws', { region: TEST_ENV.region });
   return stack;
 }
@@ -242,19 +258,30 @@ export function testDatabase(stack: TerraformStack): Database {
   );
 }
 
+/** Alias of the account's catalog key in construct tests (the account baseline's, which they do not build). */
+export const TEST_CATALOG_KEY_ALIAS = `${TEST_PREFIX}-catalog`;
+
+/** The statement that lets a role use the account's catalog key, as `catalogKeyThroughGlue` writes it for the test account. */
+export const TEST_CATALOG_KEY_STATEMENT = {
+  sid: 'CatalogKeyThroughGlue',
+  effect: 'Allow',
+  actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  resources: [`arn:aws:kms:us-east-1:${TEST_ENV.accountId}:key/*`],
+  condition: [
+    { test: 'ForAnyValue:StringEquals', variable: 'kms:ResourceAliases', values: [`alias/${TEST_CATALOG_KEY_ALIAS}`] },
+    { test: 'StringEquals', variable: 'kms:ViaService', values: ['glue.us-east-1.amazonaws.com'] },
+  ],
+};
+
 /** The catalog of the stack's lake. */
-export function testCatalog(
-  stack: TerraformStack,
-  lakeFormationSettings = new LakeformationDataLakeSettings(stack, 'lake-formation-settings', { admins: [] }),
-  tables?: readonly Table[],
-): Catalog {
+export function testCatalog(stack: TerraformStack, tables?: readonly Table[]): Catalog {
   return new Catalog(stack, 'catalog', {
     environment: TEST_ENV,
     namePrefix: TEST_PREFIX,
     bytesScannedCutoffPerQuery: 10_000_000,
     storage: testStorage(stack),
     logsKey: testKey(stack, 'logs'),
-    lakeFormationSettings,
+    catalogKeyAlias: TEST_CATALOG_KEY_ALIAS,
     tables,
   });
 }
@@ -284,3 +311,14 @@ export function mysqlAndAwsApiTargets(stack: SynthesizedStack): [number, string]
   ];
   return targets.sort();
 }
+
+/**
+ * The Lake Formation grants of a stack, by address, leaving out the release smoke runner's (which reads every
+ * column, so a new column reaches it by design).
+ */
+export const governedGrants = (stack: SynthesizedStack): Record<string, Json> =>
+  Object.fromEntries(Object.entries(stack.resources('aws_lakeformation_permissions')).filter(([id]) => !id.includes('smoke-runner')));
+
+/** The columns the smoke runner is granted on the patient table. */
+export const smokeRunnerPatientColumns = (stack: SynthesizedStack): string[] =>
+  stack.one('aws_lakeformation_permissions', 'smoke-runner-table-patient').table_with_columns.column_names;

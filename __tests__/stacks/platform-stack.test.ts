@@ -3,7 +3,16 @@ import { ConfigError } from '../../config/validate';
 import { CLINIC_TABLES } from '../../contract/clinic';
 import { SOURCE_SCHEMA } from '../../contract/lake';
 import { stackName } from '../../stacks/platform-stack';
-import { Json, SynthesizedStack, contractWithPatientSsn, patientGlueColumns, synthesize, withConfig } from '../helpers/synth';
+import {
+  Json,
+  SynthesizedStack,
+  contractWithPatientSsn,
+  patientGlueColumns,
+  synthesize,
+  withConfig,
+  governedGrants,
+  smokeRunnerPatientColumns,
+} from '../helpers/synth';
 
 describe('PlatformStack', () => {
   const stacks = { dev: synthesize(dev), prod: synthesize(prod) };
@@ -107,7 +116,7 @@ describe('PlatformStack', () => {
     });
   });
 
-  test('the lake key encrypts the lake and results buckets, the DMS target, the catalog and Athena', () => {
+  test('the lake key encrypts the lake and results buckets, the DMS target, the crawler output and Athena', () => {
     const stack = stacks.dev;
     const lake = key(stack, 'lake');
     for (const bucket of ['storage_lake_', 'athena-results']) {
@@ -117,9 +126,7 @@ describe('PlatformStack', () => {
       ).toBe(lake);
     }
     expect(stack.one('aws_dms_s3_endpoint').server_side_encryption_kms_key_id).toBe(lake);
-    expect(
-      stack.one('aws_glue_data_catalog_encryption_settings').data_catalog_encryption_settings.encryption_at_rest.sse_aws_kms_key_id,
-    ).toBe(lake);
+    expect(stack.one('aws_glue_security_configuration').encryption_configuration.s3_encryption.kms_key_arn).toBe(lake);
     expect(stack.one('aws_athena_workgroup').configuration.result_configuration.encryption_configuration.kms_key_arn).toBe(lake);
   });
 
@@ -158,7 +165,7 @@ describe('PlatformStack', () => {
       bucket_folder: 'raw',
     });
     expect(stack.one('aws_lakeformation_resource').arn).toBe(`${stack.ref('aws_s3_bucket', 'storage_lake_', 'arn')}/raw`);
-    expect(stack.one('aws_glue_catalog_table', 'table-patient_').storage_descriptor.location).toBe(
+    expect(stack.one('aws_glue_catalog_table', 'table-patient').storage_descriptor.location).toBe(
       `s3://${stack.ref('aws_s3_bucket', 'storage_lake_', 'bucket')}/raw/${SOURCE_SCHEMA}/patient/`,
     );
     expect(stack.outputs().athena_results_location.value).toBe(`s3://${stack.ref('aws_s3_bucket', 'athena-results', 'bucket')}/athena/`);
@@ -176,18 +183,26 @@ describe('PlatformStack', () => {
     const principals = { crawler: 'crawler-role', analyst: 'analyst-role', redshift: 'spectrum-role' };
     for (const [grantee, role] of Object.entries(principals)) {
       for (const table of CLINIC_TABLES) {
-        const grant = stack.one('aws_lakeformation_permissions', `${grantee}-table-${table.name}_`);
+        const grant = stack.one('aws_lakeformation_permissions', `${grantee}-table-${table.name}`);
         expect(grant.principal).toBe(stack.ref('aws_iam_role', role, 'arn'));
-        expect((grant.table ?? grant.table_with_columns).name).toBe(stack.ref('aws_glue_catalog_table', `table-${table.name}_`, 'name'));
+        expect((grant.table ?? grant.table_with_columns).name).toBe(stack.ref('aws_glue_catalog_table', `table-${table.name}`, 'name'));
       }
     }
   });
 
-  test('the catalog database waits for the Lake Formation settings of the same stack', () => {
-    expect(stacks.dev.one('aws_glue_catalog_database').depends_on).toEqual([
-      `aws_lakeformation_data_lake_settings.${stacks.dev.idOf('aws_lakeformation_data_lake_settings')}`,
-    ]);
-  });
+  test.each(environments)(
+    '%s: nothing account-wide is in the stack, so nothing waits for it; the grants wait for the registration',
+    (name) => {
+      const stack = stacks[name];
+      for (const type of ['aws_lakeformation_data_lake_settings', 'aws_glue_data_catalog_encryption_settings', 'aws_iam_group']) {
+        expect(stack.all(type)).toHaveLength(0);
+      }
+      expect(stack.one('aws_glue_catalog_database')).not.toHaveProperty('depends_on');
+      expect(stack.one('aws_dms_replication_subnet_group')).not.toHaveProperty('depends_on');
+      const registration = `aws_lakeformation_resource.${stack.idOf('aws_lakeformation_resource')}`;
+      for (const grant of stack.all('aws_lakeformation_permissions')) expect(grant.depends_on[0]).toBe(registration);
+    },
+  );
 
   test('the access host, its Session Manager endpoints and the CDC alarm follow the environment’s config', () => {
     const endpoints = (stack: SynthesizedStack): string[] =>
@@ -256,7 +271,8 @@ describe('PlatformStack', () => {
   test('a change of the contract flows through: a new direct identifier reaches the catalog, and no reader or DMS mapping changes', () => {
     const changed = synthesize(dev, contractWithPatientSsn());
     expect(patientGlueColumns(changed)).toEqual([...patientGlueColumns(stacks.dev), 'ssn']);
-    expect(changed.resources('aws_lakeformation_permissions')).toEqual(stacks.dev.resources('aws_lakeformation_permissions'));
+    expect(governedGrants(changed)).toEqual(governedGrants(stacks.dev));
+    expect(smokeRunnerPatientColumns(changed)).toEqual([...smokeRunnerPatientColumns(stacks.dev), 'ssn']);
     expect(changed.one('aws_dms_replication_task').table_mappings).toEqual(stacks.dev.one('aws_dms_replication_task').table_mappings);
   });
 

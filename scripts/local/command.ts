@@ -7,11 +7,12 @@ import { quoteIdentifier } from '../../contract/mysql';
 import { defineCommand } from '../cli/command';
 import { EnvironmentError } from '../cli/errors';
 import { temporaryDirectory } from '../cli/interrupts';
-import { existingDirectory } from '../cli/options';
+import { existingDirectory, existingFile } from '../cli/options';
 import { connectMysql } from '../mysql/connection';
 import { formatError } from '../seed/csv-validation';
 import { formatSmokeReport, smokeVerdict } from '../smoke/report';
 import { LocalMariadb, MariadbMissingError, ensureMariadbInstalled, startLocalMariadb } from './mariadb';
+import { grantsOfEnvironment } from './personas';
 import { checkLocalLake, seedAndExport } from './rehearsal';
 
 /** `--mysql-url`: a server the user runs; a password in the URL is refused because `ps` would show it. */
@@ -43,6 +44,13 @@ export const command = defineCommand({
           'use this server instead of a throwaway MariaDB, e.g. mysql://root@127.0.0.1:3306/unicornhealth (password from MYSQL_PWD)',
         ).argParser(mysqlUrl),
       )
+      .addOption(new Option('--env <name>', 'environment whose Lake Formation grants the personas get').default('dev'))
+      .addOption(
+        new Option(
+          '--grants-from <file>',
+          "a synthesized stack (cdk.tf.json) whose grants to rehearse, instead of the environment's",
+        ).argParser(existingFile),
+      )
       .addOption(new Option('--keep', 'keep the local lake folder and print where it is'))
       .addOption(new Option('--verbose', 'list every check, not only the failures')),
   help: `
@@ -55,6 +63,9 @@ exit, Ctrl-C included.`,
     let server: LocalMariadb | undefined;
     let connection: Connection | undefined;
     try {
+      // The personas' grants first: a bad --grants-from or --env fails before anything starts.
+      progress.update('synthesizing the stack to read its Lake Formation grants');
+      const grants = await grantsOfEnvironment({ environment: options.env, stackFile: options.grantsFrom, workDir: work.path });
       let database = SOURCE_SCHEMA;
       if (options.mysqlUrl) {
         const url = options.mysqlUrl;
@@ -105,8 +116,8 @@ exit, Ctrl-C included.`,
           ].join('\n'),
         };
       }
-      progress.update('running the smoke checks on the local lake');
-      const result = await checkLocalLake({ connection, tables: CLINIC_TABLES, lakeDir });
+      progress.update('running the smoke checks on the local lake, each as its persona');
+      const result = await checkLocalLake({ connection, tables: CLINIC_TABLES, lakeDir, grants });
       if (options.keep) work.keep();
       return {
         ok: result.ok,

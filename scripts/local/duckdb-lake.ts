@@ -4,7 +4,8 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Connection } from 'mysql2/promise';
 import type { Connection as CallbackConnection } from 'mysql2';
 import { Table } from '../../contract/clinic';
-import { SOURCE_SCHEMA, dmsTableMappings, grantableColumns } from '../../contract/lake';
+import { SOURCE_SCHEMA, dmsTableMappings } from '../../contract/lake';
+import type { GrantedColumns } from './personas';
 import { Dialect, duckdbDialect } from '../smoke/checksum';
 import { QueryFailed, Row, SqlEngine } from '../smoke/engines';
 import { CatalogTable } from '../smoke/steps';
@@ -140,16 +141,15 @@ export class DuckDbLake {
   }
 
   /**
-   * A persona's view: a schema holding, per table, only the columns the Lake Formation grants give it, so a
-   * query of a direct identifier fails as it does in Athena.
+   * A persona's view of the lake: a schema holding, per table it was granted, only the granted columns (no view at
+   * all for a table it was not granted), so a query of anything else fails as Lake Formation makes it fail.
    */
-  async createGovernedSchema(schema: string, tables: readonly Table[]): Promise<void> {
+  async createPersonaSchema(schema: string, granted: GrantedColumns): Promise<void> {
     await this.connection.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    for (const table of tables) {
-      const columns = grantableColumns(table)
-        .map((c) => `"${c.name.toLowerCase()}"`)
-        .join(', ');
-      await this.connection.run(`CREATE OR REPLACE VIEW ${schema}."${table.name}" AS SELECT ${columns} FROM main."${table.name}"`);
+    for (const [table, columns] of granted) {
+      if (!(table in this.tableDirs)) continue;
+      const select = columns === 'all' ? '*' : columns.map((c) => `"${c}"`).join(', ');
+      await this.connection.run(`CREATE OR REPLACE VIEW ${schema}."${table}" AS SELECT ${select} FROM main."${table}"`);
     }
   }
 

@@ -216,9 +216,11 @@ async function initializeDataFolder(installer: string, files: ServerFiles, passw
       '--skip-test-db',
       '--skip-name-resolve',
       `--extra-file=${rootOnly}`,
+      // Passed on to the bootstrap server: installs running at once otherwise collide on temporary tables in /tmp.
+      `--tmpdir=${files.tmp}`,
       ...asRoot,
     ],
-    { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
+    { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: files.tmp } },
   );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -353,8 +355,8 @@ export async function startLocalMariadb(options: LocalMariadbOptions = {}): Prom
 
   try {
     log(`initializing the MariaDB data folder ${files.data}`);
-    await initializeDataFolder(installer, files, password, asRoot);
     mkdirSync(files.tmp);
+    await initializeDataFolder(installer, files, password, asRoot);
     log('generating the TLS certificate');
     const caPem = await writeTlsFiles(files);
     const port = await freePort();

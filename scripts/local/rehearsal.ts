@@ -3,9 +3,11 @@ import { Table } from '../../contract/clinic';
 import { selectInputFiles } from '../seed/input-files';
 import { LoadReport, loadClinicData } from '../seed/loader';
 import { MysqlEngine } from '../smoke/engines';
-import { SmokeResult, StepName, runSmoke } from '../smoke/steps';
+import { LakeReader, SmokeResult, StepName, runSmoke } from '../smoke/steps';
 import { Deadline, realClock } from '../smoke/waiting';
 import { DuckDbLake, exportLikeDms } from './duckdb-lake';
+import { GrantedColumns } from './personas';
+import { ReaderPersona } from '../../contract/lake';
 
 /** The smoke steps a local rehearsal can run: there is no DMS task, crawler run or Redshift schema to create. */
 export const LOCAL_STEPS: readonly StepName[] = ['source', 'glue', 'reconcile', 'governance'];
@@ -40,20 +42,26 @@ export async function seedAndExport(options: SeedAndExportOptions): Promise<{ lo
 }
 
 /**
- * The smoke checks against the local lake: the MariaDB source, DuckDB standing in for Athena and Redshift (the
- * same reconciliation SQL through the same engine interface), the catalog read from the Parquet files, and the
- * analyst's and Redshift role's views without the contract's direct identifiers.
+ * The smoke checks against the local lake: the MariaDB source, DuckDB standing in for Athena and Redshift (the same
+ * SQL through the same engine interface), the catalog read from the Parquet files, and every query run as the
+ * persona that runs it in AWS, each persona seeing exactly what the synthesized Lake Formation grants give it.
  */
 export async function checkLocalLake(options: {
   connection: Connection;
   tables: readonly Table[];
   lakeDir: string;
+  /** What each persona was granted, from the synthesized stack (`grantsByPersona`). */
+  grants: ReadonlyMap<ReaderPersona, GrantedColumns>;
   timeoutMs?: number;
 }): Promise<SmokeResult> {
   const lake = await DuckDbLake.open(options.lakeDir);
   try {
-    await lake.createGovernedSchema('analyst', options.tables);
-    await lake.createGovernedSchema('redshift_role', options.tables);
+    const readers: LakeReader[] = [];
+    for (const persona of LOCAL_PERSONAS) {
+      const schema = persona.replace(/-/g, '_');
+      await lake.createPersonaSchema(schema, options.grants.get(persona) ?? new Map());
+      readers.push({ persona, engine: lake.engine(`${PERSONA_ENGINE[persona]} (duckdb)`, schema) });
+    }
     return await runSmoke(
       {
         tables: options.tables,
@@ -61,8 +69,7 @@ export async function checkLocalLake(options: {
         deadline: Deadline.in(realClock, options.timeoutMs ?? 10 * 60_000),
         names: { dmsTaskArn: '', crawlerName: '', glueDatabase: '', externalSchemaSql: '' },
         source: new MysqlEngine(options.connection),
-        lakeEngines: [lake.engine('athena (duckdb)'), lake.engine('redshift (duckdb)')],
-        governedEngines: [lake.engine('analyst (duckdb)', 'analyst'), lake.engine('redshift role (duckdb)', 'redshift_role')],
+        readers,
         catalog: () => lake.catalog(),
       },
       LOCAL_STEPS,
@@ -71,3 +78,8 @@ export async function checkLocalLake(options: {
     lake.close();
   }
 }
+
+/** The personas the smoke run reads the lake as, in AWS and here. */
+const LOCAL_PERSONAS: readonly ReaderPersona[] = ['smoke-runner', 'analyst', 'redshift'];
+/** The engine each persona reads through in AWS, which DuckDB stands in for here. */
+const PERSONA_ENGINE: Readonly<Record<ReaderPersona, string>> = { 'smoke-runner': 'athena', analyst: 'athena', redshift: 'redshift' };

@@ -9,14 +9,28 @@ export interface Resource {
   readonly dependsOn: readonly string[];
 }
 
-/** One stack: its resources, its local policy documents, its provider settings and whether it is production. */
+/**
+ * Whose resources a stack holds: an account baseline's (what exists once per account and region) or one
+ * environment's. Told by the provider's default tags: environment stacks carry `Environment`, account baselines
+ * `Account` only.
+ */
+export type StackScope = 'account' | 'environment';
+
+/** One stack: its resources, its local policy documents, its provider settings, whose it is and whether it is production. */
 export interface StackModel {
   readonly name: string;
   readonly resources: readonly Resource[];
   /** `aws_iam_policy_document` data sources by name: their statements. */
   readonly policyDocuments: Readonly<Record<string, any>>;
   readonly provider: Record<string, any>;
+  /** Undefined when the default tags name neither an environment nor an account. */
+  readonly scope: StackScope | undefined;
   readonly production: boolean;
+}
+
+function scopeOf(tags: Record<string, unknown>): StackScope | undefined {
+  if (tags.Environment) return 'environment';
+  return tags.Account ? 'account' : undefined;
 }
 
 export interface PolicyStatement {
@@ -47,6 +61,7 @@ export function modelFromSynth(name: string, json: any): StackModel {
     resources,
     policyDocuments: json.data?.aws_iam_policy_document ?? {},
     provider,
+    scope: scopeOf(tags),
     production: tags.Environment === 'prod' || /-prod$/.test(name),
   };
 }
@@ -101,6 +116,7 @@ export function modelFromPlan(name: string, plan: any): StackModel {
     resources,
     policyDocuments: documents,
     provider: providerConfig,
+    scope: scopeOf(tags),
     production: tags.Environment === 'prod' || /-prod$/.test(name),
   };
 }

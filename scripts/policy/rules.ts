@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { CLINIC_TABLES } from '../../contract/clinic';
-import { PolicyStatement, Resource, StackModel, allPolicies, referenced, statementsOf } from './model';
+import { PERSONA_ROLE_SUFFIX } from '../../contract/lake';
+import { PolicyStatement, Resource, StackModel, StackScope, allPolicies, referenced, statementsOf } from './model';
 
 /** Where a rule comes from: the scanners' ids it mirrors and the HIPAA safeguard it serves. */
 export interface RuleSources {
@@ -64,13 +65,14 @@ function perResource(
   };
 }
 
-/** A rule about the stack as a whole (something must exist). */
+/** A rule about the stack as a whole (something must exist), for the stacks it applies to. */
 function stackRule(
   id: string,
   title: string,
   types: string[],
   sources: RuleSources,
   problem: (stack: StackModel) => string | undefined,
+  applies: (stack: StackModel) => boolean = () => true,
 ): Rule {
   return {
     id,
@@ -78,11 +80,33 @@ function stackRule(
     resourceTypes: types,
     sources,
     evaluate: (stack) => {
+      if (!applies(stack)) return [];
       const reason = problem(stack);
       return [{ rule: id, resource: stack.name, pass: reason === undefined, reason: reason ?? 'ok' }];
     },
   };
 }
+
+/** Whether a stack is of a scope: an account baseline, or an environment. */
+const scoped =
+  (scope: StackScope) =>
+  (stack: StackModel): boolean =>
+    stack.scope === scope;
+
+/** Resources an account and region hold once: whichever stack applied last would overwrite the others'. */
+export const ACCOUNT_SINGLETON_TYPES = [
+  'aws_lakeformation_data_lake_settings',
+  'aws_glue_data_catalog_encryption_settings',
+  'aws_glue_resource_policy',
+  'aws_iam_account_password_policy',
+  'aws_iam_account_alias',
+  'aws_s3_account_public_access_block',
+  'aws_ebs_encryption_by_default',
+  'aws_ebs_default_kms_key',
+];
+/** IAM names an account holds once: roles AWS services look up by name, and the group of the lake's administrators. */
+const ACCOUNT_FIXED_ROLE_NAMES = ['dms-vpc-role', 'dms-cloudwatch-logs-role', 'dms-access-for-endpoint'];
+const ACCOUNT_GROUP_NAMES = ['LakeAdministrators'];
 
 /** The resource a sub-resource (`bucket`, `vpc_id`, `resource_arn`) belongs to: a reference or a plain name. */
 function owner(stack: StackModel, value: unknown, type: string, nameAttribute: string): Resource | undefined {
@@ -108,6 +132,12 @@ const DIRECT_IDENTIFIERS = new Map(
     t.columns.filter((c) => c.classification === 'direct-identifier').map((c) => c.name.toLowerCase()),
   ]),
 );
+
+/**
+ * Roles whose work needs every column: the crawler (it reads the files to update the schema) and the release's smoke
+ * runner (it reconciles every column with the source). Every other reader is held to the contract's allow-list.
+ */
+const PHI_READER_ROLE = new RegExp(`-(crawler|${PERSONA_ROLE_SUFFIX['smoke-runner']})$`);
 
 const tableNameOf = (stack: StackModel, value: unknown): string | undefined => {
   const table = referenced(stack, value);
@@ -656,7 +686,7 @@ export const RULES: readonly Rule[] = [
   ),
   perResource(
     'UH-LF-006',
-    'Non-admin readers never get a contract direct-identifier column',
+    'Readers never get a contract direct-identifier column (only the crawler and the release smoke runner read them all)',
     ['aws_lakeformation_permissions'],
     { hipaa: HIPAA.minimum },
     (r, stack) => {
@@ -675,23 +705,27 @@ export const RULES: readonly Rule[] = [
       return leaked.length ? `grants ${leaked.join(', ')}` : undefined;
     },
     (r, stack) =>
-      !/crawler/.test(String(r.values.principal)) &&
+      !PHI_READER_ROLE.test(String(referenced(stack, r.values.principal)?.values.name ?? r.values.principal)) &&
       !of(stack, 'aws_lakeformation_data_lake_settings').some((s) => (s.values.admins ?? []).includes(r.values.principal)),
   ),
   stackRule(
     'UH-LF-007',
-    'Lake Formation settings come before catalog databases, registrations and grants',
-    ['aws_lakeformation_data_lake_settings', 'aws_glue_catalog_database', 'aws_lakeformation_resource', 'aws_lakeformation_permissions'],
+    'The account baseline holds the Lake Formation settings, once, giving no principal default permissions',
+    ['aws_lakeformation_data_lake_settings'],
     { hipaa: HIPAA.access },
     (stack) => {
-      const settings = of(stack, 'aws_lakeformation_data_lake_settings')[0];
-      if (!settings)
-        return of(stack, 'aws_glue_catalog_database').length ? 'catalog databases exist without Lake Formation settings' : undefined;
-      const early = of(stack, 'aws_glue_catalog_database', 'aws_lakeformation_resource', 'aws_lakeformation_permissions').filter(
-        (r) => !r.dependsOn.includes(settings.address),
-      );
-      return early.length ? `not ordered after the settings: ${early.map((r) => r.address).join(', ')}` : undefined;
+      const settings = of(stack, 'aws_lakeformation_data_lake_settings');
+      if (settings.length !== 1) return `${settings.length} Lake Formation settings: the account baseline holds exactly one`;
+      // IAMAllowedPrincipals defaults are UH-LF-002's; any other principal would get ALL on every new table, past the column grants.
+      const granted = [
+        ...(settings[0].values.create_database_default_permissions ?? []),
+        ...(settings[0].values.create_table_default_permissions ?? []),
+      ].filter((d: any) => d.principal !== 'IAM_ALLOWED_PRINCIPALS');
+      return granted.length
+        ? `default permissions give every new database or table to ${granted.map((d: any) => d.principal).join(', ')}`
+        : undefined;
     },
+    scoped('account'),
   ),
 
   // Redshift Serverless
@@ -748,6 +782,28 @@ export const RULES: readonly Rule[] = [
       const bare = of(stack, 'aws_redshiftserverless_workgroup').filter((w) => !limited.includes(w.address));
       return bare.length ? `no usage limit: ${bare.map((w) => w.address).join(', ')}` : undefined;
     },
+  ),
+
+  // Account baseline
+  stackRule(
+    'UH-ACC-001',
+    'Environment stacks hold no account-wide singleton: it belongs to the account baseline',
+    [...ACCOUNT_SINGLETON_TYPES, 'aws_iam_role', 'aws_iam_group', 'aws_iam_group_policy', 'aws_iam_group_membership'],
+    { hipaa: HIPAA.integrity },
+    (stack) => {
+      const groupOf = (r: Resource): unknown => referenced(stack, r.values.group)?.values.name ?? r.values.group;
+      const singletons = stack.resources.filter(
+        (r) =>
+          ACCOUNT_SINGLETON_TYPES.includes(r.type) ||
+          (r.type === 'aws_iam_role' && ACCOUNT_FIXED_ROLE_NAMES.includes(r.values.name)) ||
+          (r.type === 'aws_iam_group' && ACCOUNT_GROUP_NAMES.includes(r.values.name)) ||
+          (['aws_iam_group_policy', 'aws_iam_group_membership'].includes(r.type) && ACCOUNT_GROUP_NAMES.includes(groupOf(r) as string)),
+      );
+      return singletons.length
+        ? `account-wide, owned by the account baseline: ${singletons.map((r) => `${r.address}${r.values.name ? ` (${r.values.name})` : ''}`).join(', ')}`
+        : undefined;
+    },
+    scoped('environment'),
   ),
 
   // IAM
@@ -832,8 +888,15 @@ export const RULES: readonly Rule[] = [
   stackRule('UH-PRV-002', 'The provider sets default tags', ['provider.aws'], {}, (stack) =>
     Object.keys(first(stack.provider.default_tags)?.tags ?? {}).length === 0 ? 'no default_tags' : undefined,
   ),
-  stackRule('UH-MON-001', 'A cost budget with alerts exists', ['aws_budgets_budget'], { hipaa: HIPAA.review }, (stack) =>
-    of(stack, 'aws_budgets_budget').some((b) => (b.values.notification ?? []).length > 0) ? undefined : 'no budget with notifications',
+  stackRule(
+    'UH-MON-001',
+    'A cost budget with alerts exists',
+    ['aws_budgets_budget'],
+    { hipaa: HIPAA.review },
+    (stack) =>
+      of(stack, 'aws_budgets_budget').some((b) => (b.values.notification ?? []).length > 0) ? undefined : 'no budget with notifications',
+    // The budgets are the environments'; an account baseline runs nothing billed by use.
+    (stack) => stack.scope !== 'account',
   ),
   stackRule(
     'UH-MON-002',

@@ -1,4 +1,4 @@
-import { SqlType, Table } from '../../contract/clinic';
+import { Column, SqlType, Table } from '../../contract/clinic';
 
 /**
  * SQL dialects of the engines the smoke checks run on. Each turns a column into the same canonical text, hashes a
@@ -67,10 +67,13 @@ export const redshiftDialect = (schema: string): Dialect => ({
   table: (name) => `${schema}."${name.toLowerCase()}"`,
 });
 
-/** `SELECT row_count, checksum_a, checksum_b FROM <table>`: the reconciliation query of one table in one dialect. */
-export function checksumSql(table: Table, dialect: Dialect): string {
+/**
+ * `SELECT row_count, checksum_a, checksum_b FROM <table>`: the reconciliation query of one table in one dialect, over
+ * all its columns or over a projection (the columns a persona may read), in contract order.
+ */
+export function checksumSql(table: Table, dialect: Dialect, columns: readonly Column[] = table.columns): string {
   const parts: string[] = [];
-  table.columns.forEach((column, index) => {
+  columns.forEach((column, index) => {
     if (index > 0) parts.push("'|'");
     parts.push(`COALESCE(${dialect.canonical(dialect.identifier(column.name), column.type)}, ${NULL_MARKER})`);
   });

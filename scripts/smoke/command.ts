@@ -6,6 +6,7 @@ import { GlueClient } from '@aws-sdk/client-glue';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CLINIC_TABLES } from '../../contract/clinic';
+import { ReaderPersona } from '../../contract/lake';
 import { EXTERNAL_SCHEMA, externalSchemaSql } from '../../contract/warehouse';
 import { clientSettings } from '../aws/clients';
 import { defineCommand } from '../cli/command';
@@ -17,7 +18,7 @@ import { resolveTarget } from '../mysql/target';
 import { Outputs, output, readTerraformOutputs } from '../terraform/outputs';
 import { AthenaEngine, MysqlEngine, RedshiftDataEngine } from './engines';
 import { formatSmokeReport, smokeVerdict } from './report';
-import { STEPS, runSmoke } from './steps';
+import { LakeReader, STEPS, runSmoke } from './steps';
 import { Deadline, realClock } from './waiting';
 
 /** Names the run needs, each from a flag or else the Terraform output of the same meaning. */
@@ -29,6 +30,7 @@ const NAMES = {
   redshiftDatabase: 'redshift_database',
   redshiftRoleArn: 'redshift_role_arn',
   analystRoleArn: 'analyst_role_arn',
+  smokeRunnerRoleArn: 'smoke_runner_role_arn',
   taskArn: 'dms_task_arn',
   crawler: 'glue_crawler_name',
 } as const;
@@ -53,6 +55,12 @@ export const command = defineCommand({
       .addOption(new Option('--redshift-role-arn <arn>', "Redshift's Spectrum role (default: the redshift_role_arn output)"))
       .addOption(
         new Option('--analyst-role-arn <arn>', 'analyst role assumed for the governance checks (default: the analyst_role_arn output)'),
+      )
+      .addOption(
+        new Option(
+          '--smoke-runner-role-arn <arn>',
+          'role assumed to reconcile every column in Athena (default: the smoke_runner_role_arn output)',
+        ),
       ),
   help: `
 Steps, in order: ${STEPS.join(', ')}. Every name comes from the Terraform outputs of --env (or --outputs FILE); the
@@ -78,33 +86,37 @@ flags above override them. The source database is reached as npm run seed reache
     progress.update('connecting to the source database');
     const connection = await connectMysql(target);
     try {
-      const athena = new AthenaEngine(new AthenaClient(clientSettings(region)), {
-        clock,
-        workgroup: names.workgroup,
-        database: names.glueDatabase,
-      });
       const redshift = new RedshiftDataEngine(new RedshiftDataClient(clientSettings(region)), {
         clock,
         workgroup: names.redshiftWorkgroup,
         database: names.redshiftDatabase,
         externalSchema: EXTERNAL_SCHEMA,
       });
-      progress.update('assuming the analyst role');
-      const { Credentials } = await new STSClient(clientSettings(region)).send(
-        new AssumeRoleCommand({ RoleArn: names.analystRoleArn, RoleSessionName: 'unicornhealth-smoke', DurationSeconds: 3600 }),
-      );
-      if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey)
-        throw new EnvironmentError(`STS returned no credentials for ${names.analystRoleArn}`);
-      const analystAthena = new AthenaEngine(
-        new AthenaClient(
-          clientSettings(region, {
-            accessKeyId: Credentials.AccessKeyId,
-            secretAccessKey: Credentials.SecretAccessKey,
-            sessionToken: Credentials.SessionToken,
-          }),
-        ),
-        { clock, workgroup: names.workgroup, database: names.glueDatabase },
-      );
+      // Athena as each persona, with that persona's role: Lake Formation then decides what each one sees.
+      const sts = new STSClient(clientSettings(region));
+      const athenaAs = async (persona: ReaderPersona, roleArn: string): Promise<AthenaEngine> => {
+        progress.update(`assuming the ${persona} role`);
+        const { Credentials } = await sts.send(
+          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: `unicornhealth-smoke-${persona}`, DurationSeconds: 3600 }),
+        );
+        if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey)
+          throw new EnvironmentError(`STS returned no credentials for ${roleArn}`);
+        const credentials = {
+          accessKeyId: Credentials.AccessKeyId,
+          secretAccessKey: Credentials.SecretAccessKey,
+          sessionToken: Credentials.SessionToken,
+        };
+        return new AthenaEngine(new AthenaClient(clientSettings(region, credentials)), {
+          clock,
+          workgroup: names.workgroup,
+          database: names.glueDatabase,
+        });
+      };
+      const readers: LakeReader[] = [
+        { persona: 'smoke-runner', engine: await athenaAs('smoke-runner', names.smokeRunnerRoleArn) },
+        { persona: 'analyst', engine: await athenaAs('analyst', names.analystRoleArn) },
+        { persona: 'redshift', engine: redshift },
+      ];
       const result = await runSmoke(
         {
           tables: CLINIC_TABLES,
@@ -117,8 +129,7 @@ flags above override them. The source database is reached as npm run seed reache
             externalSchemaSql: externalSchemaSql({ glueDatabase: names.glueDatabase, roleArn: names.redshiftRoleArn, region }),
           },
           source: new MysqlEngine(connection),
-          lakeEngines: [athena, redshift],
-          governedEngines: [analystAthena, redshift],
+          readers,
           executeOnWarehouse: (sql, d) => redshift.execute(sql, d),
           dms: new DatabaseMigrationServiceClient(clientSettings(region)),
           glue: new GlueClient(clientSettings(region)),

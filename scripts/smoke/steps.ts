@@ -7,8 +7,8 @@ import {
   paginateDescribeTableStatistics,
 } from '@aws-sdk/client-database-migration-service';
 import { GetCrawlerCommand, GlueClient, StartCrawlerCommand, Table as GlueTable, paginateGetTables } from '@aws-sdk/client-glue';
-import { Table } from '../../contract/clinic';
-import { glueType, grantableColumns } from '../../contract/lake';
+import { Column, Table } from '../../contract/clinic';
+import { GOVERNED_PERSONAS, READABLE_COLUMNS, ReaderPersona, glueType } from '../../contract/lake';
 import { TableFingerprint, checksumSql, fingerprintOf } from './checksum';
 import { QueryFailed, SqlEngine } from './engines';
 import { Clock, Deadline, PollOptions, collectAll, mapConcurrent, pollUntil } from './waiting';
@@ -51,10 +51,12 @@ export interface SmokeContext {
   readonly deadline: Deadline;
   readonly names: SmokeNames;
   readonly source: SqlEngine;
-  /** Engines the lake is reconciled on (Athena, Redshift, or a local stand-in). */
-  readonly lakeEngines: readonly SqlEngine[];
-  /** Engines that read as the governed personas (the analyst's Athena, Redshift through its role). */
-  readonly governedEngines: readonly SqlEngine[];
+  /**
+   * Who reads the lake, each through the engine and identity that reads it in AWS (the smoke runner's Athena, the
+   * analyst's Athena, Redshift through its role, or local stand-ins): every reconciliation and governance query runs
+   * as its persona.
+   */
+  readonly readers: readonly LakeReader[];
   /** Runs a statement that returns nothing (the external schema); absent when there is no warehouse. */
   readonly executeOnWarehouse?: (sql: string, deadline: Deadline) => Promise<unknown>;
   readonly dms?: DatabaseMigrationServiceClient;
@@ -71,9 +73,26 @@ export interface SmokeContext {
   readonly backoff?: { readonly baseMs?: number; readonly capMs?: number };
 }
 
+/** A persona reading the lake through one engine. */
+export interface LakeReader {
+  readonly persona: ReaderPersona;
+  readonly engine: SqlEngine;
+}
+
 interface StepState {
+  /** Source fingerprints by projection (`projectionKey`), all taken in the source step. */
   sourceFingerprints?: Map<string, TableFingerprint>;
 }
+
+/** The columns a persona may read of a table, and the key its source fingerprint is kept under. */
+const projection = (persona: ReaderPersona, table: Table): { columns: Column[]; key: string } => {
+  const columns = READABLE_COLUMNS[persona](table);
+  return { columns, key: `${table.name}(${columns.map((c) => c.name).join(',')})` };
+};
+const wholeTable = (table: Table): { columns: readonly Column[]; key: string } => ({
+  columns: table.columns,
+  key: `${table.name}(${table.columns.map((c) => c.name).join(',')})`,
+});
 
 const seconds = (clock: Clock, since: number): number => Math.round((clock.now() - since) / 10) / 100;
 
@@ -81,18 +100,27 @@ function pollOptions(ctx: SmokeContext, deadline: Deadline, what: string): PollO
   return { clock: ctx.clock, deadline, what, baseMs: ctx.backoff?.baseMs ?? 1000, capMs: ctx.backoff?.capMs ?? 30_000 };
 }
 
+/**
+ * Row count and checksum of every table, and of every projection a reader will reconcile (the columns its persona
+ * may read), all read from the source before anything else runs.
+ */
 async function sourceStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
   const fingerprints = new Map<string, TableFingerprint>();
   const checks = await mapConcurrent(ctx.tables, ctx.concurrency ?? 4, async (table) => {
     const started = ctx.clock.now();
-    const [row] = await ctx.source.query(checksumSql(table, ctx.source.dialect), ctx.deadline);
-    const fingerprint = fingerprintOf(row);
-    fingerprints.set(table.name, fingerprint);
+    const projections = new Map(
+      [wholeTable(table), ...ctx.readers.map((r) => projection(r.persona, table))].map((p) => [p.key, p.columns]),
+    );
+    for (const [key, columns] of projections) {
+      const [row] = await ctx.source.query(checksumSql(table, ctx.source.dialect, columns), ctx.deadline);
+      fingerprints.set(key, fingerprintOf(row));
+    }
+    const whole = fingerprints.get(wholeTable(table).key)!;
     return {
       step: 'source' as const,
       check: `${table.name} snapshot`,
       expected: 'readable',
-      actual: `${fingerprint.rows} rows, checksum ${fingerprint.checksum}`,
+      actual: `${whole.rows} rows, checksum ${whole.checksum}`,
       pass: true,
       seconds: seconds(ctx.clock, started),
     };
@@ -167,7 +195,7 @@ async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
   const statistics = await allTableStatistics(ctx, deadline);
   for (const table of ctx.tables) {
     const stats = statistics.find((s) => s.TableName === table.name);
-    const source = state.sourceFingerprints?.get(table.name);
+    const source = state.sourceFingerprints?.get(wholeTable(table).key);
     if (!stats) {
       checks.push({ step: 'dms', check: `${table.name} statistics`, expected: 'present', actual: 'missing', pass: false, seconds: 0 });
       continue;
@@ -190,15 +218,10 @@ async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
       pass: stats.TableState === 'Table completed',
       seconds: 0,
     });
-    checks.push({
-      step: 'dms',
-      check: `${table.name} validation`,
-      expected: 'Validated',
-      actual: stats.ValidationState ?? 'unknown',
-      pass: stats.ValidationState === 'Validated',
-      seconds: 0,
-    });
   }
+  // No DMS validation state is expected: DMS validates an S3 target by running Athena queries through Glue objects
+  // it creates, which needs permissions, grants and network paths this platform does not give it; the reconcile
+  // step compares every table with the source instead.
   return checks;
 }
 
@@ -284,21 +307,27 @@ async function redshiftSchemaStep(ctx: SmokeContext): Promise<Check[]> {
   ];
 }
 
-/** Row counts and checksums of every table on every lake engine, all queries concurrently (bounded). */
+/**
+ * Row counts and checksums of every table as every reader sees it, all queries concurrently (bounded): each reader
+ * checksums the columns its persona may read, against the same projection of the source.
+ */
 async function reconcileStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
   const source = state.sourceFingerprints;
   if (!source) throw new StepFailed('reconcile needs the source step');
-  const jobs = ctx.lakeEngines.flatMap((engine) => ctx.tables.map((table) => ({ engine, table })));
-  const results = await mapConcurrent(jobs, ctx.concurrency ?? 4, async ({ engine, table }) => {
+  const jobs = ctx.readers.flatMap((reader) => ctx.tables.map((table) => ({ reader, table })));
+  const results = await mapConcurrent(jobs, ctx.concurrency ?? 4, async ({ reader, table }) => {
     const started = ctx.clock.now();
-    const [row] = await engine.query(checksumSql(table, engine.dialect), ctx.deadline.within(ctx.waits?.query ?? 10 * 60_000));
+    const { columns, key } = projection(reader.persona, table);
+    const { engine } = reader;
+    const [row] = await engine.query(checksumSql(table, engine.dialect, columns), ctx.deadline.within(ctx.waits?.query ?? 10 * 60_000));
     const actual = fingerprintOf(row);
-    const expected = source.get(table.name)!;
+    const expected = source.get(key)!;
     const took = seconds(ctx.clock, started);
+    const who = `${engine.name} as ${reader.persona}`;
     return [
       {
         step: 'reconcile' as const,
-        check: `${engine.name} ${table.name} rows`,
+        check: `${who} ${table.name} rows`,
         expected: String(expected.rows),
         actual: String(actual.rows),
         pass: actual.rows === expected.rows,
@@ -306,7 +335,7 @@ async function reconcileStep(ctx: SmokeContext, state: StepState): Promise<Check
       },
       {
         step: 'reconcile' as const,
-        check: `${engine.name} ${table.name} checksum`,
+        check: `${who} ${table.name} checksum`,
         expected: expected.checksum,
         actual: actual.checksum,
         pass: actual.checksum === expected.checksum,
@@ -317,55 +346,55 @@ async function reconcileStep(ctx: SmokeContext, state: StepState): Promise<Check
   return results.flat();
 }
 
-/** As each governed persona: a query of a direct patient identifier must be refused, one of allowed columns must work. */
+/** Runs a query as a reader; resolves with the engine's refusal reason, or undefined when the query succeeded. */
+async function refusalOf(ctx: SmokeContext, reader: LakeReader, sql: string): Promise<string | undefined> {
+  try {
+    await reader.engine.query(sql, ctx.deadline.within(ctx.waits?.query ?? 10 * 60_000));
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof QueryFailed)) throw error;
+    return error.reason;
+  }
+}
+
+/**
+ * As each governed persona (analysts, Redshift): a query of each direct identifier must be refused, and a query of
+ * the columns the persona may read must succeed.
+ */
 async function governanceStep(ctx: SmokeContext): Promise<Check[]> {
-  const checks: Check[] = [];
-  const withIdentifiers = ctx.tables.filter((t) => t.columns.some((c) => c.classification === 'direct-identifier'));
-  for (const engine of ctx.governedEngines) {
-    for (const table of withIdentifiers) {
-      const d = engine.dialect;
-      const identifier = table.columns.find((c) => c.classification === 'direct-identifier')!;
-      let started = ctx.clock.now();
-      let refusal: string | undefined;
-      try {
-        await engine.query(
-          `SELECT ${d.identifier(identifier.name)} FROM ${d.table(table.name)} LIMIT 1`,
-          ctx.deadline.within(ctx.waits?.query ?? 10 * 60_000),
-        );
-      } catch (error) {
-        if (!(error instanceof QueryFailed)) throw error;
-        refusal = error.reason;
-      }
+  const jobs = ctx.readers
+    .filter((reader) => GOVERNED_PERSONAS.includes(reader.persona))
+    .flatMap((reader) => ctx.tables.map((table) => ({ reader, table })));
+  const results = await mapConcurrent(jobs, ctx.concurrency ?? 4, async ({ reader, table }) => {
+    const d = reader.engine.dialect;
+    const who = `${reader.engine.name} as ${reader.persona}`;
+    const checks: Check[] = [];
+    for (const identifier of table.columns.filter((c) => c.classification === 'direct-identifier')) {
+      const started = ctx.clock.now();
+      const refusal = await refusalOf(ctx, reader, `SELECT ${d.identifier(identifier.name)} FROM ${d.table(table.name)} LIMIT 1`);
       checks.push({
         step: 'governance',
-        check: `${engine.name} ${table.name}.${identifier.name} hidden`,
+        check: `${who} ${table.name}.${identifier.name} hidden`,
         expected: 'refused',
         actual: refusal ? `refused: ${refusal}` : 'PHI query unexpectedly allowed',
         pass: refusal !== undefined,
         seconds: seconds(ctx.clock, started),
       });
-      started = ctx.clock.now();
-      const allowed = grantableColumns(table)
-        .map((c) => d.identifier(c.name))
-        .join(', ');
-      let failure: string | undefined;
-      try {
-        await engine.query(`SELECT ${allowed} FROM ${d.table(table.name)} LIMIT 1`, ctx.deadline.within(ctx.waits?.query ?? 10 * 60_000));
-      } catch (error) {
-        if (!(error instanceof QueryFailed)) throw error;
-        failure = error.reason;
-      }
-      checks.push({
-        step: 'governance',
-        check: `${engine.name} ${table.name} allowed columns`,
-        expected: 'readable',
-        actual: failure ? `refused: ${failure}` : 'readable',
-        pass: failure === undefined,
-        seconds: seconds(ctx.clock, started),
-      });
     }
-  }
-  return checks;
+    const started = ctx.clock.now();
+    const allowed = projection(reader.persona, table).columns.map((c) => d.identifier(c.name));
+    const failure = await refusalOf(ctx, reader, `SELECT ${allowed.join(', ')} FROM ${d.table(table.name)} LIMIT 1`);
+    checks.push({
+      step: 'governance',
+      check: `${who} ${table.name} allowed columns`,
+      expected: 'readable',
+      actual: failure ? `refused: ${failure}` : 'readable',
+      pass: failure === undefined,
+      seconds: seconds(ctx.clock, started),
+    });
+    return checks;
+  });
+  return results.flat();
 }
 
 export interface SmokeResult {

@@ -3,14 +3,12 @@ import { GlueCatalogDatabase } from '@cdktf/provider-aws/lib/glue-catalog-databa
 import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
 import { GlueCrawler } from '@cdktf/provider-aws/lib/glue-crawler';
 import { GlueSecurityConfiguration } from '@cdktf/provider-aws/lib/glue-security-configuration';
-import { GlueDataCatalogEncryptionSettings } from '@cdktf/provider-aws/lib/glue-data-catalog-encryption-settings';
 import { AthenaWorkgroup } from '@cdktf/provider-aws/lib/athena-workgroup';
-import { LakeformationDataLakeSettings } from '@cdktf/provider-aws/lib/lakeformation-data-lake-settings';
 import { AnalyticsConfig } from '../../config/types';
 import { CLINIC_TABLES, Table } from '../../contract/clinic';
 import { glueType, rawTablePrefix } from '../../contract/lake';
 import { AwsEnvironment, glueArn } from '../core/aws-environment';
-import { allow, lakeFormationDataAccess, throughServices } from '../core/policy-document';
+import { allow, catalogKeyThroughGlue, lakeFormationDataAccess, throughServices } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
 import { CustomerManagedKey } from './customer-managed-key';
 import { LakeStorage } from './lake-storage';
@@ -27,8 +25,11 @@ export interface CatalogProps extends Omit<AnalyticsConfig, 'athenaEngineVersion
   readonly storage: LakeStorage;
   /** Key of the crawler's CloudWatch logs. */
   readonly logsKey: CustomerManagedKey;
-  /** The Lake Formation settings that remove IAM-only defaults; the catalog database is created after them. */
-  readonly lakeFormationSettings: LakeformationDataLakeSettings;
+  /**
+   * Alias (without `alias/`) of the key that encrypts the account's Data Catalog. The account baseline owns the key
+   * and the catalog encryption and is applied first; whoever reads or writes the catalog uses the key through Glue.
+   */
+  readonly catalogKeyAlias: string;
 }
 
 /** What the crawler may do to the contract tables: read them and their partitions, update them, add partitions. */
@@ -56,7 +57,9 @@ export interface CatalogTable {
  * CSV file). Defining them here, rather than leaving their creation to the first crawl, means Lake Formation column
  * grants exist from the first apply; the crawler then re-crawls exactly those tables (a catalog target) under
  * Lake Formation credentials, records drift in its log instead of deleting anything, and updates the schema only
- * if DMS writes a new column.
+ * if DMS writes a new column. What the catalog needs of the whole account (its encryption, and the Lake Formation
+ * settings without IAM-only defaults) is the account baseline's, applied before this stack, so the database waits
+ * for nothing in this stack.
  */
 export class Catalog extends Construct {
   readonly storage: LakeStorage;
@@ -67,6 +70,8 @@ export class Catalog extends Construct {
   readonly crawlerRole: ServiceRole;
   readonly workgroup: AthenaWorkgroup;
   readonly resultsLocation: string;
+  /** Alias of the account's catalog key, for the roles that read this catalog. */
+  readonly catalogKeyAlias: string;
 
   constructor(scope: Construct, id: string, props: CatalogProps) {
     super(scope, id);
@@ -74,18 +79,11 @@ export class Catalog extends Construct {
     const lakeKeyArn = storage.lakeKey.arn;
     const databaseName = props.namePrefix.replace(/-/g, '_');
     this.storage = storage;
-
-    new GlueDataCatalogEncryptionSettings(this, 'catalog-encryption', {
-      dataCatalogEncryptionSettings: {
-        encryptionAtRest: { catalogEncryptionMode: 'SSE-KMS', sseAwsKmsKeyId: lakeKeyArn },
-        connectionPasswordEncryption: { returnConnectionPasswordEncrypted: true, awsKmsKeyId: lakeKeyArn },
-      },
-    });
+    this.catalogKeyAlias = props.catalogKeyAlias;
 
     this.database = new GlueCatalogDatabase(this, 'database', {
       name: databaseName,
       description: 'UnicornHealth lake: raw zone written by DMS, governed by Lake Formation',
-      dependsOn: [props.lakeFormationSettings],
     });
     const defineGlueTable = (table: Table): GlueCatalogTable =>
       new GlueCatalogTable(this, `table-${table.name}`, {
@@ -135,7 +133,9 @@ export class Catalog extends Construct {
             ...glueTableNames.map((name) => glueArn(env, `table/${databaseName}/${name}`)),
           ]),
           lakeFormationDataAccess(),
-          allow('ReadEncryptedCatalogAndData', ['kms:Decrypt', 'kms:GenerateDataKey'], [lakeKeyArn], throughServices(env, 'glue', 's3')),
+          catalogKeyThroughGlue(env, props.catalogKeyAlias),
+          // The raw zone through S3; the security configuration's bookmarks and output through Glue.
+          allow('LakeKeyForDataAndCrawlerOutput', ['kms:Decrypt', 'kms:GenerateDataKey'], [lakeKeyArn], throughServices(env, 'glue', 's3')),
           allow(
             'WriteEncryptedCrawlerLogs',
             ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],

@@ -1,40 +1,24 @@
 import { Construct } from 'constructs';
 import { ITerraformDependable } from 'cdktf';
-import { IamGroup } from '@cdktf/provider-aws/lib/iam-group';
-import { IamGroupPolicy } from '@cdktf/provider-aws/lib/iam-group-policy';
-import { IamGroupMembership } from '@cdktf/provider-aws/lib/iam-group-membership';
-import { LakeformationDataLakeSettings } from '@cdktf/provider-aws/lib/lakeformation-data-lake-settings';
 import { LakeformationResource } from '@cdktf/provider-aws/lib/lakeformation-resource';
 import { LakeformationPermissions, LakeformationPermissionsConfig } from '@cdktf/provider-aws/lib/lakeformation-permissions';
 import { GovernanceConfig } from '../../config/types';
-import { grantableColumns } from '../../contract/lake';
-import { AwsEnvironment, accountRootArn, glueDatabaseArns } from '../core/aws-environment';
-import { allow, lakeFormationDataAccess, policyDocument, throughServices } from '../core/policy-document';
+import { PERSONA_ROLE_SUFFIX, READABLE_COLUMNS, ReaderPersona } from '../../contract/lake';
+import { AwsEnvironment, glueDatabaseArns } from '../core/aws-environment';
+import { allow, catalogKeyThroughGlue, lakeFormationDataAccess, throughServices } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
 import { Catalog } from './catalog';
 import { LakeStorage } from './lake-storage';
 
-export interface GovernanceProps extends GovernanceConfig {
+export interface GovernanceProps extends Pick<GovernanceConfig, 'analystTrustedPrincipalArns' | 'deployRoleArn'> {
   readonly environment: AwsEnvironment;
   readonly namePrefix: string;
   /** The lake whose raw zone is registered with Lake Formation. */
   readonly storage: LakeStorage;
 }
 
-/** Sessions of the people's roles, and how recent their MFA must be, in seconds. */
+/** Sessions of the analysts' and the smoke runner's roles, in seconds. */
 const PERSON_SESSION_SECONDS = 3600;
-
-/** Lake Formation administration: read everything, grant and revoke; no data access of its own. */
-const LAKE_ADMIN_ACTIONS = [
-  'lakeformation:Get*',
-  'lakeformation:List*',
-  'lakeformation:Describe*',
-  'lakeformation:Search*',
-  'lakeformation:GrantPermissions',
-  'lakeformation:RevokePermissions',
-  'lakeformation:BatchGrantPermissions',
-  'lakeformation:BatchRevokePermissions',
-];
 
 /** Running Athena queries and reading their state and results. */
 const ATHENA_QUERY_ACTIONS = [
@@ -46,17 +30,20 @@ const ATHENA_QUERY_ACTIONS = [
 ];
 
 /**
- * Lake Formation governance. The data-lake settings (an account-wide singleton) make two roles the lake admins and
- * leave no IAMAllowedPrincipals defaults, so Lake Formation permissions, column grants included, are what decide
- * access. People who run the lake are in the IAM group `LakeAdministrators`, whose members may assume the
- * lake-admin role only with MFA. The lake bucket is registered with a dedicated role.
+ * Lake Formation governance of one environment: the raw zone registered with a dedicated role, the grants, and the
+ * analyst role. Who administers the lake (the data-lake settings, the lake-admin roles, `LakeAdministrators`) is
+ * the same for the whole account and region, so the account baseline owns it and is applied first; nothing here
+ * waits for it. Inside this stack the registration waits for its role's permissions, and every grant for the
+ * registration and the grant before it.
  */
 export class Governance extends Construct {
-  readonly settings: LakeformationDataLakeSettings;
-  readonly lakeAdminRole: ServiceRole;
   readonly analystRole: ServiceRole;
+  /**
+   * The release's smoke runner: reconciles every column of every table with the source, so it is granted them all.
+   * Only the deploying role may assume it; the release pipeline already holds PHI (it seeds the database).
+   */
+  readonly smokeRunnerRole: ServiceRole;
   readonly registrationRole: ServiceRole;
-  readonly group: IamGroup;
   private readonly lastGrant: ITerraformDependable[] = [];
   private readonly env: AwsEnvironment;
   private readonly storage: LakeStorage;
@@ -67,50 +54,6 @@ export class Governance extends Construct {
     const { environment: env, storage } = props;
     this.env = env;
     this.storage = storage;
-
-    this.lakeAdminRole = new ServiceRole(this, 'lake-admin-role', {
-      environment: env,
-      roleName: `${props.namePrefix}-lake-admin`,
-      description: 'Lake Formation data lake administrator; assumed by LakeAdministrators members with MFA',
-      maxSessionDurationSeconds: PERSON_SESSION_SECONDS,
-      trust: { kind: 'principals', principalArns: [accountRootArn(env)], mfaMaxAgeSeconds: PERSON_SESSION_SECONDS },
-      inlinePolicy: {
-        name: 'administer-lake-formation',
-        statements: [
-          allow('AdministerLakeFormation', LAKE_ADMIN_ACTIONS, ['*']),
-          allow('ReadCatalog', ['glue:Get*', 'glue:SearchTables'], ['*']),
-          allow('UseLakeKeyThroughGlue', ['kms:Decrypt'], [storage.lakeKey.arn], throughServices(env, 'glue')),
-        ],
-      },
-    });
-
-    this.group = new IamGroup(this, 'lake-administrators', { name: 'LakeAdministrators' });
-    new IamGroupPolicy(this, 'lake-administrators-assume', {
-      group: this.group.name,
-      name: 'assume-lake-admin-with-mfa',
-      policy: policyDocument(this, 'lake-administrators-access', [
-        allow(
-          'AssumeLakeAdminWithMfa',
-          ['sts:AssumeRole'],
-          [this.lakeAdminRole.arn],
-          [{ test: 'Bool', variable: 'aws:MultiFactorAuthPresent', values: ['true'] }],
-        ),
-      ]).json,
-    });
-    if (props.lakeAdministratorUsers.length > 0) {
-      new IamGroupMembership(this, 'lake-administrators-members', {
-        name: 'lake-administrators-members',
-        group: this.group.name,
-        users: [...props.lakeAdministratorUsers],
-      });
-    }
-
-    this.settings = new LakeformationDataLakeSettings(this, 'settings', {
-      admins: [this.lakeAdminRole.arn, props.deployRoleArn],
-      createDatabaseDefaultPermissions: [],
-      createTableDefaultPermissions: [],
-      allowFullTableExternalDataAccess: false,
-    });
 
     this.registrationRole = new ServiceRole(this, 'registration-role', {
       environment: env,
@@ -131,15 +74,23 @@ export class Governance extends Construct {
       roleArn: this.registrationRole.arn,
       useServiceLinkedRole: false,
       hybridAccessEnabled: false,
-      dependsOn: [this.settings],
+      // Lake Formation reads the location with this role: the role and its policy exist before the location is registered.
+      dependsOn: this.registrationRole.dependables,
     });
 
     this.analystRole = new ServiceRole(this, 'analyst-role', {
       environment: env,
-      roleName: `${props.namePrefix}-analyst`,
+      roleName: `${props.namePrefix}-${PERSONA_ROLE_SUFFIX.analyst}`,
       description: 'Analysts: Athena over the lake without direct patient identifiers',
       maxSessionDurationSeconds: PERSON_SESSION_SECONDS,
       trust: { kind: 'principals', principalArns: props.analystTrustedPrincipalArns },
+    });
+    this.smokeRunnerRole = new ServiceRole(this, 'smoke-runner-role', {
+      environment: env,
+      roleName: `${props.namePrefix}-${PERSONA_ROLE_SUFFIX['smoke-runner']}`,
+      description: "The release's smoke checks: reconcile every lake table with the source through Athena",
+      maxSessionDurationSeconds: PERSON_SESSION_SECONDS,
+      trust: { kind: 'principals', principalArns: [props.deployRoleArn] },
     });
   }
 
@@ -147,7 +98,7 @@ export class Governance extends Construct {
   private grant(id: string, config: Omit<LakeformationPermissionsConfig, 'dependsOn'>): LakeformationPermissions {
     const permission = new LakeformationPermissions(this, id, {
       ...config,
-      dependsOn: [this.settings, this.registration, ...this.lastGrant],
+      dependsOn: [this.registration, ...this.lastGrant],
     });
     this.lastGrant.splice(0, this.lastGrant.length, permission);
     return permission;
@@ -177,31 +128,31 @@ export class Governance extends Construct {
   }
 
   /**
-   * SELECT on every catalog table for a reader, listing exactly the columns that are not direct patient
-   * identifiers: an allow-list generated from the contract, so a new identifier column is hidden by default.
-   * @param name short name of the reader in resource ids
+   * SELECT on every catalog table for a reader persona, listing exactly the columns the contract lets that persona
+   * read (`READABLE_COLUMNS`): an allow-list, so a new direct-identifier column is hidden from analysts and Redshift
+   * by default. The smoke checks expect exactly these columns, and the local rehearsal reads them back from here.
    */
-  grantReader(name: string, reader: ServiceRole, catalog: Catalog): void {
+  grantReader(persona: ReaderPersona, reader: ServiceRole, catalog: Catalog): void {
     const databaseName = catalog.database.name;
-    this.grant(`${name}-database`, { principal: reader.arn, permissions: ['DESCRIBE'], database: { name: databaseName } });
+    this.grant(`${persona}-database`, { principal: reader.arn, permissions: ['DESCRIBE'], database: { name: databaseName } });
     for (const [tableName, table] of catalog.tables) {
-      this.grant(`${name}-table-${tableName}`, {
+      this.grant(`${persona}-table-${tableName}`, {
         principal: reader.arn,
         permissions: ['SELECT'],
         tableWithColumns: {
           databaseName,
           name: table.glueTable.name,
-          columnNames: grantableColumns(table.contract).map((c) => c.name.toLowerCase()),
+          columnNames: READABLE_COLUMNS[persona](table.contract).map((c) => c.name.toLowerCase()),
         },
       });
     }
   }
 
-  /** What the analyst role needs besides its grants: run queries in the catalog's workgroup and use its results. */
-  allowAnalystQueries(catalog: Catalog): void {
+  /** What a reader that uses Athena needs besides its grants: run queries in the catalog's workgroup and use its results. */
+  allowAthenaQueries(reader: ServiceRole, catalog: Catalog): void {
     const env = this.env;
     const resultsBucketArn = catalog.storage.athenaResultsBucket.arn;
-    this.analystRole.addInlinePolicy({
+    reader.addInlinePolicy({
       name: 'query-lake-with-athena',
       statements: [
         allow('QueryInWorkgroup', ATHENA_QUERY_ACTIONS, [catalog.workgroup.arn]),
@@ -211,16 +162,18 @@ export class Governance extends Construct {
           glueDatabaseArns(env, catalog.database.name),
         ),
         lakeFormationDataAccess(),
+        catalogKeyThroughGlue(env, catalog.catalogKeyAlias),
         allow(
           'QueryResults',
           ['s3:GetObject', 's3:PutObject', 's3:ListBucket', 's3:GetBucketLocation', 's3:AbortMultipartUpload'],
           [resultsBucketArn, `${resultsBucketArn}/athena/*`],
         ),
+        // Query results; the catalog has its own key (above), and Lake Formation reads the lake with the registration role.
         allow(
           'LakeKeyThroughServices',
           ['kms:Decrypt', 'kms:GenerateDataKey'],
           [this.storage.lakeKey.arn],
-          throughServices(env, 's3', 'glue', 'athena'),
+          throughServices(env, 's3', 'athena'),
         ),
       ],
     });

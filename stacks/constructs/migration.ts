@@ -97,8 +97,6 @@ export class Migration extends Construct {
   readonly targetEndpoint: DmsS3Endpoint;
   readonly task: DmsReplicationTask;
   readonly sourceSecret: SecretsmanagerSecret;
-  /** The account-level `dms-vpc-role` and `dms-cloudwatch-logs-role`, when this stack creates them. */
-  readonly accountRoles: ServiceRole[];
 
   constructor(scope: Construct, id: string, props: MigrationProps) {
     super(scope, id);
@@ -106,24 +104,6 @@ export class Migration extends Construct {
     const name = `${props.namePrefix}-dms`;
     this.mode = props.mode ?? 'full-load';
     const cdc = this.mode === 'full-load-and-cdc';
-
-    this.accountRoles = props.createServiceRoles
-      ? [
-          ['dms-vpc-role', 'AmazonDMSVPCManagementRole'],
-          ['dms-cloudwatch-logs-role', 'AmazonDMSCloudWatchLogsRole'],
-        ].map(
-          ([roleName, policy]) =>
-            new ServiceRole(this, roleName, {
-              environment: env,
-              roleName,
-              description: 'Account-level role DMS requires under this exact name',
-              trust: { kind: 'services', services: ['dms-account-roles'] },
-              managedPolicies: [`service-role/${policy}`],
-            }),
-        )
-      : [];
-    // Without the roles there is nothing to wait for, and an empty depends_on would still be written out.
-    const accountRolesReady = this.accountRoles.length > 0 ? this.accountRoles.flatMap((role) => role.dependables) : undefined;
 
     this.securityGroup = new ServiceSecurityGroup(this, 'dms', {
       vpc: props.network.vpc,
@@ -135,11 +115,12 @@ export class Migration extends Construct {
       endpoints: 'DMS to Secrets Manager and KMS',
       s3: 'DMS writes Parquet to the lake',
     });
+    // DMS creates the group's network interfaces with the account's `dms-vpc-role`, which the account baseline owns
+    // and has created before this stack is applied (see DmsAccountRoles).
     const subnetGroup = new DmsReplicationSubnetGroup(this, 'subnets', {
       replicationSubnetGroupId: name,
       replicationSubnetGroupDescription: 'Private subnets of the DMS replication instance',
       subnetIds: props.network.privateSubnetIds,
-      dependsOn: accountRolesReady,
     });
     new CloudwatchLogGroup(this, 'task-logs', {
       name: `dms-tasks-${name}`,
@@ -156,7 +137,6 @@ export class Migration extends Construct {
       autoMinorVersionUpgrade: true,
       replicationSubnetGroupId: subnetGroup.replicationSubnetGroupId,
       vpcSecurityGroupIds: [this.securityGroup.id],
-      dependsOn: accountRolesReady,
       tags: { Name: name },
     });
 

@@ -3,13 +3,31 @@ import { RedshiftserverlessNamespace } from '@cdktf/provider-aws/lib/redshiftser
 import { RedshiftserverlessWorkgroup } from '@cdktf/provider-aws/lib/redshiftserverless-workgroup';
 import { RedshiftserverlessUsageLimit } from '@cdktf/provider-aws/lib/redshiftserverless-usage-limit';
 import { WarehouseConfig } from '../../config/types';
+import { PERSONA_ROLE_SUFFIX } from '../../contract/lake';
 import { AwsEnvironment, glueDatabaseArns } from '../core/aws-environment';
-import { allow, lakeFormationDataAccess, throughServices } from '../core/policy-document';
+import { allow, catalogKeyThroughGlue, lakeFormationDataAccess, throughServices } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
 import { Catalog } from './catalog';
 import { CustomerManagedKey } from './customer-managed-key';
 import { Network } from './network';
 import { ServiceSecurityGroup } from './service-security-group';
+
+/**
+ * Every workgroup parameter AWS returns, with this platform's values: TLS required and user activity logged, the
+ * others at their documented defaults (API_CreateWorkgroup ConfigParameter; AWS::RedshiftServerless::Workgroup
+ * ConfigParameter). Declaring all of them keeps a new workgroup exactly as reviewed.
+ */
+export const WORKGROUP_PARAMETERS: Readonly<Record<string, string>> = {
+  auto_mv: 'true',
+  datestyle: 'ISO, MDY',
+  enable_case_sensitive_identifier: 'false',
+  enable_user_activity_logging: 'true',
+  max_query_execution_time: '14400',
+  query_group: 'default',
+  require_ssl: 'true',
+  search_path: '$user, public',
+  use_fips_ssl: 'false',
+};
 
 export interface WarehouseProps extends WarehouseConfig {
   readonly environment: AwsEnvironment;
@@ -56,7 +74,7 @@ export class Warehouse extends Construct {
 
     this.spectrumRole = new ServiceRole(this, 'spectrum-role', {
       environment: env,
-      roleName: `${props.namePrefix}-redshift-spectrum`,
+      roleName: `${props.namePrefix}-${PERSONA_ROLE_SUFFIX.redshift}`,
       description: 'Redshift Serverless reads the lake catalog through Lake Formation with this role',
       trust: { kind: 'services', services: ['redshift', 'redshift-serverless'] },
       inlinePolicy: {
@@ -64,7 +82,8 @@ export class Warehouse extends Construct {
         statements: [
           allow('ReadCatalog', SPECTRUM_CATALOG_ACTIONS, glueDatabaseArns(env, catalog.database.name)),
           lakeFormationDataAccess(),
-          allow('LakeKeyThroughServices', ['kms:Decrypt'], [catalog.storage.lakeKey.arn], throughServices(env, 's3', 'glue')),
+          catalogKeyThroughGlue(env, catalog.catalogKeyAlias),
+          allow('LakeKeyThroughServices', ['kms:Decrypt'], [catalog.storage.lakeKey.arn], throughServices(env, 's3')),
         ],
       },
     });
@@ -99,10 +118,12 @@ export class Warehouse extends Construct {
       publiclyAccessible: false,
       subnetIds: network.privateSubnetIds,
       securityGroupIds: [this.securityGroup.id],
-      configParameter: [
-        { parameterKey: 'require_ssl', parameterValue: 'true' },
-        { parameterKey: 'enable_user_activity_logging', parameterValue: 'true' },
-      ],
+      configParameter: Object.entries(WORKGROUP_PARAMETERS).map(([parameterKey, parameterValue]) => ({ parameterKey, parameterValue })),
+      // AWS returns every parameter, newer ones included that provider 5.100.0 cannot declare
+      // (enable_large_strings_opt_in): without this, every plan removes them and the update fails with "You didn't
+      // specify any changes" (hashicorp/terraform-provider-aws#33692, #49939). Policy rule UH-AWS-RS-001 checks the
+      // declared values instead.
+      lifecycle: { ignoreChanges: ['config_parameter'] },
     });
     new RedshiftserverlessUsageLimit(this, 'usage-limit', {
       resourceArn: this.workgroup.arn,

@@ -46,3 +46,33 @@ export function denyInsecureTransport(actions: string[], resources: string[]): N
 export function lakeFormationDataAccess(): NamedStatement {
   return allow('LakeFormationCredentials', ['lakeformation:GetDataAccess'], ['*']);
 }
+
+/**
+ * What every client of the encrypted Data Catalog (crawler, readers, admins) needs of its key, through Glue only:
+ * https://docs.aws.amazon.com/glue/latest/dg/set-up-encryption.html ("any client that accesses or writes to an
+ * encrypted catalog ... kms:GenerateDataKey, kms:Decrypt, kms:Encrypt"), as Athena repeats for its users
+ * (https://docs.aws.amazon.com/athena/latest/ug/access-encrypted-data-glue-data-catalog.html).
+ */
+export const CATALOG_KEY_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+/**
+ * Use of the account's Data Catalog key, which the account baseline (another stack) owns, named by its alias. The key
+ * id is random, so an environment stack cannot derive its ARN, and an alias ARN in `Resource` only governs alias
+ * operations; IAM names the key as any key of this account and region whose aliases include this one
+ * (`kms:ResourceAliases`, multi-valued, hence `ForAnyValue`):
+ * https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html and
+ * https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html. The baseline creates the alias
+ * before any environment stack is applied; alias changes take up to five minutes to reach authorization.
+ * @param aliasName the alias without its `alias/` prefix
+ */
+export function catalogKeyThroughGlue(env: AwsEnvironment, aliasName: string): NamedStatement {
+  return allow(
+    'CatalogKeyThroughGlue',
+    CATALOG_KEY_ACTIONS,
+    [`arn:${env.partition}:kms:${env.region}:${env.accountId}:key/*`],
+    [
+      { test: 'ForAnyValue:StringEquals', variable: 'kms:ResourceAliases', values: [`alias/${aliasName}`] },
+      ...throughServices(env, 'glue'),
+    ],
+  );
+}

@@ -133,7 +133,8 @@ export class ServiceRole extends Construct {
   readonly role: IamRole;
   readonly arn: string;
   readonly name: string;
-  private readonly attachments: IamRolePolicyAttachment[];
+  private readonly roleName: string;
+  private readonly attachments: { readonly attachment: IamRolePolicyAttachment; readonly policyArn: string }[];
   private inlinePolicy?: IamRolePolicy;
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
@@ -149,13 +150,11 @@ export class ServiceRole extends Construct {
     });
     this.arn = this.role.arn;
     this.name = this.role.name;
-    this.attachments = (props.managedPolicies ?? []).map(
-      (path) =>
-        new IamRolePolicyAttachment(this, path.split('/').pop()!, {
-          role: this.role.name,
-          policyArn: `arn:${env.partition}:iam::aws:policy/${path}`,
-        }),
-    );
+    this.roleName = props.roleName;
+    this.attachments = (props.managedPolicies ?? []).map((path) => {
+      const policyArn = `arn:${env.partition}:iam::aws:policy/${path}`;
+      return { attachment: new IamRolePolicyAttachment(this, path.split('/').pop()!, { role: this.role.name, policyArn }), policyArn };
+    });
     if (props.inlinePolicy) this.addInlinePolicy(props.inlinePolicy);
   }
 
@@ -174,9 +173,20 @@ export class ServiceRole extends Construct {
     return this.inlinePolicy;
   }
 
+  /**
+   * Adopts a role that already exists under this name: Terraform imports it and its managed-policy attachments
+   * (import blocks, Terraform 1.5+) and manages them from then on, where creating it would fail with
+   * EntityAlreadyExists. Import ids: the role name, and `<role>/<policy ARN>` for an attachment
+   * (https://registry.terraform.io/providers/hashicorp/aws/5.100.0/docs/resources/iam_role_policy_attachment#import).
+   */
+  importExisting(): void {
+    this.role.importFrom(this.roleName);
+    for (const { attachment, policyArn } of this.attachments) attachment.importFrom(`${this.roleName}/${policyArn}`);
+  }
+
   /** The role with its policies, for `dependsOn` of resources that check the role's permissions when created. */
   get dependables(): ITerraformDependable[] {
-    return [this.role, ...this.attachments, ...(this.inlinePolicy ? [this.inlinePolicy] : [])];
+    return [this.role, ...this.attachments.map((a) => a.attachment), ...(this.inlinePolicy ? [this.inlinePolicy] : [])];
   }
 }
 

@@ -1,3 +1,4 @@
+import { grantsFromContract } from '../../helpers/grants';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -183,7 +184,7 @@ describe('a DMS-like export and the lake over it', () => {
     let duckLake: DuckDbLake;
     beforeAll(async () => {
       duckLake = await DuckDbLake.open(lakeDir);
-      await duckLake.createGovernedSchema('analyst', CLINIC_TABLES);
+      await duckLake.createPersonaSchema('analyst', grantsFromContract(CLINIC_TABLES).get('analyst')!);
     });
     afterAll(() => duckLake?.close());
 

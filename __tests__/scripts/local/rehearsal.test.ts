@@ -8,6 +8,12 @@ import { CLINIC_TABLES } from '../../../contract/clinic';
 import { LocalMariadb, startLocalMariadb } from '../../../scripts/local/mariadb';
 import { loadFile } from '../../../scripts/local/duckdb-lake';
 import { checkLocalLake, seedAndExport } from '../../../scripts/local/rehearsal';
+import { grantsByPersona } from '../../../scripts/local/personas';
+import { PlatformStack } from '../../../stacks/platform-stack';
+import { dev } from '../../../config/environments';
+import { Testing } from 'cdktf';
+import { Json } from '../../helpers/synth';
+import { grantsFromContract } from '../../helpers/grants';
 import { SEED_DIR, freshDatabase } from '../../helpers/mariadb';
 
 /** Rewrites one exported Parquet file through DuckDB with `select` (from `src`). */
@@ -48,11 +54,13 @@ describe('local rehearsal: MariaDB → DMS-like Parquet lake → smoke checks on
 
   test('runs end to end: every reconciliation, catalog and governance check passes', async () => {
     const lakeDir = await fresh();
-    const result = await checkLocalLake({ connection, tables: CLINIC_TABLES, lakeDir });
+    const result = await checkLocalLake({ connection, tables: CLINIC_TABLES, lakeDir, grants: grantsFromContract(CLINIC_TABLES) });
     expect(result.checks.filter((c) => !c.pass)).toEqual([]);
     expect(result.ok).toBe(true);
-    expect(result.checks.filter((c) => c.step === 'reconcile')).toHaveLength(CLINIC_TABLES.length * 2 * 2);
-    expect(result.checks.map((c) => c.check)).toContain('analyst (duckdb) patient.first_name hidden');
+    // Three personas (smoke runner, analyst, Redshift), each table, rows and checksum.
+    expect(result.checks.filter((c) => c.step === 'reconcile')).toHaveLength(CLINIC_TABLES.length * 3 * 2);
+    expect(result.checks.map((c) => c.check)).toContain('athena (duckdb) as analyst patient.first_name hidden');
+    expect(result.checks.map((c) => c.check)).toContain('redshift (duckdb) as redshift patient.dob hidden');
   });
 
   test('the lake has the DMS key layout and Parquet types', async () => {
@@ -83,10 +91,37 @@ describe('local rehearsal: MariaDB → DMS-like Parquet lake → smoke checks on
   ])('%s in one exported Parquet file fails the report, naming that table and check', async (_case, select, failing) => {
     const lakeDir = await fresh();
     await rewriteParquet(loadFile(lakeDir, 'raw', 'account'), select);
-    const result = await checkLocalLake({ connection, tables: CLINIC_TABLES, lakeDir });
+    const result = await checkLocalLake({ connection, tables: CLINIC_TABLES, lakeDir, grants: grantsFromContract(CLINIC_TABLES) });
     expect(result.ok).toBe(false);
     const failed = result.checks.filter((c) => !c.pass).map((c) => c.check);
-    for (const check of failing) expect(failed).toContain(`athena (duckdb) ${check}`);
+    for (const check of failing) expect(failed).toContain(`athena (duckdb) as smoke-runner ${check}`);
     expect(failed.every((c) => c.includes('account'))).toBe(true);
+  });
+
+  describe('personas come from the synthesized Lake Formation grants, not from the contract', () => {
+    const stack = (): Json => JSON.parse(Testing.synth(new PlatformStack(Testing.app(), dev)));
+    /** The stack's grants, over the contract's for any persona the stack does not grant yet. */
+    const governedBy = (json: Json) => new Map([...grantsFromContract(CLINIC_TABLES), ...grantsByPersona(json)]);
+
+    test('the synthesized grants pass the rehearsal', async () => {
+      const lakeDir = await fresh();
+      const result = await checkLocalLake({ connection, tables: CLINIC_TABLES, lakeDir, grants: governedBy(stack()) });
+      expect(result.checks.filter((c) => !c.pass)).toEqual([]);
+    });
+
+    test('granting Redshift a direct identifier makes the rehearsal fail, naming the persona and the column', async () => {
+      const json = stack();
+      const spectrumRole = Object.entries<Json>(json.resource.aws_iam_role).find(([, role]) =>
+        String(role.name).endsWith('-redshift-spectrum'),
+      )![0];
+      const patientGrant = Object.values<Json>(json.resource.aws_lakeformation_permissions).find(
+        (g) => String(g.principal).includes(spectrumRole) && String(g.table_with_columns?.name).includes('patient'),
+      )!;
+      patientGrant.table_with_columns.column_names.push('first_name');
+      const lakeDir = await fresh();
+      const result = await checkLocalLake({ connection, tables: CLINIC_TABLES, lakeDir, grants: governedBy(json) });
+      expect(result.ok).toBe(false);
+      expect(result.checks.filter((c) => !c.pass).map((c) => c.check)).toEqual(['redshift (duckdb) as redshift patient.first_name hidden']);
+    });
   });
 });

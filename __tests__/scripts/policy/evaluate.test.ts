@@ -13,6 +13,7 @@ const stack = (...addresses: string[]): StackModel => ({
   resources: addresses.map((a) => resource(a)),
   policyDocuments: {},
   provider: {},
+  scope: 'environment',
   production: false,
 });
 
@@ -53,7 +54,7 @@ describe('evaluating a stack', () => {
   test.each([
     ['an exact address', 'aws_s3_bucket.logs', 'aws_s3_bucket.logs', true],
     ['an exact address, not a longer one', 'aws_s3_bucket.logs', 'aws_s3_bucket.logs_2', false],
-    ['a prefix with *', 'aws_s3_bucket.logs_*', 'aws_s3_bucket.logs_bucket_A1B2', true],
+    ['a prefix with *', 'aws_s3_bucket.logs_*', 'aws_s3_bucket.logs_bucket', true],
     ['a prefix with *, matching nothing else', 'aws_s3_bucket.logs_*', 'aws_s3_bucket.lake', false],
     ['a prefix with * that is the whole address', 'aws_s3_bucket.logs*', 'aws_s3_bucket.logs', true],
     ['a * only at the end', 'aws_s3_bucket.*_bucket', 'aws_s3_bucket.logs_bucket', false],

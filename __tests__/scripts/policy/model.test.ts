@@ -155,8 +155,23 @@ describe('the model of a synthesized stack', () => {
     expect(modelFromSynth(name, json).production).toBe(production);
   });
 
-  test('an empty stack has no resources and an empty provider', () => {
-    expect(modelFromSynth('empty', {})).toEqual({ name: 'empty', resources: [], policyDocuments: {}, provider: {}, production: false });
+  test.each<[string, Record<string, string>, StackModel['scope']]>([
+    ['an environment stack', { Environment: 'dev', Project: 'UnicornHealth' }, 'environment'],
+    ['an account baseline', { Account: 'nonprod', Project: 'UnicornHealth' }, 'account'],
+    ['a stack tagged with neither', { Project: 'UnicornHealth' }, undefined],
+  ])('%s is told by its default tags: %p', (_case, tags, scope) => {
+    expect(modelFromSynth('any', { provider: { aws: [{ default_tags: [{ tags }] }] } }).scope).toBe(scope);
+  });
+
+  test('an empty stack has no resources, an empty provider and no scope', () => {
+    expect(modelFromSynth('empty', {})).toEqual({
+      name: 'empty',
+      resources: [],
+      policyDocuments: {},
+      provider: {},
+      scope: undefined,
+      production: false,
+    });
   });
 });
 
@@ -186,12 +201,13 @@ describe('the model of a plan', () => {
     expect(model.resources[0].dependsOn).toEqual([]);
   });
 
-  test('policy documents and the provider come from the configuration', () => {
+  test('policy documents and the provider come from the configuration, and so does the scope', () => {
     expect(model.policyDocuments.trust).toEqual({
       statement: [{ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['glue.amazonaws.com'] }] }],
     });
     expect(model.provider.region).toBe('us-east-1');
     expect(model.production).toBe(true);
+    expect(model.scope).toBe('environment');
   });
 
   test('the trust policy of the role resolves through its policy-document reference', () => {

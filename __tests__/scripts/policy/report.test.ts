@@ -5,27 +5,27 @@ import { RULES } from '../../../scripts/policy/rules';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
-const LONG_ADDRESS = 'aws_s3_bucket_server_side_encryption_configuration.storage_access-logs_bucket_encryption_A1B2C3D4';
+const LONG_ADDRESS = 'aws_s3_bucket_server_side_encryption_configuration.storage_athena-results_encryption';
 const ACCEPTED: Suppression = {
   rule: 'UH-S3-002',
-  resource: 'aws_s3_bucket.storage_access-logs_bucket_*',
+  resource: 'aws_s3_bucket.storage_access-logs_bucket',
   reason: 'S3 server access log delivery is documented for SSE-S3 target buckets',
 };
 
 const FAILING: StackReport = {
   stack: 'unicornhealth-dev',
   findings: [
-    { rule: 'UH-RDS-001', resource: 'aws_db_instance.database_mysql_1A2B3C', pass: true, reason: 'ok' },
+    { rule: 'UH-RDS-001', resource: 'aws_db_instance.database_instance', pass: true, reason: 'ok' },
     {
       rule: 'UH-RDS-002',
-      resource: 'aws_db_instance.database_mysql_1A2B3C',
+      resource: 'aws_db_instance.database_instance',
       pass: false,
       reason: 'publicly_accessible is true: the database is reachable from outside the VPC, which a PHI store must never be',
     },
     { rule: 'UH-S3-001', resource: LONG_ADDRESS, pass: false, reason: 'uses SSE-S3, not the customer-managed key' },
     {
       rule: 'UH-S3-002',
-      resource: 'aws_s3_bucket.storage_access-logs_bucket_9F8E7D',
+      resource: 'aws_s3_bucket.storage_access-logs_bucket',
       pass: false,
       reason: 'no customer-managed key',
       suppressed: ACCEPTED,
@@ -37,7 +37,7 @@ const FAILING: StackReport = {
 
 const PASSING: StackReport = {
   stack: 'unicornhealth-prod',
-  findings: [{ rule: 'UH-RDS-001', resource: 'aws_db_instance.database_mysql_4D5E6F', pass: true, reason: 'ok' }],
+  findings: [{ rule: 'UH-RDS-001', resource: 'aws_db_instance.database_instance', pass: true, reason: 'ok' }],
   failures: 0,
   suppressions: [],
 };
@@ -51,11 +51,11 @@ describe('the policy report', () => {
     expect(lines[0]).toBe(`unicornhealth-dev: 2 failure(s) (4 findings of ${RULES.length} rules, 1 suppressed)`);
     expect(lines[1]).toMatch(/^rule\s+resource\s+result\s+reason$/);
     expect(rowsOf(text, 'UH-RDS-002')).toEqual([
-      expect.stringMatching(/^UH-RDS-002\s+aws_db_instance\.database_mysql_1A2B3C\s+FAIL\s+publicly_accessible is true/),
+      expect.stringMatching(/^UH-RDS-002\s+aws_db_instance\.database_instance\s+FAIL\s+publicly_accessible is true/),
     ]);
     expect(rowsOf(text, 'UH-S3-002')).toEqual([expect.stringMatching(/\s+suppressed\s+no customer-managed key$/)]);
     expect(rowsOf(text, 'UH-RDS-001')).toEqual([]);
-    expect(text).toContain(`suppressed: UH-S3-002 on aws_s3_bucket.storage_access-logs_bucket_*: ${ACCEPTED.reason}`);
+    expect(text).toContain(`suppressed: UH-S3-002 on aws_s3_bucket.storage_access-logs_bucket: ${ACCEPTED.reason}`);
     expect(text).toMatch(new RegExp(`\\nunicornhealth-prod: all rules pass \\(1 finding of ${RULES.length} rules\\)$`));
   });
 
@@ -65,7 +65,7 @@ describe('the policy report', () => {
 
   test('verbose lists every finding, passing ones without a reason', () => {
     const text = formatReports([FAILING], { verbose: true });
-    expect(rowsOf(text, 'UH-RDS-001')).toEqual([expect.stringMatching(/^UH-RDS-001\s+aws_db_instance\.database_mysql_1A2B3C\s+pass$/)]);
+    expect(rowsOf(text, 'UH-RDS-001')).toEqual([expect.stringMatching(/^UH-RDS-001\s+aws_db_instance\.database_instance\s+pass$/)]);
     expect(rowsOf(text, 'UH-RDS-002')).toHaveLength(1);
     expect(rowsOf(text, 'UH-S3-001')).toHaveLength(1);
     expect(rowsOf(text, 'UH-S3-002')).toHaveLength(1);
@@ -74,7 +74,7 @@ describe('the policy report', () => {
   test.each([60, 80, 120])('at width %i, reasons wrap but addresses are never cut', (width) => {
     const text = formatReports([FAILING], { width });
     expect(text).toContain(LONG_ADDRESS);
-    expect(text).toContain('aws_db_instance.database_mysql_1A2B3C');
+    expect(text).toContain('aws_db_instance.database_instance');
     // Wrapped lines continue the last column only, so without whitespace each reason reads through unbroken.
     const squeezed = text.replace(/\s+/g, '');
     for (const finding of FAILING.findings.filter((f) => !f.pass)) expect(squeezed).toContain(finding.reason.replace(/\s+/g, ''));

@@ -1,7 +1,9 @@
 import { Testing } from 'cdktf';
+import { nonprodAccount, prodAccount } from '../../../config/accounts';
 import { dev, prod } from '../../../config/environments';
 import { POLICY_SUPPRESSIONS } from '../../../config/policy-suppressions';
-import { PlatformStack } from '../../../stacks/platform-stack';
+import { AccountBaselineStack, baselineStackName } from '../../../stacks/baseline-stack';
+import { PlatformStack, stackName } from '../../../stacks/platform-stack';
 import { evaluateStack } from '../../../scripts/policy/evaluate';
 import { modelFromSynth } from '../../../scripts/policy/model';
 import { RULES, Rule } from '../../../scripts/policy/rules';
@@ -12,6 +14,8 @@ const BASE = {
   dev: synthJson(dev),
   prod: synthJson(prod),
   nat: synthJson(withConfig(dev, { network: { internetEgress: 'nat-gateway' } })),
+  baseline: JSON.parse(Testing.synth(new AccountBaselineStack(Testing.app(), nonprodAccount, [dev]))),
+  prodBaseline: JSON.parse(Testing.synth(new AccountBaselineStack(Testing.app(), prodAccount, [prod]))),
 };
 
 /** Helpers that break one thing in a copy of a synthesized stack. */
@@ -328,7 +332,7 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
     },
   ],
   'UH-GLUE-002': [
-    'dev',
+    'baseline',
     (j) => {
       one(j, 'aws_glue_data_catalog_encryption_settings').data_catalog_encryption_settings.encryption_at_rest.catalog_encryption_mode =
         'DISABLED';
@@ -365,13 +369,13 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
     },
   ],
   'UH-LF-001': [
-    'dev',
+    'baseline',
     (j) => {
       one(j, 'aws_lakeformation_data_lake_settings').admins.push('arn:aws:iam::111111111111:group/LakeAdministrators');
     },
   ],
   'UH-LF-002': [
-    'dev',
+    'baseline',
     (j) => {
       one(j, 'aws_lakeformation_data_lake_settings').create_table_default_permissions = [
         { principal: 'IAM_ALLOWED_PRINCIPALS', permissions: ['ALL'] },
@@ -409,9 +413,17 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
     },
   ],
   'UH-LF-007': [
+    'baseline',
+    (j) => {
+      one(j, 'aws_lakeformation_data_lake_settings').create_table_default_permissions = [
+        { principal: dev.governance.deployRoleArn, permissions: ['ALL'] },
+      ];
+    },
+  ],
+  'UH-ACC-001': [
     'dev',
     (j) => {
-      delete one(j, 'aws_glue_catalog_database').depends_on;
+      one(j, 'aws_iam_role', 'analyst-role').name = 'dms-vpc-role';
     },
   ],
   'UH-RS-001': [
@@ -443,7 +455,8 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
   'UH-RS-005': [
     'dev',
     (j) => {
-      one(j, 'aws_redshiftserverless_workgroup').config_parameter[0].parameter_value = 'false';
+      one(j, 'aws_redshiftserverless_workgroup').config_parameter.find((p: Json) => p.parameter_key === 'require_ssl').parameter_value =
+        'false';
     },
   ],
   'UH-RS-006': ['dev', (j) => drop(j, 'aws_redshiftserverless_usage_limit')],
@@ -458,7 +471,7 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
     },
   ],
   'UH-IAM-002': [
-    'dev',
+    'baseline',
     (j) => {
       addResource(j, 'aws_iam_role_policy_attachment', 'admin', { role: 'x', policy_arn: 'arn:aws:iam::aws:policy/AdministratorAccess' });
     },
@@ -473,7 +486,7 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
       }),
   ],
   'UH-IAM-005': [
-    'dev',
+    'baseline',
     (j) => {
       documentOf(j, one(j, 'aws_iam_group_policy').policy).statement[0].condition = [];
     },
@@ -518,7 +531,14 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
   ],
 };
 
-const stackNameOf = (env: Env): string => `unicornhealth-${env === 'nat' ? 'dev' : env}`;
+const STACK_NAMES: Record<Env, string> = {
+  dev: stackName(dev),
+  prod: stackName(prod),
+  nat: stackName(dev),
+  baseline: baselineStackName(nonprodAccount),
+  prodBaseline: baselineStackName(prodAccount),
+};
+const stackNameOf = (env: Env): string => STACK_NAMES[env];
 /**
  * The smallest stack a rule can be judged on: the resources of its types, everything they reference (transitively,
  * through `${...}` expressions and depends_on), the policy documents among those, and the provider.
@@ -598,8 +618,26 @@ describe('the policy rule catalogue', () => {
   );
 
   test.each(['dev', 'prod'] as const)('the real %s stack passes every rule, with the two suppressions listed', (env) => {
-    const report = evaluateStack(modelFromSynth(`unicornhealth-${env}`, BASE[env]), POLICY_SUPPRESSIONS);
+    const report = evaluateStack(modelFromSynth(stackNameOf(env), BASE[env]), POLICY_SUPPRESSIONS);
     expect(report.findings.filter((f) => !f.pass && !f.suppressed)).toEqual([]);
     expect(report.suppressions.map((s) => s.rule)).toEqual(['UH-S3-002', 'UH-S3-005']);
+  });
+
+  test.each(['baseline', 'prodBaseline'] as const)('the real %s stack passes every rule, with no suppression', (env) => {
+    const report = evaluateStack(modelFromSynth(stackNameOf(env), BASE[env]), POLICY_SUPPRESSIONS);
+    expect(report.findings.filter((f) => !f.pass)).toEqual([]);
+    expect(report.findings.map((f) => f.rule)).toEqual(
+      expect.arrayContaining(['UH-LF-001', 'UH-LF-002', 'UH-LF-007', 'UH-GLUE-002', 'UH-IAM-005']),
+    );
+    expect(report.suppressions).toEqual([]);
+  });
+
+  test('the baseline rule and the environment rule judge only their own scope', () => {
+    const byScope = (env: Env): string[] =>
+      evaluateStack(modelFromSynth(stackNameOf(env), BASE[env]), [])
+        .findings.map((f) => f.rule)
+        .filter((rule) => ['UH-LF-007', 'UH-ACC-001'].includes(rule));
+    expect(byScope('baseline')).toEqual(['UH-LF-007']);
+    expect(byScope('dev')).toEqual(['UH-ACC-001']);
   });
 });

@@ -14,12 +14,17 @@ describe('smoke run on mocked AWS', () => {
     expect(result.ok).toBe(true);
     const checks = result.checks.map((c) => `${c.step}/${c.check}`);
     for (const table of CLINIC_TABLES) {
-      expect(checks).toContain(`reconcile/athena ${table.name} checksum`);
-      expect(checks).toContain(`reconcile/redshift ${table.name} rows`);
+      expect(checks).toContain(`reconcile/athena as smoke-runner ${table.name} checksum`);
+      expect(checks).toContain(`reconcile/athena as analyst ${table.name} checksum`);
+      expect(checks).toContain(`reconcile/redshift as redshift ${table.name} rows`);
       expect(checks).toContain(`dms/${table.name} full-load rows`);
       expect(checks).toContain(`glue/${table.name} columns`);
     }
-    expect(checks).toContain('governance/athena patient.first_name hidden');
+    for (const identifier of ['first_name', 'dob', 'zip']) {
+      expect(checks).toContain(`governance/athena as analyst patient.${identifier} hidden`);
+      expect(checks).toContain(`governance/redshift as redshift patient.${identifier} hidden`);
+    }
+    expect(checks).not.toContain('governance/athena as smoke-runner patient.first_name hidden');
     expect(checks).toContain('redshift-schema/external schema');
     const dms = mocks.dmsMock as { commandCalls: (c: unknown) => { args: [{ input: { StartReplicationTaskType: string } }] }[] };
     expect(dms.commandCalls(StartReplicationTaskCommand)[0].args[0].input.StartReplicationTaskType).toBe('start-replication');
@@ -34,14 +39,14 @@ describe('smoke run on mocked AWS', () => {
           fingerprints: { ...SOURCE, patient: [499, SOURCE.patient[1], SOURCE.patient[2]] as [number, number, number] },
         },
       },
-      /reconcile athena patient rows: 499/,
+      /reconcile athena as smoke-runner patient rows: 499/,
     ],
     [
       'a checksum mismatch in Redshift',
       {
         redshift: { ...LAKE_FORMATION_REFUSES_IDENTIFIERS, fingerprints: { ...SOURCE, account: [250, 1, 2] as [number, number, number] } },
       },
-      /reconcile redshift account checksum: 1-2/,
+      /reconcile redshift as redshift account checksum: 1-2/,
     ],
     [
       'a table missing from the catalog',
@@ -58,8 +63,11 @@ describe('smoke run on mocked AWS', () => {
       /glue insurance columns: col0:string,col1:string/,
     ],
     ['a DMS count that differs from the source', { dms: { fullLoadRows: { patient: 498 } } }, /dms patient full-load rows: 498/],
-    ['DMS validation not done', { dms: { validation: 'Pending records' } }, /dms insurance validation: Pending records/],
-    ['a PHI query unexpectedly allowed', { athena: {} }, /governance athena patient\.first_name hidden: PHI query unexpectedly allowed/],
+    [
+      'a PHI query unexpectedly allowed',
+      { athena: {} },
+      /governance athena as analyst patient\.first_name hidden: PHI query unexpectedly allowed/,
+    ],
   ])('%s fails the run with that check', async (_case, options, message) => {
     const { ctx } = smokeContext(options);
     const result = await runSmoke(ctx);

@@ -5,7 +5,9 @@ import { evaluateStack } from '../../../scripts/policy/evaluate';
 import { modelFromPlan, modelFromSynth } from '../../../scripts/policy/model';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { accounts } from '../../../config/accounts';
 import { environments } from '../../../config/environments';
+import { baselineStackName } from '../../../stacks/baseline-stack';
 import { buildApp } from '../../../stacks/app';
 import { stackName } from '../../../stacks/platform-stack';
 import {
@@ -56,7 +58,7 @@ describe('provider mirror discovery', () => {
   });
 });
 
-describe('offline terraform init, validate and plan of every environment', () => {
+describe('offline terraform init, validate and plan of every stack', () => {
   const outdir = mkdtempSync(join(tmpdir(), 'unicornhealth-synth-'));
   let results: StackPlanResult[];
 
@@ -66,8 +68,27 @@ describe('offline terraform init, validate and plan of every environment', () =>
   }, 300_000);
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-  test('every environment plans', () => {
-    expect(results.map((r) => r.stack).sort()).toEqual(environments.map(stackName).sort());
+  const baselines = accounts.map(baselineStackName);
+  const everyStack = [...baselines, ...environments.map(stackName)];
+
+  test('every account baseline and every environment plans', () => {
+    expect(results.map((r) => r.stack).sort()).toEqual([...everyStack].sort());
+  });
+
+  test.each(baselines)('%s: the plan only creates the account-wide singletons', (stack) => {
+    const result = results.find((r) => r.stack === stack)!;
+    for (const change of result.resourceChanges) expect(change.actions).toEqual(['create']);
+    for (const type of [
+      'aws_lakeformation_data_lake_settings',
+      'aws_glue_data_catalog_encryption_settings',
+      'aws_iam_group',
+      'aws_iam_group_policy',
+      'aws_iam_role',
+      'aws_kms_key',
+    ]) {
+      expect(result.resourceTypes).toHaveProperty(type);
+    }
+    expect(result.resourceTypes).not.toHaveProperty('aws_vpc');
   });
 
   test.each(environments.map((e) => stackName(e)))('%s: the plan only creates, and holds every expected resource type', (stack) => {
@@ -105,13 +126,9 @@ describe('offline terraform init, validate and plan of every environment', () =>
       'aws_glue_catalog_table',
       'aws_glue_crawler',
       'aws_glue_security_configuration',
-      'aws_glue_data_catalog_encryption_settings',
       'aws_athena_workgroup',
-      'aws_lakeformation_data_lake_settings',
       'aws_lakeformation_resource',
       'aws_lakeformation_permissions',
-      'aws_iam_group',
-      'aws_iam_group_policy',
       'aws_redshiftserverless_namespace',
       'aws_redshiftserverless_workgroup',
       'aws_redshiftserverless_usage_limit',
@@ -123,7 +140,7 @@ describe('offline terraform init, validate and plan of every environment', () =>
     }
   });
 
-  test.each(environments.map((e) => stackName(e)))('%s: the policy checks pass on the plan JSON as on the synthesized stack', (stack) => {
+  test.each(everyStack)('%s: the policy checks pass on the plan JSON as on the synthesized stack', (stack) => {
     const result = results.find((r) => r.stack === stack)!;
     const fromPlan = evaluateStack(modelFromPlan(stack, result.planJson), POLICY_SUPPRESSIONS);
     const fromSynth = evaluateStack(

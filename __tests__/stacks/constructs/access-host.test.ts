@@ -34,7 +34,7 @@ describe('AccessHost', () => {
   test('has no public address and sits in the network’s first private subnet, with its group and detailed monitoring', () => {
     expect(stack.one('aws_instance')).toMatchObject({
       associate_public_ip_address: false,
-      subnet_id: stack.ref('aws_subnet', 'private-us-east-1a_', 'id'),
+      subnet_id: stack.ref('aws_subnet', 'private-us-east-1a', 'id'),
       vpc_security_group_ids: [hostGroup],
       monitoring: true,
       launch_template: { id: stack.ref('aws_launch_template', '', 'id') },

@@ -1,8 +1,18 @@
-import { LakeformationDataLakeSettings } from '@cdktf/provider-aws/lib/lakeformation-data-lake-settings';
 import { CLINIC_TABLES } from '../../../contract/clinic';
 import { SOURCE_SCHEMA, glueType } from '../../../contract/lake';
 import { Catalog, CatalogProps } from '../../../stacks/constructs/catalog';
-import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, serviceTrust, synthesizeWith, testKey, testStorage } from '../../helpers/synth';
+import {
+  Json,
+  SynthesizedStack,
+  TEST_CATALOG_KEY_ALIAS,
+  TEST_CATALOG_KEY_STATEMENT,
+  TEST_ENV,
+  TEST_PREFIX,
+  serviceTrust,
+  synthesizeWith,
+  testKey,
+  testStorage,
+} from '../../helpers/synth';
 
 describe('Catalog (Glue and Athena)', () => {
   let catalog!: Catalog;
@@ -14,7 +24,7 @@ describe('Catalog (Glue and Athena)', () => {
         bytesScannedCutoffPerQuery: 10_000_000,
         storage: testStorage(scope),
         logsKey: testKey(scope, 'logs'),
-        lakeFormationSettings: new LakeformationDataLakeSettings(scope, 'lake-formation-settings', { admins: [] }),
+        catalogKeyAlias: TEST_CATALOG_KEY_ALIAS,
         ...props,
       });
     });
@@ -22,17 +32,22 @@ describe('Catalog (Glue and Athena)', () => {
   const key = (name: string): string => stack.ref('aws_kms_key', `${name}-key`, 'arn');
   const databaseName = 'uh_test';
 
-  test('the catalog database is named after the prefix and waits for the Lake Formation settings', () => {
-    expect(stack.one('aws_glue_catalog_database')).toMatchObject({
+  test('the catalog database is named after the prefix and waits for nothing: what it needs account-wide, the baseline made first', () => {
+    expect(stack.one('aws_glue_catalog_database')).toEqual({
       name: databaseName,
-      depends_on: [`aws_lakeformation_data_lake_settings.${stack.idOf('aws_lakeformation_data_lake_settings')}`],
+      description: 'UnicornHealth lake: raw zone written by DMS, governed by Lake Formation',
     });
+  });
+
+  test('the account-wide catalog settings are not the catalog’s: no encryption settings, no Lake Formation settings', () => {
+    expect(stack.all('aws_glue_data_catalog_encryption_settings')).toHaveLength(0);
+    expect(stack.all('aws_lakeformation_data_lake_settings')).toHaveLength(0);
   });
 
   test.each(CLINIC_TABLES.map((t) => [t.name, t] as const))(
     'table %s has the contract columns and types, over its raw-zone folder, as Parquet',
     (name, table) => {
-      const glueTable = stack.one('aws_glue_catalog_table', `table-${name}_`);
+      const glueTable = stack.one('aws_glue_catalog_table', `table-${name}`);
       expect(glueTable).toMatchObject({
         name,
         database_name: stack.ref('aws_glue_catalog_database', '', 'name'),
@@ -69,7 +84,7 @@ describe('Catalog (Glue and Athena)', () => {
   test('dates stay dates and money stays exact in the catalog', () => {
     const columns = (table: string): Record<string, string> =>
       Object.fromEntries(
-        stack.one('aws_glue_catalog_table', `table-${table}_`).storage_descriptor.columns.map((c: Json) => [c.name, c.type]),
+        stack.one('aws_glue_catalog_table', `table-${table}`).storage_descriptor.columns.map((c: Json) => [c.name, c.type]),
       );
     expect(columns('patient').dob).toBe('date');
     expect(columns('account')).toMatchObject({ last_payment: 'date', account_balance: 'decimal(10,2)' });
@@ -86,7 +101,7 @@ describe('Catalog (Glue and Athena)', () => {
       recrawl_policy: { recrawl_behavior: 'CRAWL_EVERYTHING' },
     });
     expect(crawler.catalog_target[0].tables).toEqual(
-      CLINIC_TABLES.map((t) => stack.ref('aws_glue_catalog_table', `table-${t.name}_`, 'name')),
+      CLINIC_TABLES.map((t) => stack.ref('aws_glue_catalog_table', `table-${t.name}`, 'name')),
     );
   });
 
@@ -96,16 +111,17 @@ describe('Catalog (Glue and Athena)', () => {
     expect(stack.sids(policy)).toEqual([
       'UpdateContractTables',
       'LakeFormationCredentials',
-      'ReadEncryptedCatalogAndData',
+      'CatalogKeyThroughGlue',
+      'LakeKeyForDataAndCrawlerOutput',
       'WriteEncryptedCrawlerLogs',
     ]);
     const glue = `arn:aws:glue:us-east-1:${TEST_ENV.accountId}`;
     expect(stack.statement(policy, 'UpdateContractTables').resources).toEqual([
       `${glue}:catalog`,
       `${glue}:database/${databaseName}`,
-      ...CLINIC_TABLES.map((t) => `${glue}:table/${databaseName}/${stack.ref('aws_glue_catalog_table', `table-${t.name}_`, 'name')}`),
+      ...CLINIC_TABLES.map((t) => `${glue}:table/${databaseName}/${stack.ref('aws_glue_catalog_table', `table-${t.name}`, 'name')}`),
     ]);
-    expect(stack.statement(policy, 'ReadEncryptedCatalogAndData')).toMatchObject({
+    expect(stack.statement(policy, 'LakeKeyForDataAndCrawlerOutput')).toMatchObject({
       resources: [key('lake')],
       condition: [
         { test: 'StringEquals', variable: 'kms:ViaService', values: ['glue.us-east-1.amazonaws.com', 's3.us-east-1.amazonaws.com'] },
@@ -113,18 +129,18 @@ describe('Catalog (Glue and Athena)', () => {
     });
   });
 
+  test('the crawler writes the encrypted catalog with the account’s catalog key, named by its alias, through Glue only', () => {
+    expect(stack.statement(stack.one('aws_iam_role_policy', 'crawler').policy, 'CatalogKeyThroughGlue')).toEqual(
+      TEST_CATALOG_KEY_STATEMENT,
+    );
+    expect(catalog.catalogKeyAlias).toBe(TEST_CATALOG_KEY_ALIAS);
+  });
+
   test('crawler logs, bookmarks and output are encrypted with customer-managed keys', () => {
     expect(stack.one('aws_glue_security_configuration').encryption_configuration).toEqual({
       cloudwatch_encryption: { cloudwatch_encryption_mode: 'SSE-KMS', kms_key_arn: key('logs') },
       job_bookmarks_encryption: { job_bookmarks_encryption_mode: 'CSE-KMS', kms_key_arn: key('lake') },
       s3_encryption: { s3_encryption_mode: 'SSE-KMS', kms_key_arn: key('lake') },
-    });
-  });
-
-  test('the Data Catalog is encrypted with the lake key and returns connection passwords encrypted', () => {
-    expect(stack.one('aws_glue_data_catalog_encryption_settings').data_catalog_encryption_settings).toEqual({
-      encryption_at_rest: { catalog_encryption_mode: 'SSE-KMS', sse_aws_kms_key_id: key('lake') },
-      connection_password_encryption: { return_connection_password_encrypted: true, aws_kms_key_id: key('lake') },
     });
   });
 

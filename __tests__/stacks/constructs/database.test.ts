@@ -68,7 +68,7 @@ describe('Database', () => {
 
   test('the subnet group holds the network’s private subnets', () => {
     expect(stack.one('aws_db_subnet_group').subnet_ids).toEqual(
-      ['us-east-1a', 'us-east-1b', 'us-east-1c'].map((az) => stack.ref('aws_subnet', `private-${az}_`, 'id')),
+      ['us-east-1a', 'us-east-1b', 'us-east-1c'].map((az) => stack.ref('aws_subnet', `private-${az}`, 'id')),
     );
   });
 

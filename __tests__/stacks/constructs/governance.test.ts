@@ -1,9 +1,11 @@
-import { CLINIC_TABLES, Table } from '../../../contract/clinic';
+import { READABLE_COLUMNS } from '../../../contract/lake';
+import { CLINIC_TABLES, Table, tableNamed } from '../../../contract/clinic';
 import { Governance, GovernanceProps } from '../../../stacks/constructs/governance';
 import { ServiceRole } from '../../../stacks/core/service-role';
 import {
   Json,
   SynthesizedStack,
+  TEST_CATALOG_KEY_STATEMENT,
   TEST_ENV,
   TEST_PREFIX,
   contractWithPatientSsn,
@@ -12,25 +14,26 @@ import {
   synthesizeWith,
   testCatalog,
   testStorage,
+  governedGrants,
+  smokeRunnerPatientColumns,
 } from '../../helpers/synth';
 
 describe('Governance (Lake Formation)', () => {
-  const deployRoleArn = `arn:aws:iam::${TEST_ENV.accountId}:role/deploy`;
   const root = `arn:aws:iam::${TEST_ENV.accountId}:root`;
-  /** Governance with the platform's wiring: a catalog after its settings, the crawler and two readers granted. */
+  const DEPLOY_ROLE = `arn:aws:iam::${TEST_ENV.accountId}:role/unicornhealth-deploy`;
+  /** Governance with the platform's wiring: the crawler and two readers granted on the catalog. */
   const build = (props: Partial<GovernanceProps> = {}, tables?: readonly Table[]): SynthesizedStack =>
     synthesizeWith((scope) => {
       const storage = testStorage(scope);
       const governance = new Governance(scope, 'governance', {
         environment: TEST_ENV,
         namePrefix: TEST_PREFIX,
-        deployRoleArn,
-        lakeAdministratorUsers: ['lake-admin'],
         analystTrustedPrincipalArns: [root],
+        deployRoleArn: DEPLOY_ROLE,
         storage,
         ...props,
       });
-      const catalog = testCatalog(scope, governance.settings, tables);
+      const catalog = testCatalog(scope, tables);
       governance.grantCrawler(catalog);
       governance.grantReader('analyst', governance.analystRole, catalog);
       const reader = new ServiceRole(scope, 'reader-role', {
@@ -40,61 +43,34 @@ describe('Governance (Lake Formation)', () => {
         trust: { kind: 'services', services: ['redshift'] },
       });
       governance.grantReader('redshift', reader, catalog);
-      governance.allowAnalystQueries(catalog);
+      governance.grantReader('smoke-runner', governance.smokeRunnerRole, catalog);
+      governance.allowAthenaQueries(governance.analystRole, catalog);
+      governance.allowAthenaQueries(governance.smokeRunnerRole, catalog);
     });
   const stack = build();
-  const settingsId = `aws_lakeformation_data_lake_settings.${stack.idOf('aws_lakeformation_data_lake_settings')}`;
+  const registrationId = `aws_lakeformation_resource.${stack.idOf('aws_lakeformation_resource')}`;
   const roleArn = (idPart: string): string => stack.ref('aws_iam_role', idPart, 'arn');
   const lakeKey = stack.ref('aws_kms_key', 'lake-key', 'arn');
   const lakeArn = stack.ref('aws_s3_bucket', 'storage_lake_', 'arn');
   const grants = (synthesized: SynthesizedStack = stack): Json[] => synthesized.all('aws_lakeformation_permissions');
 
-  test('the lake admins are the lake-admin role and the deploying role, and no IAM-only defaults remain', () => {
-    expect(stack.one('aws_lakeformation_data_lake_settings')).toEqual({
-      admins: [roleArn('lake-admin-role'), deployRoleArn],
-      create_database_default_permissions: [],
-      create_table_default_permissions: [],
-      allow_full_table_external_data_access: false,
-    });
+  test('who administers the lake is the account baseline’s: no settings, lake-admin role or LakeAdministrators here', () => {
+    expect(stack.all('aws_lakeformation_data_lake_settings')).toHaveLength(0);
+    expect(stack.all('aws_iam_group')).toHaveLength(0);
+    expect(stack.all('aws_iam_role').map((role: Json) => role.name)).not.toContain(`${TEST_PREFIX}-lake-admin`);
     expect(stack.text).not.toContain('IAM_ALLOWED_PRINCIPALS');
   });
 
-  test('the lake-admin role is assumed by account principals with MFA under an hour old, for an hour at most', () => {
-    const role = stack.one('aws_iam_role', 'lake-admin-role');
-    expect(role).toMatchObject({ name: `${TEST_PREFIX}-lake-admin`, max_session_duration: 3600 });
-    expect(stack.statement(role.assume_role_policy, 'TrustedPrincipalsWithMfa')).toMatchObject({
-      principals: [{ type: 'AWS', identifiers: [root] }],
-      condition: [
-        { test: 'Bool', variable: 'aws:MultiFactorAuthPresent', values: ['true'] },
-        { test: 'NumericLessThan', variable: 'aws:MultiFactorAuthAge', values: ['3600'] },
-      ],
-    });
-    const policy = stack.one('aws_iam_role_policy', 'lake-admin').policy;
-    expect(stack.sids(policy)).toEqual(['AdministerLakeFormation', 'ReadCatalog', 'UseLakeKeyThroughGlue']);
-    expect(stack.statement(policy, 'UseLakeKeyThroughGlue').resources).toEqual([lakeKey]);
-  });
-
-  test('LakeAdministrators members may assume the lake-admin role only with MFA, and get no keys or direct policies', () => {
-    expect(stack.one('aws_iam_group').name).toBe('LakeAdministrators');
-    const assume = stack.statement(stack.one('aws_iam_group_policy').policy, 'AssumeLakeAdminWithMfa');
-    expect(assume).toMatchObject({ actions: ['sts:AssumeRole'], resources: [roleArn('lake-admin-role')] });
-    expect(assume.condition).toEqual([{ test: 'Bool', variable: 'aws:MultiFactorAuthPresent', values: ['true'] }]);
-    expect(stack.one('aws_iam_group_membership').users).toEqual(['lake-admin']);
-    expect(stack.all('aws_iam_access_key')).toHaveLength(0);
-    expect(stack.all('aws_iam_user_policy_attachment')).toHaveLength(0);
-  });
-
-  test('without administrator users there is no group membership', () => {
-    expect(build({ lakeAdministratorUsers: [] }).all('aws_iam_group_membership')).toHaveLength(0);
-  });
-
-  test('the raw zone is registered with a dedicated role, not the service-linked role, and not in hybrid mode', () => {
+  test('the raw zone is registered with a dedicated role, once its policy exists, not the service-linked role, not in hybrid mode', () => {
     expect(stack.one('aws_lakeformation_resource')).toEqual({
       arn: `${lakeArn}/raw`,
       role_arn: roleArn('registration-role'),
       use_service_linked_role: false,
       hybrid_access_enabled: false,
-      depends_on: [settingsId],
+      depends_on: [
+        `aws_iam_role.${stack.idOf('aws_iam_role', 'registration-role')}`,
+        `aws_iam_role_policy.${stack.idOf('aws_iam_role_policy', 'registration')}`,
+      ],
     });
   });
 
@@ -109,13 +85,12 @@ describe('Governance (Lake Formation)', () => {
     });
   });
 
-  test('every grant waits for the settings and the registration, and grants run one after another', () => {
+  test('every grant waits for the registration, and grants run one after another', () => {
     const list = Object.values(stack.resources('aws_lakeformation_permissions'));
     const predecessors = list.map((grant: Json) => {
-      expect(grant.depends_on).toEqual(
-        expect.arrayContaining([settingsId, `aws_lakeformation_resource.${stack.idOf('aws_lakeformation_resource')}`]),
-      );
-      return grant.depends_on.filter((d: string) => d.startsWith('aws_lakeformation_permissions.'));
+      expect(grant.depends_on[0]).toBe(registrationId);
+      expect(grant.depends_on.slice(1).every((d: string) => d.startsWith('aws_lakeformation_permissions.'))).toBe(true);
+      return grant.depends_on.slice(1);
     });
     expect(predecessors.filter((p) => p.length === 0)).toHaveLength(1);
     expect(predecessors.every((p) => p.length <= 1)).toBe(true);
@@ -134,10 +109,10 @@ describe('Governance (Lake Formation)', () => {
       data_location: { arn: stack.ref('aws_lakeformation_resource', '', 'arn') },
     });
     for (const table of CLINIC_TABLES) {
-      expect(stack.one('aws_lakeformation_permissions', `crawler-table-${table.name}_`)).toMatchObject({
+      expect(stack.one('aws_lakeformation_permissions', `crawler-table-${table.name}`)).toMatchObject({
         principal: crawler,
         permissions: ['SELECT', 'ALTER', 'DESCRIBE', 'INSERT'],
-        table: { name: stack.ref('aws_glue_catalog_table', `table-${table.name}_`, 'name') },
+        table: { name: stack.ref('aws_glue_catalog_table', `table-${table.name}`, 'name') },
       });
     }
   });
@@ -152,10 +127,10 @@ describe('Governance (Lake Formation)', () => {
     });
     const selects = grants().filter((g: Json) => g.principal === roleArn(role) && g.table_with_columns);
     expect(selects).toHaveLength(CLINIC_TABLES.length);
-    const patient = stack.one('aws_lakeformation_permissions', `${name}-table-patient_`);
+    const patient = stack.one('aws_lakeformation_permissions', `${name}-table-patient`);
     expect(patient.permissions).toEqual(['SELECT']);
     expect(patient.table_with_columns).toMatchObject({
-      name: stack.ref('aws_glue_catalog_table', 'table-patient_', 'name'),
+      name: stack.ref('aws_glue_catalog_table', 'table-patient', 'name'),
       column_names: ['person_id', 'insurance'],
     });
     expect(selects.flatMap((g: Json) => g.table_with_columns.column_names)).toEqual(
@@ -165,7 +140,8 @@ describe('Governance (Lake Formation)', () => {
 
   test('adding a PHI column to the contract hides it from readers with no other change', () => {
     const changed = build({}, contractWithPatientSsn());
-    expect(changed.resources('aws_lakeformation_permissions')).toEqual(stack.resources('aws_lakeformation_permissions'));
+    expect(governedGrants(changed)).toEqual(governedGrants(stack));
+    expect(smokeRunnerPatientColumns(changed)).toEqual([...smokeRunnerPatientColumns(stack), 'ssn']);
     expect(patientGlueColumns(changed)).toEqual([...patientGlueColumns(stack), 'ssn']);
   });
 
@@ -187,12 +163,50 @@ describe('Governance (Lake Formation)', () => {
       'QueryInWorkgroup',
       'ReadCatalog',
       'LakeFormationCredentials',
+      'CatalogKeyThroughGlue',
       'QueryResults',
       'LakeKeyThroughServices',
     ]);
+    expect(stack.statement(policy.policy, 'CatalogKeyThroughGlue')).toEqual(TEST_CATALOG_KEY_STATEMENT);
     expect(stack.statement(policy.policy, 'QueryInWorkgroup').resources).toEqual([stack.ref('aws_athena_workgroup', '', 'arn')]);
     const results = stack.ref('aws_s3_bucket', 'athena-results', 'arn');
     expect(stack.statement(policy.policy, 'QueryResults').resources).toEqual([results, `${results}/athena/*`]);
-    expect(stack.statement(policy.policy, 'LakeKeyThroughServices').resources).toEqual([lakeKey]);
+    expect(stack.statement(policy.policy, 'LakeKeyThroughServices')).toMatchObject({
+      resources: [lakeKey],
+      condition: [
+        { test: 'StringEquals', variable: 'kms:ViaService', values: ['s3.us-east-1.amazonaws.com', 'athena.us-east-1.amazonaws.com'] },
+      ],
+    });
+  });
+
+  test('the smoke runner reads every column of every table, and only the deploying role may assume it', () => {
+    const smokeRunner = stack.one('aws_iam_role', 'smoke-runner-role');
+    expect(smokeRunner.name).toBe(`${TEST_PREFIX}-smoke-runner`);
+    expect(stack.policyBehind(smokeRunner.assume_role_policy).statement).toEqual([
+      expect.objectContaining({ principals: [{ type: 'AWS', identifiers: [DEPLOY_ROLE] }], actions: ['sts:AssumeRole'] }),
+    ]);
+    const patient = grants().find(
+      (g) => g.principal === roleArn('smoke-runner-role') && String(g.table_with_columns?.name).includes('patient'),
+    );
+    expect(patient.table_with_columns.column_names).toEqual(tableNamed('patient').columns.map((c) => c.name.toLowerCase()));
+  });
+
+  test('each reader persona is granted exactly the columns the contract lets it read', () => {
+    for (const [idPart, persona] of [
+      ['analyst-role', 'analyst'],
+      ['reader-role', 'redshift'],
+      ['smoke-runner-role', 'smoke-runner'],
+    ] as const) {
+      for (const table of CLINIC_TABLES) {
+        const grant = grants().find(
+          (g) => g.principal === roleArn(idPart) && String(g.table_with_columns?.name).includes(`table-${table.name}`),
+        );
+        expect([persona, table.name, grant.table_with_columns.column_names]).toEqual([
+          persona,
+          table.name,
+          READABLE_COLUMNS[persona](table).map((c) => c.name.toLowerCase()),
+        ]);
+      }
+    }
   });
 });

@@ -82,9 +82,9 @@ describe('Network', () => {
   test('by default the base interface endpoints, each in every private subnet behind the endpoint group', () => {
     expect(endpointServices(stack)).toEqual(['s3', ...BASE_INTERFACE_ENDPOINTS].sort());
     for (const service of BASE_INTERFACE_ENDPOINTS) {
-      const endpoint = stack.one('aws_vpc_endpoint', `endpoint-${service}_`);
+      const endpoint = stack.one('aws_vpc_endpoint', `network_endpoint-${service}`);
       expect(endpoint).toMatchObject({ vpc_endpoint_type: 'Interface', private_dns_enabled: true });
-      expect(endpoint.subnet_ids).toEqual(zones.map((az) => stack.ref('aws_subnet', `private-${az}_`, 'id')));
+      expect(endpoint.subnet_ids).toEqual(zones.map((az) => stack.ref('aws_subnet', `private-${az}`, 'id')));
       expect(endpoint.security_group_ids).toEqual([stack.ref('aws_security_group', 'endpoints', 'id')]);
     }
   });

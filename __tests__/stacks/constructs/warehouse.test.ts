@@ -1,9 +1,10 @@
 import { dev, prod } from '../../../config/environments';
 import { externalSchemaSql } from '../../../contract/warehouse';
-import { Warehouse, WarehouseProps } from '../../../stacks/constructs/warehouse';
+import { WORKGROUP_PARAMETERS, Warehouse, WarehouseProps } from '../../../stacks/constructs/warehouse';
 import {
   Json,
   SynthesizedStack,
+  TEST_CATALOG_KEY_STATEMENT,
   TEST_ENV,
   TEST_PREFIX,
   serviceTrust,
@@ -65,13 +66,17 @@ describe('Warehouse (Redshift Serverless)', () => {
         max_capacity: config.maxRpu,
         enhanced_vpc_routing: true,
         publicly_accessible: false,
-        subnet_ids: ['us-east-1a', 'us-east-1b', 'us-east-1c'].map((az) => synthesized.ref('aws_subnet', `private-${az}_`, 'id')),
+        subnet_ids: ['us-east-1a', 'us-east-1b', 'us-east-1c'].map((az) => synthesized.ref('aws_subnet', `private-${az}`, 'id')),
         security_group_ids: [synthesized.ref('aws_security_group', 'warehouse_redshift', 'id')],
-        config_parameter: [
-          { parameter_key: 'require_ssl', parameter_value: 'true' },
-          { parameter_key: 'enable_user_activity_logging', parameter_value: 'true' },
-        ],
+        config_parameter: Object.entries(WORKGROUP_PARAMETERS).map(([parameter_key, parameter_value]) => ({
+          parameter_key,
+          parameter_value,
+        })),
+        lifecycle: { ignore_changes: ['config_parameter'] },
       });
+      expect(WORKGROUP_PARAMETERS).toMatchObject({ require_ssl: 'true', enable_user_activity_logging: 'true' });
+      // Every parameter AWS returns (the replan test holds what it returns): nothing left for AWS to fill in.
+      expect(Object.keys(WORKGROUP_PARAMETERS)).toHaveLength(9);
       expect(synthesized.one('aws_redshiftserverless_usage_limit')).toEqual({
         resource_arn: synthesized.ref('aws_redshiftserverless_workgroup', '', 'arn'),
         usage_type: 'serverless-compute',
@@ -85,7 +90,8 @@ describe('Warehouse (Redshift Serverless)', () => {
   test('the Spectrum role is assumed by Redshift (which documents no source conditions) and reads the catalog through Lake Formation', () => {
     expect(stack.serviceTrustOf('spectrum-role')).toEqual(serviceTrust(['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com']));
     const policy = stack.one('aws_iam_role_policy', 'spectrum').policy;
-    expect(stack.sids(policy)).toEqual(['ReadCatalog', 'LakeFormationCredentials', 'LakeKeyThroughServices']);
+    expect(stack.sids(policy)).toEqual(['ReadCatalog', 'LakeFormationCredentials', 'CatalogKeyThroughGlue', 'LakeKeyThroughServices']);
+    expect(stack.statement(policy, 'CatalogKeyThroughGlue')).toEqual(TEST_CATALOG_KEY_STATEMENT);
     const database = stack.ref('aws_glue_catalog_database', '', 'name');
     expect(stack.statement(policy, 'ReadCatalog').resources).toEqual([
       `arn:aws:glue:us-east-1:${TEST_ENV.accountId}:catalog`,
@@ -95,6 +101,7 @@ describe('Warehouse (Redshift Serverless)', () => {
     expect(stack.statement(policy, 'LakeKeyThroughServices')).toMatchObject({
       actions: ['kms:Decrypt'],
       resources: [stack.ref('aws_kms_key', 'lake-key', 'arn')],
+      condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: ['s3.us-east-1.amazonaws.com'] }],
     });
     const s3Actions = stack
       .policyBehind(policy)

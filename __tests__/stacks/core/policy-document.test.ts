@@ -1,10 +1,12 @@
 import {
   allow,
+  catalogKeyThroughGlue,
   denyInsecureTransport,
   lakeFormationDataAccess,
   policyDocument,
   throughServices,
 } from '../../../stacks/core/policy-document';
+import { awsEnvironment } from '../../../stacks/core/aws-environment';
 import { TEST_ENV, synthesizeWith } from '../../helpers/synth';
 
 describe('policy documents', () => {
@@ -46,6 +48,19 @@ describe('policy documents', () => {
       effect: 'Allow',
       actions: ['lakeformation:GetDataAccess'],
       resources: ['*'],
+    });
+  });
+
+  test('the catalog key is named by alias: any key of the account and region carrying the alias, through Glue only', () => {
+    expect(catalogKeyThroughGlue(awsEnvironment('222222222222', 'eu-west-1'), 'unicornhealth-catalog')).toEqual({
+      sid: 'CatalogKeyThroughGlue',
+      effect: 'Allow',
+      actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      resources: ['arn:aws:kms:eu-west-1:222222222222:key/*'],
+      condition: [
+        { test: 'ForAnyValue:StringEquals', variable: 'kms:ResourceAliases', values: ['alias/unicornhealth-catalog'] },
+        { test: 'StringEquals', variable: 'kms:ViaService', values: ['glue.eu-west-1.amazonaws.com'] },
+      ],
     });
   });
 });

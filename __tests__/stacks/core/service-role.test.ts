@@ -56,10 +56,7 @@ describe('ServiceRole', () => {
       const parent = new ServiceRole(scope, 'outer-role', role({ roleName: 'outer' }));
       new ServiceRole(parent, 'inner-role', role({ roleName: 'inner' }));
     });
-    expect(Object.keys(stack.resources('aws_iam_role')).sort()).toEqual([
-      'outer-role',
-      expect.stringMatching(/^outer-role_inner-role_[0-9A-F]{8}$/),
-    ]);
+    expect(Object.keys(stack.resources('aws_iam_role')).sort()).toEqual(['outer-role', 'outer-role_inner-role']);
   });
 
   test('services that document the same conditions share one trust statement', () => {
@@ -109,7 +106,7 @@ describe('ServiceRole', () => {
     const stack = synthesizeWith(
       (scope) => new ServiceRole(scope, 'reader-role', role({ inlinePolicy: { name: 'read-tables', statements: [statement] } })),
     );
-    expect(stack.idOf('aws_iam_role_policy')).toMatch(/^reader-role_reader-policy_/);
+    expect(stack.idOf('aws_iam_role_policy')).toBe('reader-role_reader-policy');
     const policy = stack.one('aws_iam_role_policy');
     expect(policy).toMatchObject({ name: 'read-tables', role: '${aws_iam_role.reader-role.name}' });
     expect(stack.policyBehind(policy.policy).statement).toEqual([statement]);
@@ -134,7 +131,7 @@ describe('ServiceRole', () => {
           role({ environment: awsEnvironment('111111111111', 'cn-north-1'), managedPolicies: ['service-role/AmazonDMSVPCManagementRole'] }),
         ),
     );
-    expect(stack.idOf('aws_iam_role_policy_attachment')).toMatch(/^dms-vpc-role_AmazonDMSVPCManagementRole_/);
+    expect(stack.idOf('aws_iam_role_policy_attachment')).toBe('dms-vpc-role_AmazonDMSVPCManagementRole');
     expect(stack.one('aws_iam_role_policy_attachment')).toEqual({
       role: '${aws_iam_role.dms-vpc-role.name}',
       policy_arn: 'arn:aws-cn:iam::aws:policy/service-role/AmazonDMSVPCManagementRole',
@@ -157,8 +154,26 @@ describe('ServiceRole', () => {
     });
     expect(stack.one('aws_sns_topic').depends_on).toEqual([
       'aws_iam_role.writer-role',
-      expect.stringMatching(/^aws_iam_role_policy_attachment\.writer-role_ReadOnlyAccess_/),
-      expect.stringMatching(/^aws_iam_role_policy\.writer-role_writer-policy_/),
+      'aws_iam_role_policy_attachment.writer-role_ReadOnlyAccess',
+      'aws_iam_role_policy.writer-role_writer-policy',
+    ]);
+  });
+
+  test('an existing role is adopted: Terraform imports it and its managed-policy attachments by their documented ids', () => {
+    const stack = synthesizeWith((scope) => {
+      new ServiceRole(
+        scope,
+        'dms-vpc-role',
+        role({ roleName: 'dms-vpc-role', managedPolicies: ['service-role/AmazonDMSVPCManagementRole'] }),
+      ).importExisting();
+      new ServiceRole(scope, 'reader-role', role());
+    });
+    expect(stack.json.import).toEqual([
+      { to: 'aws_iam_role.dms-vpc-role', id: 'dms-vpc-role' },
+      {
+        to: 'aws_iam_role_policy_attachment.dms-vpc-role_AmazonDMSVPCManagementRole',
+        id: 'dms-vpc-role/arn:aws:iam::aws:policy/service-role/AmazonDMSVPCManagementRole',
+      },
     ]);
   });
 });

@@ -1,5 +1,7 @@
 import { accounts } from './config/accounts';
 import { environments } from './config/environments';
-import { buildApp } from './stacks/app';
+import { buildApp, synthWarnings } from './stacks/app';
 
-buildApp(environments, undefined, accounts).synth();
+const app = buildApp(environments, undefined, accounts);
+app.synth();
+for (const warning of synthWarnings(app)) process.stderr.write(`warning: ${warning}\n`);

@@ -1,13 +1,22 @@
-import { accountRoleArn, commonTags, nonprodAccount, prodAccount } from './accounts';
+import { accountRoleArn, commonTags, nonprodAccount, prodAccount, region } from './accounts';
 import {
   AccessHostConfig,
   AccountConfig,
   AnalyticsConfig,
   DatabaseConfig,
   EnvironmentConfig,
+  MigrationConfig,
   NetworkConfig,
   WarehouseConfig,
 } from './types';
+
+/**
+ * Where the deploy pipeline puts the region's RDS CA bundle before synth
+ * (`curl -fsSL https://truststore.pki.rds.amazonaws.com/<region>/<region>-bundle.pem -o certs/rds-<region>-bundle.pem`).
+ */
+export function rdsCaBundleFile(bundleRegion: string): string {
+  return `certs/rds-${bundleRegion}-bundle.pem`;
+}
 
 /** Settings of the sections that every environment shares; each environment spreads them and adds its own. */
 const everyEnvironment = {
@@ -20,12 +29,14 @@ const everyEnvironment = {
     amiSsmParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
   },
   database: { engineVersion: '8.0', auditLog: true },
+  migration: { sourceCaBundleFile: rdsCaBundleFile(region) },
   analytics: { athenaEngineVersion: 'Athena engine version 3' },
   warehouse: { baseRpu: 8 },
 } satisfies {
   readonly network: Partial<NetworkConfig>;
   readonly accessHost: Partial<AccessHostConfig>;
   readonly database: Partial<DatabaseConfig>;
+  readonly migration: Partial<MigrationConfig>;
   readonly analytics: Partial<AnalyticsConfig>;
   readonly warehouse: Partial<WarehouseConfig>;
 };
@@ -81,6 +92,7 @@ export const dev = defineEnvironment('dev', nonprodAccount, {
     forceDestroyBuckets: true,
   },
   migration: {
+    ...everyEnvironment.migration,
     replicationInstanceClass: 'dms.t3.micro',
     allocatedStorageGiB: 20,
     multiAz: false,
@@ -126,6 +138,7 @@ export const prod = defineEnvironment('prod', prodAccount, {
     forceDestroyBuckets: false,
   },
   migration: {
+    ...everyEnvironment.migration,
     replicationInstanceClass: 'dms.t3.medium',
     allocatedStorageGiB: 50,
     multiAz: true,

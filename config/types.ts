@@ -87,6 +87,14 @@ export interface MigrationConfig {
   readonly mode: MigrationMode;
   /** CDC latency (seconds) that raises an alarm, when CDC is on. */
   readonly cdcLatencyAlarmSeconds: number;
+  /**
+   * PEM file of the CA certificates that sign the source database's server certificate, which DMS verifies
+   * (`ssl_mode = verify-full`): for RDS, the region's bundle
+   * `https://truststore.pki.rds.amazonaws.com/<region>/<region>-bundle.pem`. Public, but downloaded by the deploy
+   * pipeline before synth rather than committed; a path relative to the repository root. The synth copies it beside
+   * the stack's `cdk.tf.json`; without it the synth warns and any plan of the stack fails.
+   */
+  readonly sourceCaBundleFile: string;
 }
 
 export interface AnalyticsConfig {

@@ -130,6 +130,10 @@ export function configProblems(config: EnvironmentConfig): string[] {
     `migration.replicationInstanceClass "${config.migration.replicationInstanceClass}" is not a DMS instance class such as dms.t3.micro`,
   );
   add(
+    !/^[^\s]+\.pem$/.test(config.migration.sourceCaBundleFile),
+    `migration.sourceCaBundleFile "${config.migration.sourceCaBundleFile}" must be the path of a PEM file (*.pem): the CA bundle DMS verifies the source with`,
+  );
+  add(
     config.migration.mode === 'full-load-and-cdc' && database.backupRetentionDays < 1,
     'migration.mode full-load-and-cdc needs automated backups (binary logs)',
   );
@@ -295,6 +299,28 @@ export function platformProblems({ accounts, environments }: PlatformConfig): st
     problems.push(`${owners.join(' and ')} would share the state ${key}`);
   }
   return problems;
+}
+
+/**
+ * Whether an account id is a documentation placeholder (one digit twelve times, as 111111111111, or 123456789012):
+ * the ids this repository ships with, which must be replaced before the first deploy.
+ */
+export function isPlaceholderAccountId(id: string): boolean {
+  return /^(\d)\1{11}$/.test(id) || id === '123456789012';
+}
+
+/**
+ * What is valid but not deployable yet, as warnings the synth shows (cdktf annotations) without failing, so that
+ * tests and offline plans keep working on the shipped placeholders: an account id that is a documentation
+ * placeholder. `npm run preflight` fails on the same ids before a deploy.
+ * @param subject whose id it is, for example `account "nonprod"`
+ * @param where the file and setting to change
+ */
+export function accountIdWarnings(subject: string, id: string, where: string): string[] {
+  if (!isPlaceholderAccountId(id)) return [];
+  return [
+    `${subject} uses the placeholder account id ${id}: set the real 12-digit id in ${where} before deploying (the provider's allowed_account_ids refuses every other account, and npm run preflight fails until it is set)`,
+  ];
 }
 
 /** Throws a `ConfigError` listing every problem of the platform, so the synth stops before any stack is built. */

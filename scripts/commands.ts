@@ -12,6 +12,7 @@ const entry = (name: string, summary: string, load: () => Promise<{ command: Any
  * a folder `scripts/<feature>/` with its library and a `command.ts` exporting `command`, and one entry here.
  */
 export const COMMANDS: readonly CommandEntry[] = [
+  entry('bootstrap', "Create an account's Terraform state bucket, idempotently", () => import('./bootstrap/command')),
   entry('local', 'Rehearse the whole data flow on this machine, no AWS account', () => import('./local/command')),
   entry('seed', "Validate the clinic's CSV exports and load them into MySQL in one transaction", () => import('./seed/command')),
   entry('generate-seed', "Write the clinic's CSV exports deterministically from the contract", () => import('./seed/generate-command')),

@@ -1,4 +1,5 @@
-import { App } from 'cdktf';
+import { IConstruct } from 'constructs';
+import { AnnotationMetadataEntryType, App } from 'cdktf';
 import { accounts as declaredAccounts } from '../config/accounts';
 import { AccountConfig, EnvironmentConfig } from '../config/types';
 import { assertValidPlatform } from '../config/validate';
@@ -31,4 +32,20 @@ export function buildApp(
   );
   for (const config of environments) new PlatformStack(app, config).addDependency(baselines.get(config.account)!);
   return app;
+}
+
+/** The metadata type of a cdktf warning annotation. */
+const WARNING: string = AnnotationMetadataEntryType.WARN;
+
+/**
+ * The warnings the app's constructs attached (cdktf annotations, such as a placeholder account id or a missing CA
+ * bundle), as `<construct path>: <message>`. The cdktf CLI prints them on `cdktf synth` and `cdktf deploy`; `main.ts`
+ * prints them for `npm run synth`, which runs the app without the CLI.
+ */
+export function synthWarnings(app: IConstruct): string[] {
+  return app.node
+    .findAll()
+    .flatMap((construct) =>
+      construct.node.metadata.filter((entry) => entry.type === WARNING).map((entry) => `${construct.node.path}: ${String(entry.data)}`),
+    );
 }

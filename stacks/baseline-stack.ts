@@ -38,6 +38,7 @@ export class AccountBaselineStack extends AccountStack {
   constructor(scope: Construct, account: AccountConfig, environments: readonly EnvironmentConfig[]) {
     assertValidPlatform({ accounts: [account], environments });
     super(scope, baselineStackName(account), {
+      accountName: account.name,
       accountId: account.id,
       region: account.region,
       tags: account.tags,

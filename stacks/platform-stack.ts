@@ -6,15 +6,16 @@ import { assertValidConfig } from '../config/validate';
 import { CLINIC_TABLES, Table } from '../contract/clinic';
 import { catalogKeyAliasName, lakeAdminRoleArn } from './core/account-baseline';
 import { AccountStack } from './core/account-stack';
-import { AwsEnvironment, awsEnvironment } from './core/aws-environment';
+import { AwsEnvironment, awsEnvironment, bucketArn, roleArn } from './core/aws-environment';
+import { denyLakeDecryptOutsideLakeFormation } from './core/lake-access';
 import { CustomerManagedKey } from './constructs/customer-managed-key';
 import { BASE_INTERFACE_ENDPOINTS, Network, SESSION_MANAGER_ENDPOINTS, WAREHOUSE_ENDPOINTS } from './constructs/network';
-import { LakeStorage } from './constructs/lake-storage';
+import { LakeStorage, lakeBucketName } from './constructs/lake-storage';
 import { Database } from './constructs/database';
 import { AccessHost } from './constructs/access-host';
-import { Migration } from './constructs/migration';
+import { Migration, rawZoneWriterRoleName } from './constructs/migration';
 import { Catalog } from './constructs/catalog';
-import { Governance } from './constructs/governance';
+import { Governance, lakeLocationRoleName } from './constructs/governance';
 import { Warehouse } from './constructs/warehouse';
 import { ALERT_PUBLISHERS, Monitoring } from './constructs/monitoring';
 
@@ -54,14 +55,22 @@ export class PlatformStack extends AccountStack {
    *   a change of the contract.
    */
   constructor(scope: Construct, config: EnvironmentConfig, tables: readonly Table[] = CLINIC_TABLES) {
-    super(scope, stackName(assertValidConfig(config)), { ...config, stateKey: environmentStateKey(config) });
+    super(scope, stackName(assertValidConfig(config)), {
+      ...config,
+      accountName: config.account,
+      stateKey: environmentStateKey(config),
+    });
     this.config = config;
     const namePrefix = stackName(config);
     const environment = awsEnvironment(config.accountId, config.region);
     const common = { environment, namePrefix };
     this.environment = environment;
 
-    const keys = this.createKeys(environment, namePrefix);
+    // Lake data is read through Lake Formation only: the bucket and its key name the roles that may read or decrypt
+    // it directly, by the ARNs their deterministic names give (core/lake-access.ts).
+    const lakeLocationRoleArn = roleArn(environment, lakeLocationRoleName(namePrefix));
+    const rawZoneWriterRoleArn = roleArn(environment, rawZoneWriterRoleName(namePrefix));
+    const keys = this.createKeys(environment, namePrefix, [lakeLocationRoleArn, rawZoneWriterRoleArn]);
     this.keys = keys;
 
     const { accessHost, ...networkConfig } = config.network;
@@ -79,7 +88,12 @@ export class PlatformStack extends AccountStack {
     const network = this.network;
     const logs = { logsKey: keys.logs, logRetentionDays: config.logRetentionDays };
 
-    this.storage = new LakeStorage(this, 'storage', { ...common, ...config.storage, lakeKey: keys.lake });
+    this.storage = new LakeStorage(this, 'storage', {
+      ...common,
+      ...config.storage,
+      lakeKey: keys.lake,
+      lakeReaderRoleArns: [lakeLocationRoleArn],
+    });
     this.database = new Database(this, 'database', { ...config.database, ...logs, namePrefix, network, databaseKey: keys.database });
     if (accessHost.enabled) {
       this.accessHost = new AccessHost(this, 'access-host', {
@@ -137,13 +151,21 @@ export class PlatformStack extends AccountStack {
     this.addOutputs();
   }
 
-  private createKeys(environment: AwsEnvironment, namePrefix: string): PlatformKeys {
+  /** @param lakeDecrypterRoleArns the roles that may decrypt lake objects through S3 (every other principal is denied) */
+  private createKeys(environment: AwsEnvironment, namePrefix: string, lakeDecrypterRoleArns: readonly string[]): PlatformKeys {
     return {
       lake: new CustomerManagedKey(this, 'lake-key', {
         environment,
         alias: `${namePrefix}-lake`,
         description: 'UnicornHealth data lake: S3 lake and Athena results, DMS target, Glue crawler output',
         usedThroughServices: ['s3', 'glue', 'athena'],
+        additionalStatements: [
+          denyLakeDecryptOutsideLakeFormation(
+            environment,
+            bucketArn(environment, lakeBucketName(namePrefix, environment)),
+            lakeDecrypterRoleArns,
+          ),
+        ],
       }),
       database: new CustomerManagedKey(this, 'database-key', {
         environment,
@@ -209,7 +231,11 @@ export class PlatformStack extends AccountStack {
       'Secret DMS reads the source credentials from (filled by npm run seed -- --dms-user)',
     );
     output('glue_database_name', this.catalog.database.name, 'Glue catalog database of the lake');
-    output('glue_crawler_name', this.catalog.crawler.name, 'Crawler of the raw zone');
+    output(
+      'glue_crawler_names',
+      Object.fromEntries([...this.catalog.crawlers].map(([table, crawler]) => [table, crawler.name])),
+      'Crawler of each contract table, by table name (with Lake Formation credentials a crawler crawls one table)',
+    );
     output('athena_workgroup', this.catalog.workgroup.name, 'Athena workgroup');
     output('athena_results_location', this.catalog.resultsLocation, 'Where the workgroup writes query results');
     output('redshift_workgroup', this.warehouse.workgroup.workgroupName, 'Redshift Serverless workgroup');

@@ -3,8 +3,10 @@ import { dev, prod } from '../../config/environments';
 import {
   ConfigError,
   PlatformConfig,
+  accountIdWarnings,
   accountProblems,
   assertValidConfig,
+  isPlaceholderAccountId,
   assertValidPlatform,
   platformProblems,
 } from '../../config/validate';
@@ -71,6 +73,11 @@ describe('environment configuration', () => {
       /warehouse.maxRpu 8 must be a multiple of 8 no lower than baseRpu/,
     ],
     ['no alert address', { alertEmails: [] }, /alertEmails must name at least one address/],
+    [
+      'a CA bundle that is not a PEM file',
+      { migration: { sourceCaBundleFile: 'certs/bundle.crt' } },
+      /migration.sourceCaBundleFile "certs\/bundle.crt" must be the path of a PEM file/,
+    ],
   ])('rejects %s', (_case, patch, message) => {
     const config = withConfig(dev, patch);
     expect(() => assertValidConfig(config)).toThrow(ConfigError);
@@ -82,6 +89,30 @@ describe('environment configuration', () => {
     expect(() => assertValidConfig(config)).toThrow(
       /Invalid configuration for environment "dev":\n {2}- accountId[\s\S]*\n {2}- network.vpcCidr/,
     );
+  });
+});
+
+describe('placeholder account ids: valid, so tests and offline plans run, but warned about at synth', () => {
+  test.each([
+    ['111111111111', true],
+    ['222222222222', true],
+    ['123456789012', true],
+    ['710928374651', false],
+    ['111111111112', false],
+  ])('%s is a documentation placeholder: %p', (id, placeholder) => {
+    expect(isPlaceholderAccountId(id)).toBe(placeholder);
+  });
+
+  test('the shipped accounts are placeholders, and validation still accepts them (the preflight refuses them)', () => {
+    expect([nonprodAccount.id, prodAccount.id].every(isPlaceholderAccountId)).toBe(true);
+    expect(accountProblems(nonprodAccount)).toEqual([]);
+  });
+
+  test('the warning names the placeholder, the file and setting to change, and what refuses it', () => {
+    expect(accountIdWarnings('stack unicornhealth-dev', '111111111111', 'config/accounts.ts (account "nonprod")')).toEqual([
+      'stack unicornhealth-dev uses the placeholder account id 111111111111: set the real 12-digit id in config/accounts.ts (account "nonprod") before deploying (the provider\'s allowed_account_ids refuses every other account, and npm run preflight fails until it is set)',
+    ]);
+    expect(accountIdWarnings('stack x', '710928374651', 'anywhere')).toEqual([]);
   });
 });
 

@@ -582,6 +582,8 @@ export const CHECKED_WITHOUT_ENTRY: Readonly<Record<string, string>> = {
   aws_dms_endpoint:
     'MySQL source with Secrets Manager: extra_connection_attributes and kms_key_arn are Optional+Computed; port/server come from the secret.',
   aws_dms_event_subscription: 'Returned as given.',
+  aws_dms_certificate:
+    'DescribeCertificates returns the PEM as imported; the provider stores it only when non-empty (resourceCertificateSetState in dms/certificate.go), and certificate_arn is Computed.',
   aws_secretsmanager_secret: 'The KMS key id is returned as given; policy is Optional+Computed.',
   aws_glue_catalog_table:
     'Returned as given after apply. A crawler run (update_behavior UPDATE_IN_DATABASE) rewrites tables and adds parameters afterwards: drift caused by the crawler, not by apply, so not modeled.',

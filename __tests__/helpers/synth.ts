@@ -7,13 +7,14 @@ import { AccountConfig, EnvironmentConfig } from '../../config/types';
 import { CLINIC_TABLES, Table } from '../../contract/clinic';
 import { AccountBaselineStack } from '../../stacks/baseline-stack';
 import { PlatformStack } from '../../stacks/platform-stack';
-import { AwsEnvironment, awsEnvironment } from '../../stacks/core/aws-environment';
+import { AwsEnvironment, awsEnvironment, roleArn } from '../../stacks/core/aws-environment';
 import { ReadableStack } from '../../stacks/core/readable-stack';
 import { CustomerManagedKey } from '../../stacks/constructs/customer-managed-key';
 import { Network } from '../../stacks/constructs/network';
 import { LakeStorage } from '../../stacks/constructs/lake-storage';
 import { Database } from '../../stacks/constructs/database';
 import { Catalog } from '../../stacks/constructs/catalog';
+import { lakeLocationRoleName } from '../../stacks/constructs/governance';
 import { Migration, MigrationProps } from '../../stacks/constructs/migration';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -236,10 +237,19 @@ export function testNetwork(stack: TerraformStack): Network {
   );
 }
 
+/** The role the test lake's location is registered with, the one that may read lake objects (Governance's name for it). */
+export const TEST_LAKE_READER_ARN = roleArn(TEST_ENV, lakeLocationRoleName(TEST_PREFIX));
+
 export function testStorage(stack: TerraformStack): LakeStorage {
   return (
     existing(stack, 'storage') ??
-    new LakeStorage(stack, 'storage', { environment: TEST_ENV, namePrefix: TEST_PREFIX, lakeKey: testKey(stack, 'lake'), ...dev.storage })
+    new LakeStorage(stack, 'storage', {
+      environment: TEST_ENV,
+      namePrefix: TEST_PREFIX,
+      lakeKey: testKey(stack, 'lake'),
+      lakeReaderRoleArns: [TEST_LAKE_READER_ARN],
+      ...dev.storage,
+    })
   );
 }
 

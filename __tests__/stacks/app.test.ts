@@ -2,7 +2,7 @@ import { Testing } from 'cdktf';
 import { nonprodAccount, prodAccount } from '../../config/accounts';
 import { dev, prod } from '../../config/environments';
 import { ConfigError } from '../../config/validate';
-import { buildApp } from '../../stacks/app';
+import { buildApp, synthWarnings } from '../../stacks/app';
 import { AccountBaselineStack } from '../../stacks/baseline-stack';
 import { PlatformStack } from '../../stacks/platform-stack';
 import { withConfig } from '../helpers/synth';
@@ -42,6 +42,24 @@ describe('buildApp', () => {
     expect(() => buildApp([badDev, { ...prod, account: 'nowhere' }], outdir)).toThrow(
       /environment "dev": network.vpcCidr "nonsense"[\s\S]*environment "prod": account "nowhere" is not declared/,
     );
+  });
+
+  test('synth warnings name each stack on a placeholder account and each stack without its CA bundle, with the fix', () => {
+    // A bundle nobody downloaded, whether or not this machine has the real one in certs/.
+    const notDownloaded = { migration: { sourceCaBundleFile: 'certs/not-downloaded-bundle.pem' } };
+    const warnings = synthWarnings(buildApp([withConfig(dev, notDownloaded), withConfig(prod, notDownloaded)], outdir));
+    for (const stack of ['unicornhealth-account-nonprod', 'unicornhealth-account-prod', 'unicornhealth-dev', 'unicornhealth-prod']) {
+      expect(warnings).toContainEqual(
+        expect.stringMatching(new RegExp(`^${stack}: stack ${stack} uses the placeholder account id \\d{12}: set the real`)),
+      );
+    }
+    for (const stack of ['unicornhealth-dev', 'unicornhealth-prod']) {
+      expect(warnings).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^${stack}/migration/source-ca-bundle: certs/not-downloaded-bundle.pem is missing, .* curl -fsSL`),
+        ),
+      );
+    }
   });
 
   test('the output directory is an option', () => {

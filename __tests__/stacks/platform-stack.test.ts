@@ -300,7 +300,7 @@ describe('PlatformStack', () => {
     'dms_target_endpoint_arn',
     'dms_secret_arn',
     'glue_database_name',
-    'glue_crawler_name',
+    'glue_crawler_names',
     'athena_workgroup',
     'athena_results_location',
     'redshift_workgroup',
@@ -325,5 +325,41 @@ describe('PlatformStack', () => {
     expect(outputs.crawler_role_arn.value).toBe(stack.ref('aws_iam_role', 'crawler-role', 'arn'));
     expect(outputs.kms_lake_key_arn.value).toBe(key(stack, 'lake'));
     expect(outputs.raw_zone_prefix.value).toBe('raw');
+    // One crawler per contract table (Lake Formation credentials allow one table per crawler), by table name.
+    expect(outputs.glue_crawler_names.value).toEqual(
+      Object.fromEntries(CLINIC_TABLES.map((t) => [t.name, stack.ref('aws_glue_crawler', `crawler-${t.name}`, 'name')])),
+    );
   });
+
+  test.each(environments)(
+    '%s: lake data is read only through Lake Formation: the bucket and the key name the roles the stack creates',
+    (name) => {
+      const stack = stacks[name];
+      const roleArnOf = (idPart: string): string =>
+        `arn:aws:iam::${configs[name].accountId}:role/${stack.one('aws_iam_role', idPart).name}`;
+      const lakeBucketArn = `arn:aws:s3:::${stack.one('aws_s3_bucket', 'storage_lake_').bucket}`;
+      const registration = roleArnOf('registration-role');
+      // The registration role is the one the raw zone is registered with: Lake Formation vends its credentials.
+      expect(stack.one('aws_lakeformation_resource').role_arn).toBe(stack.ref('aws_iam_role', 'registration-role', 'arn'));
+      expect(
+        stack.statement(stack.one('aws_s3_bucket_policy', 'storage_lake_').policy, 'DenyLakeObjectReadsOutsideLakeFormation'),
+      ).toMatchObject({
+        resources: [`${lakeBucketArn}/*`],
+        condition: [{ test: 'ArnNotLike', variable: 'aws:PrincipalArn', values: [registration] }],
+      });
+      expect(keyPolicy(stack, 'lake').statement.find((s: Json) => s.sid === 'DenyLakeDataDecryptOutsideLakeFormation')).toEqual({
+        sid: 'DenyLakeDataDecryptOutsideLakeFormation',
+        effect: 'Deny',
+        principals: [{ type: '*', identifiers: ['*'] }],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        condition: [
+          { test: 'StringEquals', variable: 'kms:ViaService', values: ['s3.us-east-1.amazonaws.com'] },
+          // With S3 Bucket Keys the context is the bucket; the results bucket, same key, keeps its own context.
+          { test: 'StringLike', variable: 'kms:EncryptionContext:aws:s3:arn', values: [lakeBucketArn, `${lakeBucketArn}/*`] },
+          { test: 'ArnNotLike', variable: 'aws:PrincipalArn', values: [registration, roleArnOf('target-role')] },
+        ],
+      });
+    },
+  );
 });

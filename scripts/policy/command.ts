@@ -11,11 +11,13 @@ import { formatReports, toSarif } from './report';
 import { RULES } from './rules';
 
 const sourcesOf = (rule: (typeof RULES)[number]): string =>
-  [...(rule.sources.checkov ?? []), ...(rule.sources.trivy ?? []), rule.sources.cdkNag, rule.sources.hipaa].filter(Boolean).join('; ');
+  [...(rule.sources.checkov ?? []), ...(rule.sources.trivy ?? []), rule.sources.cdkNag, rule.sources.hipaa, ...(rule.sources.aws ?? [])]
+    .filter(Boolean)
+    .join('; ');
 
 export const command = defineCommand({
   name: 'policy',
-  description: `HIPAA-minded policy checks (${RULES.length} rules) on the synthesized stacks or on a terraform plan`,
+  description: `HIPAA-minded policy checks and AWS service constraints (${RULES.length} rules) on the synthesized stacks or on a terraform plan`,
   options: (command) =>
     command
       .addOption(

@@ -26,6 +26,11 @@ export interface StackModel {
   /** Undefined when the default tags name neither an environment nor an account. */
   readonly scope: StackScope | undefined;
   readonly production: boolean;
+  /**
+   * Whether resources carry their `lifecycle` block (ignore_changes, create_before_destroy): a synthesized stack
+   * does, `terraform show -json` leaves it out of a plan. Rules about lifecycle settings check them only when known.
+   */
+  readonly lifecycleKnown: boolean;
 }
 
 function scopeOf(tags: Record<string, unknown>): StackScope | undefined {
@@ -63,6 +68,7 @@ export function modelFromSynth(name: string, json: any): StackModel {
     provider,
     scope: scopeOf(tags),
     production: tags.Environment === 'prod' || /-prod$/.test(name),
+    lifecycleKnown: true,
   };
 }
 
@@ -118,6 +124,7 @@ export function modelFromPlan(name: string, plan: any): StackModel {
     provider: providerConfig,
     scope: scopeOf(tags),
     production: tags.Environment === 'prod' || /-prod$/.test(name),
+    lifecycleKnown: false,
   };
 }
 

@@ -45,6 +45,8 @@ export function toSarif(reports: readonly StackReport[]): object {
               id: rule.id,
               name: rule.id.replace(/-/g, ''),
               shortDescription: { text: rule.title },
+              // An AWS service constraint links the page that states it; every source stays in the properties.
+              ...(rule.sources.aws?.length ? { helpUri: rule.sources.aws[0] } : {}),
               properties: { resourceTypes: rule.resourceTypes, ...rule.sources },
             })),
           },

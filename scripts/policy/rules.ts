@@ -1,30 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { CLINIC_TABLES } from '../../contract/clinic';
 import { PERSONA_ROLE_SUFFIX } from '../../contract/lake';
-import { PolicyStatement, Resource, StackModel, StackScope, allPolicies, referenced, statementsOf } from './model';
+import { PolicyStatement, Resource, StackModel, allPolicies, referenced, statementsOf } from './model';
+import { AWS_SERVICE_RULES } from './aws-service-rules';
+import { Rule, first, of, perResource, scoped, settingsFor, stackRule } from './rule-kit';
 
-/** Where a rule comes from: the scanners' ids it mirrors and the HIPAA safeguard it serves. */
-export interface RuleSources {
-  readonly checkov?: readonly string[];
-  readonly trivy?: readonly string[];
-  readonly cdkNag?: string;
-  readonly hipaa?: string;
-}
-
-export interface Finding {
-  readonly rule: string;
-  readonly resource: string;
-  readonly pass: boolean;
-  readonly reason: string;
-}
-
-export interface Rule {
-  readonly id: string;
-  readonly title: string;
-  readonly resourceTypes: readonly string[];
-  readonly sources: RuleSources;
-  evaluate(stack: StackModel): Finding[];
-}
+export type { Finding, Rule, RuleSources } from './rule-kit';
 
 const HIPAA = {
   audit: '45 CFR 164.312(b) audit controls',
@@ -37,61 +18,6 @@ const HIPAA = {
   minimum: '45 CFR 164.502(b) / 164.514(d) minimum necessary',
   auth: '45 CFR 164.312(d) person or entity authentication',
 } as const;
-
-const of = (stack: StackModel, ...types: string[]): Resource[] => stack.resources.filter((r) => types.includes(r.type));
-const first = (value: any): any => (Array.isArray(value) ? value[0] : value);
-
-/** A rule that checks each resource of some types: `problem` returns the reason it fails, or undefined. */
-function perResource(
-  id: string,
-  title: string,
-  types: string[],
-  sources: RuleSources,
-  problem: (resource: Resource, stack: StackModel) => string | undefined,
-  applies: (resource: Resource, stack: StackModel) => boolean = () => true,
-): Rule {
-  return {
-    id,
-    title,
-    resourceTypes: types,
-    sources,
-    evaluate: (stack) =>
-      of(stack, ...types)
-        .filter((r) => applies(r, stack))
-        .map((r) => {
-          const reason = problem(r, stack);
-          return { rule: id, resource: r.address, pass: reason === undefined, reason: reason ?? 'ok' };
-        }),
-  };
-}
-
-/** A rule about the stack as a whole (something must exist), for the stacks it applies to. */
-function stackRule(
-  id: string,
-  title: string,
-  types: string[],
-  sources: RuleSources,
-  problem: (stack: StackModel) => string | undefined,
-  applies: (stack: StackModel) => boolean = () => true,
-): Rule {
-  return {
-    id,
-    title,
-    resourceTypes: types,
-    sources,
-    evaluate: (stack) => {
-      if (!applies(stack)) return [];
-      const reason = problem(stack);
-      return [{ rule: id, resource: stack.name, pass: reason === undefined, reason: reason ?? 'ok' }];
-    },
-  };
-}
-
-/** Whether a stack is of a scope: an account baseline, or an environment. */
-const scoped =
-  (scope: StackScope) =>
-  (stack: StackModel): boolean =>
-    stack.scope === scope;
 
 /** Resources an account and region hold once: whichever stack applied last would overwrite the others'. */
 export const ACCOUNT_SINGLETON_TYPES = [
@@ -107,13 +33,6 @@ export const ACCOUNT_SINGLETON_TYPES = [
 /** IAM names an account holds once: roles AWS services look up by name, and the group of the lake's administrators. */
 const ACCOUNT_FIXED_ROLE_NAMES = ['dms-vpc-role', 'dms-cloudwatch-logs-role', 'dms-access-for-endpoint'];
 const ACCOUNT_GROUP_NAMES = ['LakeAdministrators'];
-
-/** The resource a sub-resource (`bucket`, `vpc_id`, `resource_arn`) belongs to: a reference or a plain name. */
-function owner(stack: StackModel, value: unknown, type: string, nameAttribute: string): Resource | undefined {
-  return referenced(stack, value) ?? stack.resources.find((r) => r.type === type && r.values[nameAttribute] === value);
-}
-const settingsFor = (stack: StackModel, bucket: Resource, type: string): Resource[] =>
-  of(stack, type).filter((r) => owner(stack, r.values.bucket, 'aws_s3_bucket', 'bucket')?.address === bucket.address);
 
 const isBucket = (r: Resource): boolean => r.type === 'aws_s3_bucket';
 const openIpv4 = (cidr: unknown): boolean => cidr === '0.0.0.0/0';
@@ -144,7 +63,8 @@ const tableNameOf = (stack: StackModel, value: unknown): string | undefined => {
   return table ? table.values.name : typeof value === 'string' ? value : undefined;
 };
 
-export const RULES: readonly Rule[] = [
+/** The HIPAA-minded rules: scanner equivalents and the platform's own safeguards. */
+export const HIPAA_RULES: readonly Rule[] = [
   // Network
   stackRule(
     'UH-NET-001',
@@ -404,10 +324,15 @@ export const RULES: readonly Rule[] = [
   ),
   perResource(
     'UH-DMS-003',
-    'DMS source endpoints use TLS',
+    'DMS source endpoints use TLS that verifies the server (verify-ca or verify-full)',
     ['aws_dms_endpoint'],
     { hipaa: HIPAA.transmission },
-    (r) => (!['require', 'verify-ca', 'verify-full'].includes(r.values.ssl_mode) ? `ssl_mode ${r.values.ssl_mode ?? 'none'}` : undefined),
+    // `require` encrypts but trusts any certificate, so a host that answers for the database name reads PHI in
+    // flight; which modes an engine supports is UH-AWS-DMS-001's.
+    (r) =>
+      !['verify-ca', 'verify-full'].includes(r.values.ssl_mode)
+        ? `ssl_mode ${r.values.ssl_mode ?? 'none'} does not verify the server`
+        : undefined,
     (r) => r.values.endpoint_type === 'source',
   ),
   perResource(
@@ -438,15 +363,32 @@ export const RULES: readonly Rule[] = [
       ? 's3_settings is deprecated: use aws_dms_s3_endpoint'
       : undefined,
   ),
-  perResource('UH-DMS-008', 'DMS tasks validate what they copy', ['aws_dms_replication_task'], { hipaa: HIPAA.integrity }, (r) => {
-    try {
-      return JSON.parse(r.values.replication_task_settings ?? '{}').ValidationSettings?.EnableValidation === true
-        ? undefined
-        : 'validation is off';
-    } catch {
-      return 'task settings are not JSON';
-    }
-  }),
+  perResource(
+    'UH-DMS-008',
+    'DMS tasks check what they copy: row validation where DMS can validate the target; into S3, table errors stop the table and the task instead of skipping rows',
+    ['aws_dms_replication_task', 'aws_dms_s3_endpoint'],
+    { hipaa: HIPAA.integrity },
+    (r, stack) => {
+      let settings: any;
+      try {
+        settings = JSON.parse(r.values.replication_task_settings ?? '{}');
+      } catch {
+        return 'task settings are not JSON';
+      }
+      // DMS validation of an S3 target needs Athena and fails under Lake Formation (UH-AWS-DMS-003): such a task is
+      // checked by the release's reconciliation of every table, which only sees what a failing table did not skip.
+      if (referenced(stack, r.values.target_endpoint_arn)?.type === 'aws_dms_s3_endpoint') {
+        const errors = settings.ErrorBehavior ?? {};
+        const skipped = ['DataErrorPolicy', 'DataTruncationErrorPolicy'].filter((key) => errors[key] === 'IGNORE_RECORD');
+        if (skipped.length) return `${skipped.join(', ')} IGNORE_RECORD drops rows silently`;
+        if (!['SUSPEND_TABLE', 'STOP_TASK'].includes(errors.TableErrorPolicy))
+          return 'TableErrorPolicy neither suspends the table nor stops the task';
+        return errors.FailOnNoTablesCaptured === true ? undefined : 'FailOnNoTablesCaptured is not true';
+      }
+      return settings.ValidationSettings?.EnableValidation === true ? undefined : 'validation is off';
+    },
+    (r) => r.type === 'aws_dms_replication_task',
+  ),
   perResource(
     'UH-DMS-009',
     'DMS replication instances take minor version upgrades',
@@ -712,7 +654,13 @@ export const RULES: readonly Rule[] = [
     'UH-LF-007',
     'The account baseline holds the Lake Formation settings, once, giving no principal default permissions',
     ['aws_lakeformation_data_lake_settings'],
-    { hipaa: HIPAA.access },
+    {
+      hipaa: HIPAA.access,
+      aws: [
+        'https://docs.aws.amazon.com/lake-formation/latest/APIReference/API_PutDataLakeSettings.html',
+        'https://docs.aws.amazon.com/lake-formation/latest/dg/change-settings.html',
+      ],
+    },
     (stack) => {
       const settings = of(stack, 'aws_lakeformation_data_lake_settings');
       if (settings.length !== 1) return `${settings.length} Lake Formation settings: the account baseline holds exactly one`;
@@ -789,7 +737,14 @@ export const RULES: readonly Rule[] = [
     'UH-ACC-001',
     'Environment stacks hold no account-wide singleton: it belongs to the account baseline',
     [...ACCOUNT_SINGLETON_TYPES, 'aws_iam_role', 'aws_iam_group', 'aws_iam_group_policy', 'aws_iam_group_membership'],
-    { hipaa: HIPAA.integrity },
+    {
+      hipaa: HIPAA.integrity,
+      aws: [
+        'https://docs.aws.amazon.com/dms/latest/userguide/security-iam.html#CHAP_Security.APIRole',
+        'https://docs.aws.amazon.com/glue/latest/dg/encrypt-glue-data-catalog.html',
+        'https://docs.aws.amazon.com/lake-formation/latest/APIReference/API_PutDataLakeSettings.html',
+      ],
+    },
     (stack) => {
       const groupOf = (r: Resource): unknown => referenced(stack, r.values.group)?.values.name ?? r.values.group;
       const singletons = stack.resources.filter(
@@ -900,18 +855,21 @@ export const RULES: readonly Rule[] = [
   ),
   stackRule(
     'UH-MON-002',
-    'Pipeline failures alert someone (DMS events and crawler failures to a topic)',
-    ['aws_dms_event_subscription', 'aws_cloudwatch_event_rule'],
+    'Pipeline failures alert someone (DMS events, and a failure of every crawler, to a topic)',
+    ['aws_dms_event_subscription', 'aws_cloudwatch_event_rule', 'aws_glue_crawler'],
     { hipaa: HIPAA.review },
     (stack) => {
       if (of(stack, 'aws_dms_replication_task').length && !of(stack, 'aws_dms_event_subscription').length)
         return 'no DMS event subscription';
-      if (
-        of(stack, 'aws_glue_crawler').length &&
-        !of(stack, 'aws_cloudwatch_event_rule').some((r) => /Glue Crawler State Change/.test(r.values.event_pattern ?? ''))
-      )
-        return 'no crawler failure rule';
-      return undefined;
+      const patterns = of(stack, 'aws_cloudwatch_event_rule')
+        .map((rule) => String(rule.values.event_pattern ?? ''))
+        .filter((pattern) => pattern.includes('Glue Crawler State Change'));
+      // A pattern names a crawler by a reference in a synthesized stack, by its name in a plan.
+      const unwatched = of(stack, 'aws_glue_crawler').filter(
+        (crawler) =>
+          !patterns.some((pattern) => pattern.includes(`\${${crawler.address}.name}`) || pattern.includes(`"${crawler.values.name}"`)),
+      );
+      return unwatched.length ? `no crawler failure rule for ${unwatched.map((c) => c.address).join(', ')}` : undefined;
     },
   ),
   perResource(
@@ -922,3 +880,6 @@ export const RULES: readonly Rule[] = [
     (r) => (!r.values.kms_master_key_id ? 'no kms_master_key_id' : undefined),
   ),
 ];
+
+/** Every rule: the HIPAA-minded ones, then the AWS service constraints the platform depends on. */
+export const RULES: readonly Rule[] = [...HIPAA_RULES, ...AWS_SERVICE_RULES];

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, cpSync, writeFileSync, rmSync } 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { generate } from 'selfsigned';
 import { EnvironmentError } from '../cli/errors';
 import { registerCleanup, temporaryDirectory } from '../cli/interrupts';
 
@@ -120,6 +121,36 @@ export const OFFLINE_OVERRIDE = {
   },
 };
 
+/**
+ * PEM files a synthesized stack reads from its own folder (`file(join("/", [path.module, "<name>.pem"]))`), such as
+ * the source CA bundle DMS verifies MySQL with. The deploy pipeline downloads the real ones before synth and the
+ * synth copies them beside `cdk.tf.json`; where one is missing, the offline plan writes a throwaway CA in its own
+ * copy of the folder only, so that plans work without the download. The synthesized stacks are never touched.
+ */
+export function pemFilesReadByStack(stackJson: string): string[] {
+  return [...new Set([...stackJson.matchAll(/path\.module, \\"([\w.-]+\.pem)\\"/g)].map((match) => match[1]))];
+}
+
+let standInCa: Promise<string> | undefined;
+/**
+ * A self-signed CA certificate that stands in for a missing PEM file in an offline plan: one per process, so that
+ * plans of the same stack in one run (the re-plan test plans each stack several times) see the same file.
+ */
+function standInCaPem(): Promise<string> {
+  standInCa ??= generate([{ name: 'commonName', value: 'unicornhealth offline-plan stand-in CA (not a real CA)' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [{ name: 'basicConstraints', cA: true, critical: true }],
+  }).then((pems) => pems.cert);
+  return standInCa;
+}
+
+async function provideMissingPemFiles(dir: string): Promise<void> {
+  for (const name of pemFilesReadByStack(readFileSync(join(dir, 'cdk.tf.json'), 'utf8'))) {
+    if (!existsSync(join(dir, name))) writeFileSync(join(dir, name), await standInCaPem());
+  }
+}
+
 export interface ResourceChange {
   readonly address: string;
   readonly type: string;
@@ -220,6 +251,7 @@ export async function planOffline(options: OfflinePlanOptions): Promise<StackPla
         cpSync(join(options.stacksDir, stack), dir, { recursive: true });
         rmSync(join(dir, '.terraform'), { recursive: true, force: true });
         writeFileSync(join(dir, 'offline_override.tf.json'), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
+        await provideMissingPemFiles(dir);
         const state = options.states?.[stack];
         if (state) writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify(state));
         const phase = (name: 'init' | 'validate' | 'plan' | 'show'): void => options.onPhase?.(stack, name);

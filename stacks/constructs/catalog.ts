@@ -45,28 +45,38 @@ const CRAWLER_TABLE_ACTIONS = [
   'glue:BatchUpdatePartition',
 ];
 
-/** A contract table and the Glue table defined from it. */
+/** A contract table, the Glue table defined from it, and the crawler that re-crawls it. */
 export interface CatalogTable {
   readonly contract: Table;
   readonly glueTable: GlueCatalogTable;
+  readonly crawler: GlueCrawler;
+}
+
+/** The crawler of one contract table: named after the table, so an operator and the smoke checks can tell them apart. */
+export function crawlerName(namePrefix: string, table: Pick<Table, 'name'>): string {
+  return `${namePrefix}-raw-${table.name.toLowerCase()}`;
 }
 
 /**
  * The Glue Data Catalog of the lake and Athena's workgroup. The catalog database holds one table per contract table
  * with the contract's column names and types (the original design ended with `col0…colN` and a table named after a
  * CSV file). Defining them here, rather than leaving their creation to the first crawl, means Lake Formation column
- * grants exist from the first apply; the crawler then re-crawls exactly those tables (a catalog target) under
- * Lake Formation credentials, records drift in its log instead of deleting anything, and updates the schema only
- * if DMS writes a new column. What the catalog needs of the whole account (its encryption, and the Lake Formation
+ * grants exist from the first apply. Each table then has its own crawler that re-crawls exactly it (a catalog
+ * target) under Lake Formation credentials, records drift in its log instead of deleting anything, and updates the
+ * schema only if DMS writes a new column: with Lake Formation credentials Glue allows "only a single catalog target
+ * with a single catalog table" per crawler (https://docs.aws.amazon.com/glue/latest/dg/crawler-lf-integ.html;
+ * policy rule UH-AWS-GLUE-001). The crawlers share one role, so one set of Lake Formation grants serves them all. What the catalog needs of the whole account (its encryption, and the Lake Formation
  * settings without IAM-only defaults) is the account baseline's, applied before this stack, so the database waits
  * for nothing in this stack.
  */
 export class Catalog extends Construct {
   readonly storage: LakeStorage;
   readonly database: GlueCatalogDatabase;
-  /** The catalog's tables by contract table name. */
+  /** The catalog's tables, each with its crawler, by contract table name. */
   readonly tables: ReadonlyMap<string, CatalogTable>;
-  readonly crawler: GlueCrawler;
+  /** The crawler of each table, by contract table name. */
+  readonly crawlers: ReadonlyMap<string, GlueCrawler>;
+  /** The role every crawler of the catalog runs as. */
   readonly crawlerRole: ServiceRole;
   readonly workgroup: AthenaWorkgroup;
   readonly resultsLocation: string;
@@ -105,10 +115,8 @@ export class Catalog extends Construct {
         },
         lifecycle: { ignoreChanges: ['parameters', 'storage_descriptor[0].parameters'] },
       });
-    this.tables = new Map(
-      (props.tables ?? CLINIC_TABLES).map((table) => [table.name, { contract: table, glueTable: defineGlueTable(table) }]),
-    );
-    const glueTableNames = [...this.tables.values()].map((table) => table.glueTable.name);
+    const glueTables = (props.tables ?? CLINIC_TABLES).map((table) => ({ contract: table, glueTable: defineGlueTable(table) }));
+    const glueTableNames = glueTables.map((table) => table.glueTable.name);
 
     const securityConfiguration = new GlueSecurityConfiguration(this, 'security', {
       name: `${props.namePrefix}-crawler`,
@@ -134,8 +142,11 @@ export class Catalog extends Construct {
           ]),
           lakeFormationDataAccess(),
           catalogKeyThroughGlue(env, props.catalogKeyAlias),
-          // The raw zone through S3; the security configuration's bookmarks and output through Glue.
-          allow('LakeKeyForDataAndCrawlerOutput', ['kms:Decrypt', 'kms:GenerateDataKey'], [lakeKeyArn], throughServices(env, 'glue', 's3')),
+          // The security configuration's bookmarks and output, through Glue. The crawlers read the raw zone with Lake
+          // Formation's credentials "instead of the IAM role credentials"
+          // (https://docs.aws.amazon.com/glue/latest/webapi/API_LakeFormationConfiguration.html), that is as the
+          // registration role, the one principal the lake bucket and key let read lake data (policy rule UH-AWS-LF-001).
+          allow('LakeKeyForCrawlerOutput', ['kms:Decrypt', 'kms:GenerateDataKey'], [lakeKeyArn], throughServices(env, 'glue')),
           allow(
             'WriteEncryptedCrawlerLogs',
             ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
@@ -145,21 +156,25 @@ export class Catalog extends Construct {
       },
     });
 
-    this.crawler = new GlueCrawler(this, 'crawler', {
-      name: `${props.namePrefix}-raw-zone`,
-      description: 'Re-crawls the contract tables of the raw zone written by DMS',
-      role: this.crawlerRole.arn,
-      databaseName: this.database.name,
-      securityConfiguration: securityConfiguration.name,
-      catalogTarget: [{ databaseName: this.database.name, tables: glueTableNames }],
-      lakeFormationConfiguration: { useLakeFormationCredentials: true, accountId: env.accountId },
-      schemaChangePolicy: { updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' },
-      recrawlPolicy: { recrawlBehavior: 'CRAWL_EVERYTHING' },
-      configuration: JSON.stringify({
-        Version: 1.0,
-        CrawlerOutput: { Tables: { AddOrUpdateBehavior: 'MergeNewColumns' }, Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } },
-      }),
+    const crawlerConfiguration = JSON.stringify({
+      Version: 1.0,
+      CrawlerOutput: { Tables: { AddOrUpdateBehavior: 'MergeNewColumns' }, Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } },
     });
+    const defineCrawler = ({ contract, glueTable }: (typeof glueTables)[number]): GlueCrawler =>
+      new GlueCrawler(this, `crawler-${contract.name}`, {
+        name: crawlerName(props.namePrefix, contract),
+        description: `Re-crawls the ${contract.name} table of the raw zone written by DMS`,
+        role: this.crawlerRole.arn,
+        databaseName: this.database.name,
+        securityConfiguration: securityConfiguration.name,
+        catalogTarget: [{ databaseName: this.database.name, tables: [glueTable.name] }],
+        lakeFormationConfiguration: { useLakeFormationCredentials: true, accountId: env.accountId },
+        schemaChangePolicy: { updateBehavior: 'UPDATE_IN_DATABASE', deleteBehavior: 'LOG' },
+        recrawlPolicy: { recrawlBehavior: 'CRAWL_EVERYTHING' },
+        configuration: crawlerConfiguration,
+      });
+    this.tables = new Map(glueTables.map((table) => [table.contract.name, { ...table, crawler: defineCrawler(table) }]));
+    this.crawlers = new Map([...this.tables].map(([name, table]) => [name, table.crawler]));
 
     this.resultsLocation = `s3://${storage.athenaResultsBucket.name}/athena/`;
     this.workgroup = new AthenaWorkgroup(this, 'workgroup', {

@@ -31,6 +31,11 @@ export interface CustomerManagedKeyProps {
   readonly usedByRoleArns?: readonly string[];
   /** @default [] */
   readonly servicePrincipalUses?: readonly ServicePrincipalKeyUse[];
+  /**
+   * Statements appended to the key policy, for example a Deny that narrows who decrypts one bucket's objects.
+   * @default []
+   */
+  readonly additionalStatements?: readonly PolicyStatement[];
   /** @default 30 */
   readonly deletionWindowDays?: number;
 }
@@ -123,6 +128,7 @@ export class CustomerManagedKey extends Construct {
       });
     }
 
+    statements.push(...(props.additionalStatements ?? []));
     const policy = policyDocument(this, 'policy', statements);
     this.key = new KmsKey(this, 'key', {
       description: props.description,

@@ -17,6 +17,14 @@ export interface GovernanceProps extends Pick<GovernanceConfig, 'analystTrustedP
   readonly storage: LakeStorage;
 }
 
+/**
+ * The role the raw zone is registered with, as whom Lake Formation vends credentials to Athena, Redshift and the
+ * crawlers: the one role the lake bucket and key let read lake data, so they name it before it exists.
+ */
+export function lakeLocationRoleName(namePrefix: string): string {
+  return `${namePrefix}-lake-location`;
+}
+
 /** Sessions of the analysts' and the smoke runner's roles, in seconds. */
 const PERSON_SESSION_SECONDS = 3600;
 
@@ -57,7 +65,7 @@ export class Governance extends Construct {
 
     this.registrationRole = new ServiceRole(this, 'registration-role', {
       environment: env,
-      roleName: `${props.namePrefix}-lake-location`,
+      roleName: lakeLocationRoleName(props.namePrefix),
       description: 'Lake Formation reads and writes the registered lake location with this role',
       trust: { kind: 'services', services: ['lakeformation'] },
       inlinePolicy: {

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { StorageConfig } from '../../config/types';
-import { AwsEnvironment } from '../core/aws-environment';
+import { AwsEnvironment, bucketArn } from '../core/aws-environment';
+import { denyLakeObjectReadsOutsideLakeFormation } from '../core/lake-access';
 import { CustomerManagedKey } from './customer-managed-key';
 import { SecureBucket } from './secure-bucket';
 
@@ -11,15 +12,26 @@ export interface LakeStorageProps extends StorageConfig {
   /** Key for SSE-KMS of the lake and the Athena results. */
   readonly lakeKey: CustomerManagedKey;
   /**
+   * The only roles that may read lake objects directly: the Lake Formation registration role, as whom Lake
+   * Formation vends credentials to Athena, Redshift Spectrum and the crawlers. The bucket policy denies every other
+   * principal (see core/lake-access.ts). ARNs, not roles, so that the bucket needs none of them to exist first.
+   */
+  readonly lakeReaderRoleArns: readonly string[];
+  /**
    * Key prefix DMS writes the raw zone under.
    * @default 'raw'
    */
   readonly rawZonePrefix?: string;
 }
 
+/** The lake bucket's name: the account id makes it globally unique, and others derive it without the bucket. */
+export function lakeBucketName(namePrefix: string, env: AwsEnvironment): string {
+  return `${namePrefix}-lake-${env.accountId}`;
+}
+
 /**
- * The lake's S3 storage: the data-lake bucket (DMS writes the raw zone), the Athena query-results bucket, and the
- * bucket that receives both buckets' server access logs.
+ * The lake's S3 storage: the data-lake bucket (DMS writes the raw zone; only the Lake Formation registration role
+ * reads it), the Athena query-results bucket, and the bucket that receives both buckets' server access logs.
  */
 export class LakeStorage extends Construct {
   readonly lakeBucket: SecureBucket;
@@ -34,7 +46,7 @@ export class LakeStorage extends Construct {
     const env = props.environment;
     const bucketName = (purpose: string): string => `${props.namePrefix}-${purpose}-${env.accountId}`;
     const accessLogBucketName = bucketName('access-logs');
-    const lakeBucketName = bucketName('lake');
+    const lakeName = lakeBucketName(props.namePrefix, env);
     const resultsBucketName = bucketName('athena-results');
     this.lakeKey = props.lakeKey;
     this.rawZonePrefix = props.rawZonePrefix ?? 'raw';
@@ -57,7 +69,7 @@ export class LakeStorage extends Construct {
             {
               test: 'ArnLike',
               variable: 'aws:SourceArn',
-              values: [lakeBucketName, resultsBucketName].map((name) => `arn:${env.partition}:s3:::${name}`),
+              values: [lakeName, resultsBucketName].map((name) => bucketArn(env, name)),
             },
           ],
         },
@@ -65,11 +77,12 @@ export class LakeStorage extends Construct {
     });
     const encryption = { kind: 'kms', key: props.lakeKey } as const;
     this.lakeBucket = new SecureBucket(this, 'lake', {
-      bucketName: lakeBucketName,
+      bucketName: lakeName,
       encryption,
       accessLogBucket: this.accessLogBucket,
       noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
       forceDestroy: props.forceDestroyBuckets,
+      additionalPolicyStatements: [denyLakeObjectReadsOutsideLakeFormation(bucketArn(env, lakeName), props.lakeReaderRoleArns)],
     });
     this.athenaResultsBucket = new SecureBucket(this, 'athena-results', {
       bucketName: resultsBucketName,

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { Fn, Token } from 'cdktf';
+import { DmsCertificate } from '@cdktf/provider-aws/lib/dms-certificate';
 import { DmsReplicationSubnetGroup } from '@cdktf/provider-aws/lib/dms-replication-subnet-group';
 import { DmsReplicationInstance } from '@cdktf/provider-aws/lib/dms-replication-instance';
 import { DmsEndpoint } from '@cdktf/provider-aws/lib/dms-endpoint';
@@ -13,6 +14,7 @@ import { dmsTableMappings } from '../../contract/lake';
 import { AwsEnvironment } from '../core/aws-environment';
 import { allow, throughServices } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
+import { StackFile } from '../core/stack-file';
 import { CustomerManagedKey } from './customer-managed-key';
 import { Database } from './database';
 import { LakeStorage } from './lake-storage';
@@ -40,13 +42,41 @@ export interface MigrationProps extends Omit<MigrationConfig, 'mode' | 'cdcLaten
   readonly logRetentionDays: number;
 }
 
-/** Task settings: validation on, bounded error handling, and logging of every component. */
+/** Name of the role DMS writes the raw zone with; the lake key lets it (and Lake Formation) decrypt lake objects. */
+export function rawZoneWriterRoleName(namePrefix: string): string {
+  return `${namePrefix}-dms-raw-zone-writer`;
+}
+
+/** Where the region's RDS CA bundle is published (public, no credentials). */
+export function rdsCaBundleUrl(region: string): string {
+  return `https://truststore.pki.rds.amazonaws.com/${region}/${region}-bundle.pem`;
+}
+
+/** The source CA bundle beside the synthesized stack, as the DMS certificate reads it. */
+export const SOURCE_CA_BUNDLE_FILE = 'source-ca-bundle.pem';
+
+/**
+ * What the S3 target's role must be allowed, by the DMS prerequisites: write, delete and tag objects, list the
+ * bucket (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Target.S3.html#CHAP_Target.S3.Prerequisites, as
+ * terraform-aws-modules/terraform-aws-dms grants them). No s3:GetObject: only S3 target validation reads the
+ * target back, and it is off (see replicationTaskSettings).
+ */
+export const S3_TARGET_OBJECT_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:PutObjectTagging'];
+
+/**
+ * Task settings: bounded error handling and logging of every component. No DMS data validation: on an S3 target it
+ * runs Athena CTAS queries and creates Glue databases and tables with the task's role, needs date-partitioned
+ * folders and a timestamp column for CDC, and "when AWS DMS data validation feature is used with an Amazon S3
+ * target managed by AWS Lake Formation, the validation process fails"
+ * (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Validating_S3.html; policy rule UH-AWS-DMS-003). The
+ * release's smoke checks reconcile every table's count and checksum with the source instead, and a table error
+ * suspends the table and then stops the task rather than skipping rows (UH-DMS-008).
+ */
 export function replicationTaskSettings(mode: MigrationMode): object {
   const components = [
     'SOURCE_UNLOAD',
     'TARGET_LOAD',
     'TASK_MANAGER',
-    'VALIDATOR_EXT',
     ...(mode === 'full-load-and-cdc' ? ['SOURCE_CAPTURE', 'TARGET_APPLY'] : []),
   ];
   return {
@@ -56,13 +86,7 @@ export function replicationTaskSettings(mode: MigrationMode): object {
       EnableLogging: true,
       LogComponents: components.map((Id) => ({ Id, Severity: 'LOGGER_SEVERITY_DEFAULT' })),
     },
-    ValidationSettings: {
-      EnableValidation: true,
-      ValidationMode: 'ROW_LEVEL',
-      ThreadCount: 5,
-      FailureMaxCount: 10000,
-      TableFailureMaxCount: 1000,
-    },
+    ValidationSettings: { EnableValidation: false },
     ErrorBehavior: {
       DataErrorPolicy: 'LOG_ERROR',
       DataTruncationErrorPolicy: 'LOG_ERROR',
@@ -86,8 +110,8 @@ export function replicationTaskSettings(mode: MigrationMode): object {
 /**
  * DMS from the clinic's MySQL into the lake's raw zone as Parquet: a private replication instance, a MySQL source
  * whose credentials DMS reads from a Secrets Manager secret (filled by the seed loader's `--dms-user`, so no secret
- * value is in code, JSON or state), an S3 target with SSE-KMS and millisecond timestamps, and a task whose table
- * mappings come from the data contract.
+ * value is in code, JSON or state) over TLS that verifies the server against the imported RDS CA bundle, an S3
+ * target with SSE-KMS and millisecond timestamps, and a task whose table mappings come from the data contract.
  */
 export class Migration extends Construct {
   readonly mode: MigrationMode;
@@ -97,6 +121,10 @@ export class Migration extends Construct {
   readonly targetEndpoint: DmsS3Endpoint;
   readonly task: DmsReplicationTask;
   readonly sourceSecret: SecretsmanagerSecret;
+  /** The CA bundle DMS verifies the source's server certificate against. */
+  readonly sourceCertificate: DmsCertificate;
+  /** The role DMS writes the raw zone with. */
+  readonly targetRole: ServiceRole;
 
   constructor(scope: Construct, id: string, props: MigrationProps) {
     super(scope, id);
@@ -159,6 +187,24 @@ export class Migration extends Construct {
         ],
       },
     });
+    // DMS's SSL table marks `require` "Not supported" for MySQL, MariaDB and Aurora MySQL; `verify-ca` and
+    // `verify-full` are, with an imported CA certificate
+    // (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Security.SSL.html; policy rule UH-AWS-DMS-001).
+    // verify-full also checks that the host name in the secret is the one RDS's certificate was issued for.
+    const caBundle = new StackFile(this, 'source-ca-bundle', {
+      source: props.sourceCaBundleFile,
+      fileName: SOURCE_CA_BUNDLE_FILE,
+      whenMissing: `download the RDS CA bundle the deploy pipeline fetches: curl -fsSL ${rdsCaBundleUrl(env.region)} -o ${props.sourceCaBundleFile}`,
+    });
+    this.sourceCertificate = new DmsCertificate(this, 'source-ca', {
+      // A new bundle (RDS adds CAs to it) is a new certificate: its id carries the content hash, and the new one is
+      // imported and the endpoint moved to it before the old one is deleted, so the endpoint never names a deleted
+      // certificate (DeleteCertificate may refuse one in use: InvalidResourceStateFault,
+      // https://docs.aws.amazon.com/dms/latest/APIReference/API_DeleteCertificate.html).
+      certificateId: `${name}-source-ca-${Fn.substr(Fn.filesha256(caBundle.path), 0, 12)}`,
+      certificatePem: Fn.file(caBundle.path),
+      lifecycle: { createBeforeDestroy: true },
+    });
     this.sourceEndpoint = new DmsEndpoint(this, 'source', {
       endpointId: `${name}-mysql-source`,
       endpointType: 'source',
@@ -166,30 +212,35 @@ export class Migration extends Construct {
       databaseName: source.databaseName,
       secretsManagerArn: this.sourceSecret.arn,
       secretsManagerAccessRoleArn: secretAccessRole.arn,
-      sslMode: 'require',
+      sslMode: 'verify-full',
+      certificateArn: this.sourceCertificate.certificateArn,
       kmsKeyArn: props.databaseKey.arn,
     });
 
-    // DMS writes S3 directly, so Lake Formation needs no grant for this role.
+    // DMS writes S3 directly, so Lake Formation needs no grant for this role. It trusts both DMS principals: the S3
+    // prerequisites name dms.amazonaws.com, endpoint roles are also assumed as the regional one (TRUSTED_SERVICES).
     const targetRole = new ServiceRole(this, 'target-role', {
       environment: env,
-      roleName: `${name}-raw-zone-writer`,
+      roleName: rawZoneWriterRoleName(props.namePrefix),
       description: 'Lets DMS write Parquet into the raw zone of the lake only',
       trust: { kind: 'services', services: ['dms', 'dms-regional'] },
       inlinePolicy: {
         name: 'write-raw-zone',
         statements: [
-          allow('WriteRawZone', ['s3:PutObject', 's3:DeleteObject', 's3:GetObject'], [storage.rawZoneObjectsArn]),
+          allow('WriteRawZone', S3_TARGET_OBJECT_ACTIONS, [storage.rawZoneObjectsArn]),
           allow(
             'ListRawZone',
             ['s3:ListBucket'],
             [storage.lakeBucket.arn],
             [{ test: 'StringLike', variable: 's3:prefix', values: [`${storage.rawZonePrefix}/*`] }],
           ),
+          // kms:Decrypt as well: S3 needs it of whoever uploads an SSE-KMS object in parts
+          // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
           allow('EncryptWithLakeKey', ['kms:GenerateDataKey', 'kms:Decrypt'], [storage.lakeKey.arn], throughServices(env, 's3')),
         ],
       },
     });
+    this.targetRole = targetRole;
     this.targetEndpoint = new DmsS3Endpoint(this, 'target', {
       endpointId: `${name}-lake-raw-target`,
       endpointType: 'target',

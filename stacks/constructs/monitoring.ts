@@ -25,7 +25,7 @@ export interface MonitoringProps
   readonly topicKey: CustomerManagedKey;
   /** Its task's failures are alerts, and so is its change-capture latency when it captures changes. */
   readonly migration: Migration;
-  /** Its crawler's failures are alerts. */
+  /** Its crawlers' failures are alerts. */
   readonly catalog: Catalog;
 }
 
@@ -43,6 +43,8 @@ function emailSubscriptionId(address: string): string {
  */
 export class Monitoring extends Construct {
   readonly topic: SnsTopic;
+  /** Who may publish to the topic; what checks that it may publish when it is created waits for it. */
+  readonly topicPolicy: SnsTopicPolicy;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -52,7 +54,7 @@ export class Monitoring extends Construct {
       displayName: 'UnicornHealth platform alerts',
       kmsMasterKeyId: props.topicKey.arn,
     });
-    new SnsTopicPolicy(this, 'alerts-policy', {
+    this.topicPolicy = new SnsTopicPolicy(this, 'alerts-policy', {
       arn: this.topic.arn,
       policy: policyDocument(this, 'alerts-publishers', [
         {
@@ -77,15 +79,21 @@ export class Monitoring extends Construct {
       sourceIds: [props.migration.task.replicationTaskId],
       eventCategories: ['failure', 'state change'],
       enabled: true,
+      // CreateEventSubscription checks that DMS may publish to the topic and use its key, and fails with
+      // SNSNoAuthorizationFault (or KMSAccessDeniedFault) otherwise
+      // (https://docs.aws.amazon.com/dms/latest/APIReference/API_CreateEventSubscription.html,
+      // https://github.com/ministryofjustice/modernisation-platform/pull/8412). The topic's ARN alone orders it
+      // after the topic, not after the policy that lets DMS publish (policy rule UH-AWS-DMS-004).
+      dependsOn: [this.topicPolicy],
     });
 
     const crawlerFailed = new CloudwatchEventRule(this, 'crawler-failed', {
       name: `${props.namePrefix}-crawler-failed`,
-      description: 'The raw-zone crawler failed',
+      description: 'A crawler of the raw zone failed',
       eventPattern: JSON.stringify({
         source: ['aws.glue'],
         'detail-type': ['Glue Crawler State Change'],
-        detail: { crawlerName: [props.catalog.crawler.name], state: ['Failed'] },
+        detail: { crawlerName: [...props.catalog.crawlers.values()].map((crawler) => crawler.name), state: ['Failed'] },
       }),
     });
     new CloudwatchEventTarget(this, 'crawler-failed-alert', { rule: crawlerFailed.name, arn: this.topic.arn, targetId: 'alerts' });
@@ -106,7 +114,12 @@ export class Monitoring extends Construct {
         evaluationPeriods: 3,
         threshold: props.cdcLatencyAlarmSeconds,
         comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'breaching',
+        // DMS publishes CDCLatencySource only while the task captures changes: before the first start, and while it is
+        // stopped, there is no data, and `breaching` would alarm from the day the stack is applied
+        // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data).
+        // A task that stops or fails is reported by the DMS event subscription above, so silence is not latency
+        // (policy rule UH-AWS-DMS-005).
+        treatMissingData: 'notBreaching',
         alarmActions: [this.topic.arn],
         okActions: [this.topic.arn],
       });

@@ -5,7 +5,7 @@ import { RedshiftserverlessUsageLimit } from '@cdktf/provider-aws/lib/redshiftse
 import { WarehouseConfig } from '../../config/types';
 import { PERSONA_ROLE_SUFFIX } from '../../contract/lake';
 import { AwsEnvironment, glueDatabaseArns } from '../core/aws-environment';
-import { allow, catalogKeyThroughGlue, lakeFormationDataAccess, throughServices } from '../core/policy-document';
+import { allow, catalogKeyThroughGlue, lakeFormationDataAccess } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
 import { Catalog } from './catalog';
 import { CustomerManagedKey } from './customer-managed-key';
@@ -83,7 +83,9 @@ export class Warehouse extends Construct {
           allow('ReadCatalog', SPECTRUM_CATALOG_ACTIONS, glueDatabaseArns(env, catalog.database.name)),
           lakeFormationDataAccess(),
           catalogKeyThroughGlue(env, catalog.catalogKeyAlias),
-          allow('LakeKeyThroughServices', ['kms:Decrypt'], [catalog.storage.lakeKey.arn], throughServices(env, 's3')),
+          // No S3 or lake-key permission: Spectrum reads the registered raw zone with the credentials Lake Formation
+          // vends, as the registration role (https://docs.aws.amazon.com/lake-formation/latest/dg/working-with-services.html),
+          // the one principal the lake bucket and key let read lake data (policy rule UH-AWS-LF-001).
         ],
       },
     });

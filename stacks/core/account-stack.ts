@@ -1,10 +1,13 @@
 import { Construct } from 'constructs';
-import { LocalBackend, S3Backend } from 'cdktf';
+import { Annotations, LocalBackend, S3Backend } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { StateBackendConfig } from '../../config/types';
+import { accountIdWarnings } from '../../config/validate';
 import { ReadableStack } from './readable-stack';
 
 export interface AccountStackProps {
+  /** The declared account (`AccountConfig.name`) the stack deploys to, for messages that say where to change it. */
+  readonly accountName: string;
   /** The only account the stack may be applied to (`allowed_account_ids`). */
   readonly accountId: string;
   readonly region: string;
@@ -21,11 +24,15 @@ export interface AccountStackProps {
 
 /**
  * A stack bound to one AWS account: its provider refuses any other account, and its state has its own key in the
- * account's state bucket, so the stacks of one account never share a state.
+ * account's state bucket, so the stacks of one account never share a state. A placeholder account id synthesizes
+ * (tests and offline plans use them) but with a warning naming the id and where to set the real one.
  */
 export class AccountStack extends ReadableStack {
   constructor(scope: Construct, id: string, props: AccountStackProps) {
     super(scope, id);
+    for (const warning of accountIdWarnings(`stack ${id}`, props.accountId, `config/accounts.ts (account "${props.accountName}")`)) {
+      Annotations.of(this).addWarning(warning);
+    }
     new AwsProvider(this, 'aws', {
       region: props.region,
       allowedAccountIds: [props.accountId],

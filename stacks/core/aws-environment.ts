@@ -21,6 +21,16 @@ export function accountRootArn(env: AwsEnvironment): string {
   return `arn:${env.partition}:iam::${env.accountId}:root`;
 }
 
+/** ARN of a role of this account by name: role names are deterministic, so ARNs can be named before the role exists. */
+export function roleArn(env: AwsEnvironment, roleName: string): string {
+  return `arn:${env.partition}:iam::${env.accountId}:role/${roleName}`;
+}
+
+/** ARN of an S3 bucket by name (bucket ARNs carry neither region nor account). */
+export function bucketArn(env: AwsEnvironment, bucketName: string): string {
+  return `arn:${env.partition}:s3:::${bucketName}`;
+}
+
 /** The regional endpoint name of a service, as used in `kms:ViaService` and interface endpoint names. */
 export function regionalServiceName(env: AwsEnvironment, service: string): string {
   return `${service}.${env.region}.amazonaws.com`;

@@ -4,81 +4,12 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { AwsEnvironment } from './aws-environment';
-import { NamedStatement, PolicyCondition, PolicyStatement, policyDocument } from './policy-document';
+import { NamedStatement, PolicyStatement, policyDocument } from './policy-document';
+import { ServicePrincipalTrust, TRUSTED_SERVICES, TrustedService } from './trusted-services';
 
-interface ServicePrincipalTrust {
-  /** The principal the service assumes the role as. */
-  readonly principal: (env: AwsEnvironment) => string;
-  /**
-   * The confused-deputy conditions the service documents sending with `sts:AssumeRole`. A condition on a key the
-   * service does not send never matches, and the service could not assume the role at all, so a service that
-   * documents none gets none.
-   */
-  readonly conditions: (env: AwsEnvironment) => PolicyCondition[];
-}
-
-const sourceAccount = (env: AwsEnvironment): PolicyCondition => ({
-  test: 'StringEquals',
-  variable: 'aws:SourceAccount',
-  values: [env.accountId],
-});
-const sourceArnLike = (arn: string): PolicyCondition => ({ test: 'ArnLike', variable: 'aws:SourceArn', values: [arn] });
-const undocumented = (): PolicyCondition[] => [];
-
-/**
- * https://docs.aws.amazon.com/dms/latest/userguide/cross-service-confused-deputy-prevention.html: DMS (3.4.7 and
- * later) sends aws:SourceAccount and aws:SourceArn of its resources when it assumes a role.
- */
-const dmsResourcesOfThisAccount = (env: AwsEnvironment): PolicyCondition[] => [
-  sourceAccount(env),
-  sourceArnLike(`arn:${env.partition}:dms:${env.region}:${env.accountId}:*`),
-];
-
-/** The services roles of this platform trust: each one's principal and the conditions its documentation gives. */
-export const TRUSTED_SERVICES = {
-  /**
-   * https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html: "We recommend that you use the
-   * aws:SourceAccount and aws:SourceArn condition keys"; the source ARN is the flow log's.
-   */
-  'vpc-flow-logs': {
-    principal: () => 'vpc-flow-logs.amazonaws.com',
-    conditions: (env) => [sourceAccount(env), sourceArnLike(`arn:${env.partition}:ec2:${env.region}:${env.accountId}:vpc-flow-log/*`)],
-  },
-  /** DMS endpoints' service access roles (the S3 target). */
-  dms: { principal: () => 'dms.amazonaws.com', conditions: dmsResourcesOfThisAccount },
-  /**
-   * The regional principal DMS uses for endpoint roles: the Secrets Manager access role must trust it
-   * (https://docs.aws.amazon.com/dms/latest/userguide/security_iam_secretsmanager.html), and an S3 target's role
-   * trusts it beside `dms.amazonaws.com` (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Target.S3.html).
-   */
-  'dms-regional': { principal: (env) => `dms.${env.region}.amazonaws.com`, conditions: dmsResourcesOfThisAccount },
-  /**
-   * The account-level `dms-vpc-role` and `dms-cloudwatch-logs-role`. With the confused-deputy conditions DMS stops
-   * delivering task logs (https://github.com/terraform-aws-modules/terraform-aws-dms/issues/84, an upstream
-   * limitation; https://repost.aws/knowledge-center/dms-cloudwatch-logs-not-appearing gives the trust without them).
-   */
-  'dms-account-roles': { principal: () => 'dms.amazonaws.com', conditions: undocumented },
-  /**
-   * Instance profiles: EC2 documents no source keys for the instance's role session, and aws:SourceAccount is in the
-   * request context only when a service calls on a resource's behalf
-   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceaccount).
-   * AWS Support keeps no public list of the services that send it; EC2 and Glue roles are the known exceptions
-   * (https://github.com/prowler-cloud/prowler/issues/2810).
-   */
-  ec2: { principal: () => 'ec2.amazonaws.com', conditions: undocumented },
-  /** https://docs.aws.amazon.com/glue/latest/dg/crawler-prereqs.html asks only for trust of the Glue principal. */
-  glue: { principal: () => 'glue.amazonaws.com', conditions: undocumented },
-  /** https://docs.aws.amazon.com/lake-formation/latest/dg/registration-role.html gives the trust without conditions. */
-  lakeformation: { principal: () => 'lakeformation.amazonaws.com', conditions: undocumented },
-  /**
-   * https://docs.aws.amazon.com/redshift/latest/mgmt/authorizing-redshift-service-database-users.html: Redshift is
-   * narrowed with sts:ExternalId (database users), not with source keys.
-   */
-  redshift: { principal: () => 'redshift.amazonaws.com', conditions: undocumented },
-  'redshift-serverless': { principal: () => 'redshift-serverless.amazonaws.com', conditions: undocumented },
-} satisfies Record<string, ServicePrincipalTrust>;
-
-export type TrustedService = keyof typeof TRUSTED_SERVICES;
+// The table of trusted services lives in trusted-services.ts (no cdktf), where the policy rules read it too.
+export { TRUSTED_SERVICES } from './trusted-services';
+export type { TrustedService } from './trusted-services';
 
 /** Who may assume a role. */
 export type RoleTrust =

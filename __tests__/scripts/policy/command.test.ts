@@ -71,6 +71,8 @@ describe('npm run policy (the command)', () => {
     const text = await runInProcess('policy', ['--rules']);
     expect(text.code).toBe(0);
     for (const rule of RULES) expect(text.stdout).toMatch(new RegExp(`^${rule.id}\\s`, 'm'));
+    // An AWS service constraint shows the documentation it encodes among its sources.
+    expect(text.stdout).toContain('https://docs.aws.amazon.com/glue/latest/dg/crawler-lf-integ.html');
     const json = await runInProcess('policy', ['--rules', '--json']);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout).rules.map((r: { id: string }) => r.id)).toEqual(RULES.map((r) => r.id));

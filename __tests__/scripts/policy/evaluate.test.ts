@@ -15,6 +15,7 @@ const stack = (...addresses: string[]): StackModel => ({
   provider: {},
   scope: 'environment',
   production: false,
+  lifecycleKnown: true,
 });
 
 /** A rule for the tests: every bucket fails unless its name ends in `_ok`. */

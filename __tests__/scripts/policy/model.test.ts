@@ -171,6 +171,7 @@ describe('the model of a synthesized stack', () => {
       provider: {},
       scope: undefined,
       production: false,
+      lifecycleKnown: true,
     });
   });
 });
@@ -194,6 +195,11 @@ describe('the model of a plan', () => {
         bucket_key_enabled: true,
       },
     ]);
+  });
+
+  test('a plan does not carry lifecycle blocks, and says so; a synthesized stack does', () => {
+    expect(model.lifecycleKnown).toBe(false);
+    expect(modelFromSynth('any', {}).lifecycleKnown).toBe(true);
   });
 
   test('depends_on comes from the configuration', () => {

@@ -98,6 +98,13 @@ describe('SARIF', () => {
     for (const rule of sarif.runs[0].tool.driver.rules) expect(rule.shortDescription.text).not.toBe('');
   });
 
+  test('an AWS service constraint links the page that states it, and lists every AWS source beside the scanner ids', () => {
+    const described = sarif.runs[0].tool.driver.rules.find((r: any) => r.id === 'UH-AWS-GLUE-001');
+    expect(described.helpUri).toBe('https://docs.aws.amazon.com/glue/latest/dg/crawler-lf-integ.html');
+    expect(described.properties.aws).toEqual(RULES.find((r) => r.id === 'UH-AWS-GLUE-001')!.sources.aws);
+    expect(sarif.runs[0].tool.driver.rules.find((r: any) => r.id === 'UH-RDS-002')).not.toHaveProperty('helpUri');
+  });
+
   test('reports failures as errors and suppressed findings as notes with their justification; passes are left out', () => {
     const results = sarif.runs[0].results;
     expect(results.map((r: any) => `${r.ruleId}:${r.level}`)).toEqual(['UH-RDS-002:error', 'UH-S3-001:error', 'UH-S3-002:note']);

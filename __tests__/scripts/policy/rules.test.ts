@@ -36,6 +36,16 @@ const addResource = (json: Json, type: string, name: string, values: Json): void
 const param = (json: Json, name: string, value: string): void => {
   one(json, 'aws_db_parameter_group').parameter.find((p: Json) => p.name === name).value = value;
 };
+const taskSettings = (json: Json, change: (settings: Json) => void): void => {
+  const task = one(json, 'aws_dms_replication_task');
+  const settings = JSON.parse(task.replication_task_settings);
+  change(settings);
+  task.replication_task_settings = JSON.stringify(settings);
+};
+/** The statement of a policy document by sid, behind a resource's policy attribute. */
+const statementOf = (json: Json, reference: string, sid: string): Json =>
+  documentOf(json, reference).statement.find((s: Json) => s.sid === sid);
+const devRoleArn = (name: string): string => `arn:aws:iam::${dev.accountId}:role/unicornhealth-dev-${name}`;
 
 type Env = keyof typeof BASE;
 /** For each rule: the environment whose stack is the passing fixture, and the one change that breaks the rule. */
@@ -233,15 +243,7 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
       one(j, 'aws_dms_endpoint').s3_settings = [{ bucket_name: 'lake' }];
     },
   ],
-  'UH-DMS-008': [
-    'dev',
-    (j) => {
-      const t = one(j, 'aws_dms_replication_task');
-      const s = JSON.parse(t.replication_task_settings);
-      s.ValidationSettings.EnableValidation = false;
-      t.replication_task_settings = JSON.stringify(s);
-    },
-  ],
+  'UH-DMS-008': ['dev', (j) => taskSettings(j, (s) => (s.ErrorBehavior.DataErrorPolicy = 'IGNORE_RECORD'))],
   'UH-DMS-009': [
     'dev',
     (j) => {
@@ -385,13 +387,17 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
   'UH-LF-003': [
     'dev',
     (j) => {
+      // Granted after the last grant, as Governance chains them (UH-AWS-LF-004).
+      const grants = Object.keys(j.resource.aws_lakeformation_permissions);
+      const last = grants.find(
+        (id) => !all(j, 'aws_lakeformation_permissions').some((g) => g.depends_on.includes(`aws_lakeformation_permissions.${id}`)),
+      );
       addResource(j, 'aws_lakeformation_permissions', 'iam_allowed', {
         principal: 'IAM_ALLOWED_PRINCIPALS',
         permissions: ['DESCRIBE'],
         database: { name: 'x' },
-        depends_on: [],
+        depends_on: [all(j, 'aws_lakeformation_permissions')[0].depends_on[0], `aws_lakeformation_permissions.${last}`],
       });
-      j.resource.aws_lakeformation_permissions.iam_allowed.depends_on = all(j, 'aws_lakeformation_permissions')[0].depends_on;
     },
   ],
   'UH-LF-004': [
@@ -529,6 +535,84 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
       delete one(j, 'aws_sns_topic').kms_master_key_id;
     },
   ],
+
+  // AWS service constraints
+  'UH-AWS-GLUE-001': [
+    'dev',
+    (j) => {
+      one(j, 'aws_glue_crawler', 'crawler-patient').catalog_target[0].tables.push('encounter');
+    },
+  ],
+  'UH-AWS-DMS-001': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_dms_endpoint').certificate_arn;
+    },
+  ],
+  'UH-AWS-DMS-002': [
+    'dev',
+    (j) => {
+      const write = statementOf(j, one(j, 'aws_iam_role_policy', 'target-role').policy, 'WriteRawZone');
+      write.actions = write.actions.filter((a: string) => a !== 's3:PutObjectTagging');
+    },
+  ],
+  'UH-AWS-DMS-003': ['dev', (j) => taskSettings(j, (s) => (s.ValidationSettings.EnableValidation = true))],
+  'UH-AWS-DMS-004': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_dms_event_subscription').depends_on;
+    },
+  ],
+  'UH-AWS-DMS-005': [
+    'prod',
+    (j) => {
+      one(j, 'aws_cloudwatch_metric_alarm', 'cdc-latency').treat_missing_data = 'breaching';
+    },
+  ],
+  'UH-AWS-IAM-001': [
+    'dev',
+    (j) => {
+      // Glue documents no source conditions: a role that requires aws:SourceAccount of it is never assumed.
+      documentOf(j, one(j, 'aws_iam_role', 'crawler-role').assume_role_policy).statement[0].condition = [
+        { test: 'StringEquals', variable: 'aws:SourceAccount', values: [dev.accountId] },
+      ];
+    },
+  ],
+  'UH-AWS-RS-001': [
+    'dev',
+    (j) => {
+      const workgroup = one(j, 'aws_redshiftserverless_workgroup');
+      workgroup.config_parameter = workgroup.config_parameter.filter((p: Json) => p.parameter_key !== 'auto_mv');
+    },
+  ],
+  'UH-AWS-LF-001': [
+    'dev',
+    (j) => {
+      const deny = statementOf(j, one(j, 'aws_s3_bucket_policy', 'storage_lake_').policy, 'DenyLakeObjectReadsOutsideLakeFormation');
+      deny.condition[0].values.push(devRoleArn('dms-raw-zone-writer'));
+    },
+  ],
+  'UH-AWS-LF-002': [
+    'dev',
+    (j) => {
+      const deny = statementOf(j, one(j, 'aws_kms_key', 'lake-key').policy, 'DenyLakeDataDecryptOutsideLakeFormation');
+      deny.condition.find((c: Json) => c.variable === 'aws:PrincipalArn').values.push(devRoleArn('analyst'));
+    },
+  ],
+  'UH-AWS-LF-003': [
+    'baseline',
+    (j) => {
+      const settings = one(j, 'aws_lakeformation_data_lake_settings');
+      settings.admins[0] = `arn:aws:iam::${dev.accountId}:role/unicornhealth-dev-lake-admin`;
+    },
+  ],
+  'UH-AWS-LF-004': [
+    'dev',
+    (j) => {
+      const grant = one(j, 'aws_lakeformation_permissions', 'analyst-database');
+      grant.depends_on = grant.depends_on.filter((d: string) => !d.startsWith('aws_lakeformation_permissions.'));
+    },
+  ],
 };
 
 const STACK_NAMES: Record<Env, string> = {
@@ -584,12 +668,23 @@ describe('the policy rule catalogue', () => {
     expect(RULES.length).toBeGreaterThanOrEqual(60);
     expect(new Set(RULES.map((r) => r.id)).size).toBe(RULES.length);
     for (const rule of RULES) {
-      expect(rule.id).toMatch(/^UH-[A-Z0-9]+-\d{3}$/);
+      expect(rule.id).toMatch(/^UH-(AWS-)?[A-Z0-9]+-\d{3}$/);
       expect(rule.title.length).toBeGreaterThan(10);
       expect(rule.resourceTypes.length).toBeGreaterThan(0);
     }
     expect(RULES.filter((r) => r.sources.checkov?.length || r.sources.trivy?.length).length).toBeGreaterThan(40);
     expect(RULES.filter((r) => r.sources.hipaa).length).toBeGreaterThan(50);
+  });
+
+  test('every AWS service constraint (UH-AWS-*) cites the AWS page or issue that states it', () => {
+    const constraints = RULES.filter((r) => r.id.startsWith('UH-AWS-'));
+    expect(constraints.map((r) => r.id)).toEqual(
+      expect.arrayContaining(['UH-AWS-GLUE-001', 'UH-AWS-DMS-001', 'UH-AWS-IAM-001', 'UH-AWS-RS-001']),
+    );
+    for (const rule of constraints) {
+      expect([rule.id, rule.sources.aws?.length ?? 0]).not.toEqual([rule.id, 0]);
+      for (const url of rule.sources.aws ?? []) expect(url).toMatch(/^https:\/\/(docs\.aws\.amazon\.com|github\.com|repost\.aws)\//);
+    }
   });
 
   test('every rule has a breaking fixture', () => {

@@ -1,6 +1,6 @@
 import { CLINIC_TABLES } from '../../../contract/clinic';
 import { SOURCE_SCHEMA, glueType } from '../../../contract/lake';
-import { Catalog, CatalogProps } from '../../../stacks/constructs/catalog';
+import { Catalog, CatalogProps, crawlerName } from '../../../stacks/constructs/catalog';
 import {
   Json,
   SynthesizedStack,
@@ -29,6 +29,8 @@ describe('Catalog (Glue and Athena)', () => {
       });
     });
   const stack = build();
+  /** The catalog of `stack` (`build` sets `catalog` anew for every stack it builds). */
+  const defaultCatalog = catalog;
   const key = (name: string): string => stack.ref('aws_kms_key', `${name}-key`, 'arn');
   const databaseName = 'uh_test';
 
@@ -78,7 +80,12 @@ describe('Catalog (Glue and Athena)', () => {
         .map((t: Json) => t.name)
         .sort(),
     ).toEqual(['account', 'patient']);
-    expect(two.one('aws_glue_crawler').catalog_target[0].tables).toHaveLength(2);
+    expect(
+      two
+        .all('aws_glue_crawler')
+        .map((c: Json) => c.name)
+        .sort(),
+    ).toEqual([`${TEST_PREFIX}-raw-account`, `${TEST_PREFIX}-raw-patient`]);
   });
 
   test('dates stay dates and money stays exact in the catalog', () => {
@@ -90,19 +97,39 @@ describe('Catalog (Glue and Athena)', () => {
     expect(columns('account')).toMatchObject({ last_payment: 'date', account_balance: 'decimal(10,2)' });
   });
 
-  test('the crawler re-crawls exactly the contract tables under Lake Formation credentials, with a security configuration', () => {
-    const crawler = stack.one('aws_glue_crawler');
-    expect(crawler).toMatchObject({
-      name: `${TEST_PREFIX}-raw-zone`,
-      role: stack.ref('aws_iam_role', 'crawler-role', 'arn'),
-      lake_formation_configuration: { use_lake_formation_credentials: true, account_id: TEST_ENV.accountId },
-      security_configuration: stack.ref('aws_glue_security_configuration', '', 'name'),
-      schema_change_policy: { update_behavior: 'UPDATE_IN_DATABASE', delete_behavior: 'LOG' },
-      recrawl_policy: { recrawl_behavior: 'CRAWL_EVERYTHING' },
-    });
-    expect(crawler.catalog_target[0].tables).toEqual(
-      CLINIC_TABLES.map((t) => stack.ref('aws_glue_catalog_table', `table-${t.name}`, 'name')),
-    );
+  test.each(CLINIC_TABLES.map((t) => [t.name] as const))(
+    'table %s has its own crawler: one catalog target with that one table (Lake Formation credentials allow no more)',
+    (name) => {
+      const crawler = stack.one('aws_glue_crawler', `crawler-${name}`);
+      expect(crawler).toEqual({
+        name: crawlerName(TEST_PREFIX, { name }),
+        description: `Re-crawls the ${name} table of the raw zone written by DMS`,
+        role: stack.ref('aws_iam_role', 'crawler-role', 'arn'),
+        database_name: stack.ref('aws_glue_catalog_database', '', 'name'),
+        security_configuration: stack.ref('aws_glue_security_configuration', '', 'name'),
+        catalog_target: [
+          {
+            database_name: stack.ref('aws_glue_catalog_database', '', 'name'),
+            tables: [stack.ref('aws_glue_catalog_table', `table-${name}`, 'name')],
+          },
+        ],
+        lake_formation_configuration: { use_lake_formation_credentials: true, account_id: TEST_ENV.accountId },
+        schema_change_policy: { update_behavior: 'UPDATE_IN_DATABASE', delete_behavior: 'LOG' },
+        recrawl_policy: { recrawl_behavior: 'CRAWL_EVERYTHING' },
+        configuration: JSON.stringify({
+          Version: 1.0,
+          CrawlerOutput: { Tables: { AddOrUpdateBehavior: 'MergeNewColumns' }, Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } },
+        }),
+      });
+      expect(crawler.name).toBe(`${TEST_PREFIX}-raw-${name}`);
+      expect(defaultCatalog.crawlers.get(name)).toBe(defaultCatalog.tables.get(name)?.crawler);
+    },
+  );
+
+  test('one crawler per contract table, all running as the one crawler role', () => {
+    expect(stack.all('aws_glue_crawler')).toHaveLength(CLINIC_TABLES.length);
+    expect([...defaultCatalog.crawlers.keys()]).toEqual(CLINIC_TABLES.map((t) => t.name));
+    expect(stack.all('aws_iam_role')).toHaveLength(1);
   });
 
   test('the crawler role trusts Glue (which documents no source conditions) and may update only the contract tables', () => {
@@ -112,7 +139,7 @@ describe('Catalog (Glue and Athena)', () => {
       'UpdateContractTables',
       'LakeFormationCredentials',
       'CatalogKeyThroughGlue',
-      'LakeKeyForDataAndCrawlerOutput',
+      'LakeKeyForCrawlerOutput',
       'WriteEncryptedCrawlerLogs',
     ]);
     const glue = `arn:aws:glue:us-east-1:${TEST_ENV.accountId}`;
@@ -121,12 +148,12 @@ describe('Catalog (Glue and Athena)', () => {
       `${glue}:database/${databaseName}`,
       ...CLINIC_TABLES.map((t) => `${glue}:table/${databaseName}/${stack.ref('aws_glue_catalog_table', `table-${t.name}`, 'name')}`),
     ]);
-    expect(stack.statement(policy, 'LakeKeyForDataAndCrawlerOutput')).toMatchObject({
+    // The raw zone is read with Lake Formation's credentials, not the role's: no S3 permission, no lake key through S3.
+    expect(stack.statement(policy, 'LakeKeyForCrawlerOutput')).toMatchObject({
       resources: [key('lake')],
-      condition: [
-        { test: 'StringEquals', variable: 'kms:ViaService', values: ['glue.us-east-1.amazonaws.com', 's3.us-east-1.amazonaws.com'] },
-      ],
+      condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: ['glue.us-east-1.amazonaws.com'] }],
     });
+    expect(JSON.stringify(stack.policyBehind(policy))).not.toMatch(/"s3:/);
   });
 
   test('the crawler writes the encrypted catalog with the account’s catalog key, named by its alias, through Glue only', () => {

@@ -1,7 +1,16 @@
 import { prod } from '../../../config/environments';
 import { LakeStorage } from '../../../stacks/constructs/lake-storage';
 import { policyDocument } from '../../../stacks/core/policy-document';
-import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testKey, testStorage } from '../../helpers/synth';
+import {
+  Json,
+  SynthesizedStack,
+  TEST_ENV,
+  TEST_LAKE_READER_ARN,
+  TEST_PREFIX,
+  synthesizeWith,
+  testKey,
+  testStorage,
+} from '../../helpers/synth';
 
 describe('LakeStorage', () => {
   /** The raw zone's ARNs as the synthesized JSON spells them, through a policy document that names them. */
@@ -36,6 +45,7 @@ describe('LakeStorage', () => {
           environment: TEST_ENV,
           namePrefix: TEST_PREFIX,
           lakeKey: testKey(scope, 'lake'),
+          lakeReaderRoleArns: [TEST_LAKE_READER_ARN],
           rawZonePrefix: 'landing',
         }),
       ),
@@ -76,6 +86,28 @@ describe('LakeStorage', () => {
     });
   });
 
+  test('no principal but the named lake readers (the Lake Formation registration role) reads a lake object, any version', () => {
+    const lakePolicy = stack.one('aws_s3_bucket_policy', 'storage_lake_').policy;
+    expect(stack.statement(lakePolicy, 'DenyLakeObjectReadsOutsideLakeFormation')).toEqual({
+      sid: 'DenyLakeObjectReadsOutsideLakeFormation',
+      effect: 'Deny',
+      principals: [{ type: '*', identifiers: ['*'] }],
+      actions: ['s3:GetObject', 's3:GetObjectVersion'],
+      resources: [`arn:aws:s3:::${TEST_PREFIX}-lake-${account}/*`],
+      condition: [{ test: 'ArnNotLike', variable: 'aws:PrincipalArn', values: [TEST_LAKE_READER_ARN] }],
+    });
+    // The bucket's other guards stay: TLS only, TLS 1.2, uploads under the lake key.
+    expect(stack.sids(lakePolicy)).toEqual([
+      'DenyInsecureTransport',
+      'DenyTlsOlderThan12',
+      'DenyUploadsNotEncryptedWithKms',
+      'DenyUploadsWithAnotherKmsKey',
+      'DenyLakeObjectReadsOutsideLakeFormation',
+    ]);
+    // Query results are read by the people who ran the queries: no such deny on the results bucket.
+    expect(stack.sids(stack.one('aws_s3_bucket_policy', 'athena-results').policy)).not.toContain('DenyLakeObjectReadsOutsideLakeFormation');
+  });
+
   test.each(buckets)('%s: noncurrent versions expire after the configured days', (name) => {
     expect(rulesOf(stack, name)).toContainEqual(expect.objectContaining({ noncurrent_version_expiration: [{ noncurrent_days: 30 }] }));
   });
@@ -100,6 +132,7 @@ describe('LakeStorage', () => {
           environment: TEST_ENV,
           namePrefix: TEST_PREFIX,
           lakeKey: testKey(scope, 'lake'),
+          lakeReaderRoleArns: [TEST_LAKE_READER_ARN],
         }),
     );
     expect(synthesized.all('aws_s3_bucket').map((b: Json) => b.force_destroy)).toEqual([

@@ -1,4 +1,5 @@
 import { dev, prod } from '../../../config/environments';
+import { CLINIC_TABLES } from '../../../contract/clinic';
 import { ALERT_PUBLISHERS, Monitoring, MonitoringProps } from '../../../stacks/constructs/monitoring';
 import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testCatalog, testKey, testMigration } from '../../helpers/synth';
 
@@ -61,7 +62,7 @@ describe('Monitoring', () => {
     );
   });
 
-  test('the migration task’s failures and state changes reach the topic through an event subscription', () => {
+  test('the migration task’s failures and state changes reach the topic through an event subscription, made once DMS may publish', () => {
     expect(stack.one('aws_dms_event_subscription')).toEqual({
       name: `${TEST_PREFIX}-dms-task-failures`,
       sns_topic_arn: topic,
@@ -69,15 +70,20 @@ describe('Monitoring', () => {
       source_ids: [stack.ref('aws_dms_replication_task', '', 'replication_task_id')],
       event_categories: ['failure', 'state change'],
       enabled: true,
+      // CreateEventSubscription fails with SNSNoAuthorizationFault until the topic policy lets DMS publish.
+      depends_on: [`aws_sns_topic_policy.${stack.idOf('aws_sns_topic_policy')}`],
     });
   });
 
-  test('a failure of the catalog’s crawler reaches the topic through EventBridge', () => {
+  test('a failure of any of the catalog’s crawlers reaches the topic through EventBridge', () => {
     const rule = stack.one('aws_cloudwatch_event_rule');
     expect(JSON.parse(rule.event_pattern)).toEqual({
       source: ['aws.glue'],
       'detail-type': ['Glue Crawler State Change'],
-      detail: { crawlerName: [stack.ref('aws_glue_crawler', '', 'name')], state: ['Failed'] },
+      detail: {
+        crawlerName: CLINIC_TABLES.map((table) => stack.ref('aws_glue_crawler', `crawler-${table.name}`, 'name')),
+        state: ['Failed'],
+      },
     });
     expect(stack.one('aws_cloudwatch_event_target')).toEqual({
       rule: stack.ref('aws_cloudwatch_event_rule', '', 'name'),
@@ -94,7 +100,8 @@ describe('Monitoring', () => {
       namespace: 'AWS/DMS',
       metric_name: 'CDCLatencySource',
       threshold: prod.migration.cdcLatencyAlarmSeconds,
-      treat_missing_data: 'breaching',
+      // No data while the task is not capturing (before its first start, when stopped): not a latency problem.
+      treat_missing_data: 'notBreaching',
       alarm_actions: [stacks.cdc.ref('aws_sns_topic', '', 'arn')],
       ok_actions: [stacks.cdc.ref('aws_sns_topic', '', 'arn')],
     });

@@ -90,7 +90,8 @@ describe('Warehouse (Redshift Serverless)', () => {
   test('the Spectrum role is assumed by Redshift (which documents no source conditions) and reads the catalog through Lake Formation', () => {
     expect(stack.serviceTrustOf('spectrum-role')).toEqual(serviceTrust(['redshift.amazonaws.com', 'redshift-serverless.amazonaws.com']));
     const policy = stack.one('aws_iam_role_policy', 'spectrum').policy;
-    expect(stack.sids(policy)).toEqual(['ReadCatalog', 'LakeFormationCredentials', 'CatalogKeyThroughGlue', 'LakeKeyThroughServices']);
+    // No S3 permission and no lake key: Spectrum reads with the credentials Lake Formation vends (the registration role's).
+    expect(stack.sids(policy)).toEqual(['ReadCatalog', 'LakeFormationCredentials', 'CatalogKeyThroughGlue']);
     expect(stack.statement(policy, 'CatalogKeyThroughGlue')).toEqual(TEST_CATALOG_KEY_STATEMENT);
     const database = stack.ref('aws_glue_catalog_database', '', 'name');
     expect(stack.statement(policy, 'ReadCatalog').resources).toEqual([
@@ -98,11 +99,6 @@ describe('Warehouse (Redshift Serverless)', () => {
       `arn:aws:glue:us-east-1:${TEST_ENV.accountId}:database/${database}`,
       `arn:aws:glue:us-east-1:${TEST_ENV.accountId}:table/${database}/*`,
     ]);
-    expect(stack.statement(policy, 'LakeKeyThroughServices')).toMatchObject({
-      actions: ['kms:Decrypt'],
-      resources: [stack.ref('aws_kms_key', 'lake-key', 'arn')],
-      condition: [{ test: 'StringEquals', variable: 'kms:ViaService', values: ['s3.us-east-1.amazonaws.com'] }],
-    });
     const s3Actions = stack
       .policyBehind(policy)
       .statement.flatMap((s: Json) => s.actions)

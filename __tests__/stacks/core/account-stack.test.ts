@@ -1,9 +1,10 @@
-import { Testing } from 'cdktf';
+import { AnnotationMetadataEntryType, Testing } from 'cdktf';
 import { AccountStack, AccountStackProps } from '../../../stacks/core/account-stack';
 import { SynthesizedStack } from '../../helpers/synth';
 
 describe('AccountStack', () => {
   const props: AccountStackProps = {
+    accountName: 'nonprod',
     accountId: '111111111111',
     region: 'us-east-1',
     tags: { Project: 'UnicornHealth' },
@@ -12,6 +13,18 @@ describe('AccountStack', () => {
   };
   const build = (overrides: Partial<AccountStackProps> = {}): SynthesizedStack =>
     new SynthesizedStack(new AccountStack(Testing.app(), 'uh-test', { ...props, ...overrides }));
+  const warningsOf = (synthesized: SynthesizedStack): string[] =>
+    synthesized.stack.node.metadata.filter((m) => m.type === String(AnnotationMetadataEntryType.WARN)).map((m) => String(m.data));
+
+  test('a placeholder account id synthesizes, with a warning that names the id and where to set the real one', () => {
+    expect(warningsOf(build())).toEqual([
+      expect.stringMatching(
+        /^stack uh-test uses the placeholder account id 111111111111: set the real 12-digit id in config\/accounts.ts \(account "nonprod"\)/,
+      ),
+    ]);
+    expect(warningsOf(build({ accountId: '123456789012' }))).toHaveLength(1);
+    expect(warningsOf(build({ accountId: '710928374651' }))).toEqual([]);
+  });
 
   test('the provider may only be applied to the account, in its region, and tags everything', () => {
     expect(build().json.provider.aws).toEqual([

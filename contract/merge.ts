@@ -1,4 +1,5 @@
 import { Table } from './clinic';
+import { glueType } from './lake';
 
 /**
  * The change log and the current state, generated from the contract.
@@ -24,6 +25,33 @@ export const CHANGE_LOG_COLUMNS = {
 
 /** The column of a current-state table holding the change sequence of the last change applied to the row. */
 export const LAST_CHANGE_SEQUENCE = 'last_change_seq';
+
+/**
+ * The Glue database of the change-log tables, beside the main database `<db>` that holds the current-state tables
+ * under the same names: readable only by the merge and lake admins, so analysts never see deleted rows or old images.
+ */
+export const changeLogDatabaseOf = (database: string): string => `${database}_changes`;
+
+/** A column as the Glue catalog records it: lower-case name and Glue (Hive) type. */
+export interface CatalogColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+const contractCatalogColumns = (table: Table): CatalogColumn[] =>
+  table.columns.map((c) => ({ name: c.name.toLowerCase(), type: glueType(c.type) }));
+
+/** A change-log table in the catalog: DMS's three columns (all text), then the row image. */
+export const changeLogCatalogColumns = (table: Table): CatalogColumn[] => [
+  ...Object.values(CHANGE_LOG_COLUMNS).map((name) => ({ name, type: 'string' })),
+  ...contractCatalogColumns(table),
+];
+
+/** A current-state table in the catalog: the contract's columns, then the sequence of the last change applied. */
+export const currentCatalogColumns = (table: Table): CatalogColumn[] => [
+  ...contractCatalogColumns(table),
+  { name: LAST_CHANGE_SEQUENCE, type: 'string' },
+];
 
 /** The operations a change-log row may carry. */
 export const OPERATIONS = ['I', 'U', 'D'] as const;

@@ -4,10 +4,14 @@ import {
   CHANGE_LOG_COLUMNS,
   LAST_CHANGE_SEQUENCE,
   MergeTables,
+  changeLogCatalogColumns,
+  changeLogDatabaseOf,
   changeLogProblemsSql,
   changeSequenceRules,
+  currentCatalogColumns,
   mergeSql,
 } from '../../contract/merge';
+import { tableNamed } from '../../contract/clinic';
 
 /** A two-column table of the contract's shape: the merge is generated from any table. */
 const plan: Table = {
@@ -196,6 +200,36 @@ describe('DMS rules that add the change sequence', () => {
         value: 'dms_change_seq',
         expression: '$AR_H_CHANGE_SEQ',
       }),
+    ]);
+  });
+});
+
+describe('the two catalog databases', () => {
+  test('the change log lives beside the main database, as <db>_changes', () => {
+    expect(changeLogDatabaseOf('unicornhealth_dev')).toBe('unicornhealth_dev_changes');
+  });
+
+  test('a change-log table: the operation, commit time and change sequence as text, then the row image with Glue types', () => {
+    expect(changeLogCatalogColumns(tableNamed('account')).map((c) => `${c.name}:${c.type}`)).toEqual([
+      'op:string',
+      'dms_commit_ts:string',
+      'dms_change_seq:string',
+      'accountid:string',
+      'member_id:string',
+      'last_payment:date',
+      'payment_due:date',
+      'account_balance:decimal(10,2)',
+    ]);
+  });
+
+  test('a current-state table: the contract columns with Glue types, then the last change sequence', () => {
+    expect(currentCatalogColumns(tableNamed('appointment')).map((c) => `${c.name}:${c.type}`)).toEqual([
+      'appid:string',
+      'physician:string',
+      'app_date:date',
+      'app_time:string',
+      'scheduled_by:string',
+      'last_change_seq:string',
     ]);
   });
 });

@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { GetCrawlerCommand, GetTablesCommand, GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
 import { CLINIC_TABLES, directIdentifierColumns } from '../../contract/clinic';
-import { glueType } from '../../contract/lake';
+import { changeLogCatalogColumns, currentCatalogColumns } from '../../contract/merge';
 import { externalSchemaSql } from '../../contract/warehouse';
 import { mysqlDialect } from '../../scripts/smoke/checksum';
 import { AthenaEngine, RedshiftDataEngine, Row, SqlEngine } from '../../scripts/smoke/engines';
@@ -213,14 +213,29 @@ export function mockDms(clock: VirtualClock, behaviour: DmsBehaviour = {}) {
   return dms;
 }
 
+/** The catalog databases of the mocked account: the current-state tables and the change log DMS writes. */
+export const GLUE_DATABASE = 'unicornhealth_dev';
+export const CHANGE_LOG_DATABASE = 'unicornhealth_dev_changes';
+
 export interface GlueBehaviour {
   readonly crawlFails?: string;
-  readonly columnsOf?: (table: string) => { Name: string; Type: string }[];
-  readonly tables?: string[];
+  /** Columns of a table of a database, instead of what the design gives it (undefined: the design's). */
+  readonly columnsOf?: (table: string, database: string) => { Name: string; Type: string }[] | undefined;
+  /** Tables a database lists, instead of every contract table. */
+  readonly tables?: (database: string) => string[];
   readonly crawlerAlreadyRunning?: boolean;
 }
 
-/** Glue: the crawler goes RUNNING → STOPPING → READY, then GetTables in two pages. */
+/** The columns the design gives each database's tables, per contract table. */
+const DESIGNED_COLUMNS: Readonly<Record<string, typeof currentCatalogColumns>> = {
+  [GLUE_DATABASE]: currentCatalogColumns,
+  [CHANGE_LOG_DATABASE]: changeLogCatalogColumns,
+};
+
+/**
+ * Glue: the crawler goes RUNNING → STOPPING → READY, then GetTables per database in two pages; an unknown database
+ * is refused as Glue refuses it.
+ */
 export function mockGlue(behaviour: GlueBehaviour = {}) {
   const glue = mockClient(GlueClient);
   let polls = 0;
@@ -238,13 +253,17 @@ export function mockGlue(behaviour: GlueBehaviour = {}) {
     return { Crawler: { Name: 'crawler', State, LastCrawl } };
   });
   glue.on(GetTablesCommand).callsFake(async (input) => {
-    const names = behaviour.tables ?? CLINIC_TABLES.map((t) => t.name);
+    const database = input.DatabaseName!;
+    const designed = DESIGNED_COLUMNS[database];
+    if (!designed) throw Object.assign(new Error(`Database ${database} not found.`), { name: 'EntityNotFoundException', $metadata: {} });
+    const names = behaviour.tables?.(database) ?? CLINIC_TABLES.map((t) => t.name);
     const list = names.map((name) => ({
       Name: name,
+      DatabaseName: database,
       StorageDescriptor: {
         Columns:
-          behaviour.columnsOf?.(name) ??
-          CLINIC_TABLES.find((t) => t.name === name)!.columns.map((c) => ({ Name: c.name.toLowerCase(), Type: glueType(c.type) })),
+          behaviour.columnsOf?.(name, database) ??
+          designed(CLINIC_TABLES.find((t) => t.name === name)!).map((c) => ({ Name: c.name, Type: c.type })),
       },
     }));
     return input.NextToken ? { TableList: list.slice(2) } : { TableList: list.slice(0, 2), NextToken: 'more' };
@@ -310,9 +329,10 @@ export function smokeContext(options: ContextOptions = {}): { ctx: SmokeContext;
     names: {
       dmsTaskArn: TASK_ARN,
       crawlerName: 'crawler',
-      glueDatabase: 'unicornhealth_dev',
+      glueDatabase: GLUE_DATABASE,
+      changeLogDatabase: CHANGE_LOG_DATABASE,
       externalSchemaSql: externalSchemaSql({
-        glueDatabase: 'unicornhealth_dev',
+        glueDatabase: GLUE_DATABASE,
         roleArn: 'arn:aws:iam::111111111111:role/rs',
         region: 'us-east-1',
       }),

@@ -5,7 +5,7 @@ import { TableFile } from './loader';
 
 export interface InputSelection {
   readonly files: TableFile[];
-  /** Files in the folder that are not `<table>.csv` of a contract table. */
+  /** Files (not folders) in the folder that are not `<table>.csv` of a contract table. */
   readonly ignored: string[];
   /** Why the selection cannot be used; empty when it can. */
   readonly errors: string[];
@@ -49,7 +49,8 @@ export function selectInputFiles(tables: readonly Table[], dir: string | undefin
       const path = join(dir, name);
       const table = tables.find((t) => `${t.name}.csv` === name);
       if (!table) {
-        ignored.push(path);
+        // Sub-folders (such as seed/changes) are not exports; only stray files are worth listing.
+        if (notAFile(path) === undefined) ignored.push(path);
         continue;
       }
       const problem = notAFile(path);

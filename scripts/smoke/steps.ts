@@ -8,7 +8,8 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { GetCrawlerCommand, GlueClient, StartCrawlerCommand, Table as GlueTable, paginateGetTables } from '@aws-sdk/client-glue';
 import { Column, Table } from '../../contract/clinic';
-import { GOVERNED_PERSONAS, READABLE_COLUMNS, ReaderPersona, glueType } from '../../contract/lake';
+import { GOVERNED_PERSONAS, READABLE_COLUMNS, ReaderPersona } from '../../contract/lake';
+import { CatalogColumn, changeLogCatalogColumns, changeLogDatabaseOf, currentCatalogColumns } from '../../contract/merge';
 import { TableFingerprint, checksumSql, fingerprintOf } from './checksum';
 import { QueryFailed, SqlEngine } from './engines';
 import { Clock, Deadline, PollOptions, collectAll, mapConcurrent, pollUntil } from './waiting';
@@ -33,15 +34,19 @@ export class StepFailed extends Error {
 export interface SmokeNames {
   readonly dmsTaskArn: string;
   readonly crawlerName: string;
+  /** The main database: the current-state tables analysts, Redshift and the smoke runner read. */
   readonly glueDatabase: string;
+  /** The database of the change-log tables DMS writes. @default `changeLogDatabaseOf(glueDatabase)`, `<db>_changes` */
+  readonly changeLogDatabase?: string;
   /** The idempotent `CREATE EXTERNAL SCHEMA` statement. */
   readonly externalSchemaSql: string;
 }
 
-/** A catalog table as the checks compare it: name and columns with Glue (Hive) types. */
+/** A catalog table as the checks compare it: its database, name and columns with Glue (Hive) types. */
 export interface CatalogTable {
+  readonly database: string;
   readonly name: string;
-  readonly columns: { readonly name: string; readonly type: string }[];
+  readonly columns: readonly CatalogColumn[];
 }
 
 export interface SmokeContext {
@@ -225,9 +230,9 @@ async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
   return checks;
 }
 
-async function allGlueTables(ctx: SmokeContext, deadline: Deadline): Promise<GlueTable[]> {
-  const pages = paginateGetTables({ client: ctx.glue! }, { DatabaseName: ctx.names.glueDatabase });
-  return collectAll(pages, (page) => page.TableList, deadline, 'reading the Glue catalog');
+async function allGlueTables(ctx: SmokeContext, database: string, deadline: Deadline): Promise<GlueTable[]> {
+  const pages = paginateGetTables({ client: ctx.glue! }, { DatabaseName: database });
+  return collectAll(pages, (page) => page.TableList, deadline, `reading the Glue catalog ${database}`);
 }
 
 /** Runs the crawler (or joins a running crawl) and waits for READY; resolves with the crawl's duration check. */
@@ -256,37 +261,65 @@ async function crawl(ctx: SmokeContext, deadline: Deadline): Promise<Check> {
   return { step: 'glue', check: 'crawl', expected: 'SUCCEEDED', actual: last.Status, pass: true, seconds: seconds(ctx.clock, started) };
 }
 
-/** The catalog must hold exactly one table per contract table, with the contract's column names and types. */
+/**
+ * The two catalog databases and what each must hold per contract table: the current-state tables (the contract's
+ * columns and the last change sequence) and the change-log tables DMS writes (its three columns, then the row image).
+ * Check names: `<table> columns` for a current table, `<table> change-log columns` for a change-log table.
+ */
+function catalogDatabases(ctx: SmokeContext): { database: string; label: string; columns: (table: Table) => CatalogColumn[] }[] {
+  return [
+    { database: ctx.names.glueDatabase, label: '', columns: currentCatalogColumns },
+    {
+      database: ctx.names.changeLogDatabase ?? changeLogDatabaseOf(ctx.names.glueDatabase),
+      label: ' change-log',
+      columns: changeLogCatalogColumns,
+    },
+  ];
+}
+
+/**
+ * Each catalog database must hold exactly one table per contract table, with the column names and types the design
+ * gives it: the current-state tables in the main database, the change-log tables in their own.
+ */
 async function glueStep(ctx: SmokeContext): Promise<Check[]> {
   const deadline = ctx.deadline.within(ctx.waits?.crawler ?? 30 * 60_000);
   const checks: Check[] = [];
+  const databases = catalogDatabases(ctx);
   let tables: CatalogTable[];
   if (ctx.glue) {
     checks.push(await crawl(ctx, deadline));
-    tables = (await allGlueTables(ctx, deadline)).map((t) => ({
-      name: t.Name ?? '',
-      columns: (t.StorageDescriptor?.Columns ?? []).map((c) => ({ name: c.Name ?? '', type: c.Type ?? '' })),
-    }));
+    tables = [];
+    for (const { database } of databases) {
+      for (const t of await allGlueTables(ctx, database, deadline)) {
+        const columns = (t.StorageDescriptor?.Columns ?? []).map((c) => ({ name: c.Name ?? '', type: c.Type ?? '' }));
+        tables.push({ database, name: t.Name ?? '', columns });
+      }
+    }
   } else if (ctx.catalog) {
     tables = await ctx.catalog();
   } else {
     throw new StepFailed('no catalog to check (neither Glue nor a local catalog)');
   }
   const expectedNames = ctx.tables.map((t) => t.name.toLowerCase()).sort();
-  const actualNames = tables.map((t) => t.name).sort();
-  checks.push({
-    step: 'glue',
-    check: 'one table per contract table',
-    expected: expectedNames.join(','),
-    actual: actualNames.join(','),
-    pass: expectedNames.join(',') === actualNames.join(','),
-    seconds: 0,
-  });
-  for (const table of ctx.tables) {
-    const found = tables.find((t) => t.name === table.name.toLowerCase());
-    const expected = table.columns.map((c) => `${c.name.toLowerCase()}:${glueType(c.type)}`).join(',');
-    const actual = found ? found.columns.map((c) => `${c.name}:${c.type}`).join(',') : 'missing';
-    checks.push({ step: 'glue', check: `${table.name} columns`, expected, actual, pass: expected === actual, seconds: 0 });
+  for (const { database, label, columns } of databases) {
+    const inDatabase = tables.filter((t) => t.database === database);
+    const actualNames = inDatabase.map((t) => t.name).sort();
+    checks.push({
+      step: 'glue',
+      check: `one table per contract table in ${database}`,
+      expected: expectedNames.join(','),
+      actual: actualNames.join(','),
+      pass: expectedNames.join(',') === actualNames.join(','),
+      seconds: 0,
+    });
+    for (const table of ctx.tables) {
+      const found = inDatabase.find((t) => t.name === table.name.toLowerCase());
+      const expected = columns(table)
+        .map((c) => `${c.name}:${c.type}`)
+        .join(',');
+      const actual = found ? found.columns.map((c) => `${c.name}:${c.type}`).join(',') : 'missing';
+      checks.push({ step: 'glue', check: `${table.name}${label} columns`, expected, actual, pass: expected === actual, seconds: 0 });
+    }
   }
   return checks;
 }

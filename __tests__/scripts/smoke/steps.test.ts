@@ -1,7 +1,8 @@
 import { StartReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
+import { GetTablesCommand } from '@aws-sdk/client-glue';
 import { CLINIC_TABLES } from '../../../contract/clinic';
 import { runSmoke } from '../../../scripts/smoke/steps';
-import { LAKE_FORMATION_REFUSES_IDENTIFIERS, SOURCE, smokeContext } from '../../helpers/smoke';
+import { CHANGE_LOG_DATABASE, GLUE_DATABASE, LAKE_FORMATION_REFUSES_IDENTIFIERS, SOURCE, smokeContext } from '../../helpers/smoke';
 
 const failed = (result: Awaited<ReturnType<typeof runSmoke>>) =>
   result.checks.filter((c) => !c.pass).map((c) => `${c.step} ${c.check}: ${c.actual}`);
@@ -19,6 +20,7 @@ describe('smoke run on mocked AWS', () => {
       expect(checks).toContain(`reconcile/redshift as redshift ${table.name} rows`);
       expect(checks).toContain(`dms/${table.name} full-load rows`);
       expect(checks).toContain(`glue/${table.name} columns`);
+      expect(checks).toContain(`glue/${table.name} change-log columns`);
     }
     for (const identifier of ['first_name', 'dob', 'zip']) {
       expect(checks).toContain(`governance/athena as analyst patient.${identifier} hidden`);
@@ -49,9 +51,45 @@ describe('smoke run on mocked AWS', () => {
       /reconcile redshift as redshift account checksum: 1-2/,
     ],
     [
-      'a table missing from the catalog',
-      { glue: { tables: CLINIC_TABLES.map((t) => t.name).filter((n) => n !== 'encounter') } },
-      /glue encounter columns: missing/,
+      'a current table missing from the catalog',
+      { glue: { tables: (db: string) => CLINIC_TABLES.map((t) => t.name).filter((n) => db !== GLUE_DATABASE || n !== 'encounter') } },
+      /glue one table per contract table in unicornhealth_dev: account,appointment,employee,insurance,patient\nglue encounter columns: missing/,
+    ],
+    [
+      'a change-log table missing from the change-log database',
+      { glue: { tables: (db: string) => CLINIC_TABLES.map((t) => t.name).filter((n) => db !== CHANGE_LOG_DATABASE || n !== 'account') } },
+      /glue account change-log columns: missing/,
+    ],
+    [
+      'a current table without the last change sequence (a plain table, not the merge target)',
+      {
+        glue: {
+          columnsOf: (t: string, db: string) =>
+            db === GLUE_DATABASE && t === 'insurance'
+              ? [
+                  { Name: 'insid', Type: 'string' },
+                  { Name: 'plan', Type: 'string' },
+                ]
+              : undefined,
+        },
+      },
+      /glue insurance columns: insid:string,plan:string$/m,
+    ],
+    [
+      'a change-log table without the DMS columns (the current table in the wrong database)',
+      {
+        glue: {
+          columnsOf: (t: string, db: string) =>
+            db === CHANGE_LOG_DATABASE && t === 'insurance'
+              ? [
+                  { Name: 'insid', Type: 'string' },
+                  { Name: 'plan', Type: 'string' },
+                  { Name: 'last_change_seq', Type: 'string' },
+                ]
+              : undefined,
+        },
+      },
+      /glue insurance change-log columns: insid:string,plan:string,last_change_seq:string/,
     ],
     [
       'col0 columns from a headerless crawl',
@@ -115,6 +153,37 @@ describe('smoke run on mocked AWS', () => {
     expect(result.ok).toBe(true);
     expect(new Set(result.checks.map((c) => c.step))).toEqual(new Set(['source', 'reconcile']));
     expect((mocks.dmsMock as { calls: () => unknown[] }).calls()).toHaveLength(0);
+  });
+
+  test('the catalog step reads both databases and expects each its own columns', async () => {
+    const { ctx, mocks } = smokeContext();
+    const result = await runSmoke(ctx, ['glue']);
+    expect(failed(result)).toEqual([]);
+    const glue = mocks.glueMock as { commandCalls: (c: unknown) => { args: [{ input: { DatabaseName: string } }] }[] };
+    expect(new Set(glue.commandCalls(GetTablesCommand).map((call) => call.args[0].input.DatabaseName))).toEqual(
+      new Set([GLUE_DATABASE, CHANGE_LOG_DATABASE]),
+    );
+    const expected = (name: string) => result.checks.find((c) => c.check === name)?.expected;
+    expect(expected('account columns')).toBe(
+      'accountid:string,member_id:string,last_payment:date,payment_due:date,account_balance:decimal(10,2),last_change_seq:string',
+    );
+    expect(expected('account change-log columns')).toBe(
+      'op:string,dms_commit_ts:string,dms_change_seq:string,accountid:string,member_id:string,last_payment:date,payment_due:date,account_balance:decimal(10,2)',
+    );
+  });
+
+  test("without a change-log database name, the design's <db>_changes is read", async () => {
+    const { ctx, mocks } = smokeContext();
+    const result = await runSmoke({ ...ctx, names: { ...ctx.names, changeLogDatabase: undefined } }, ['glue']);
+    expect(failed(result)).toEqual([]);
+    const glue = mocks.glueMock as { commandCalls: (c: unknown) => { args: [{ input: { DatabaseName: string } }] }[] };
+    expect(glue.commandCalls(GetTablesCommand).map((call) => call.args[0].input.DatabaseName)).toContain('unicornhealth_dev_changes');
+  });
+
+  test("a change-log database that does not exist stops the catalog step with Glue's reason", async () => {
+    const { ctx } = smokeContext();
+    const result = await runSmoke({ ...ctx, names: { ...ctx.names, changeLogDatabase: 'unicornhealth_dev_raw' } }, ['glue']);
+    expect(result.stopped).toMatchObject({ step: 'glue', reason: expect.stringMatching(/Database unicornhealth_dev_raw not found/) });
   });
 
   test('a crawler that is already running is joined, not failed', async () => {

@@ -5,6 +5,7 @@ import {
   AnalyticsConfig,
   DatabaseConfig,
   EnvironmentConfig,
+  MergeConfig,
   MigrationConfig,
   NetworkConfig,
   WarehouseConfig,
@@ -32,6 +33,9 @@ const everyEnvironment = {
   migration: { sourceCaBundleFile: rdsCaBundleFile(region) },
   analytics: { athenaEngineVersion: 'Athena engine version 3' },
   warehouse: { baseRpu: 8 },
+  // Every ten minutes: with DMS writing a change to S3 within a minute (CdcMaxBatchInterval 60 s) and a merge that
+  // takes a few minutes, a committed change is queryable within 15 minutes (README, "Freshness").
+  merge: { schedule: 'rate(10 minutes)', maintenanceSchedule: 'cron(30 4 * * ? *)' },
 } satisfies {
   readonly network: Partial<NetworkConfig>;
   readonly accessHost: Partial<AccessHostConfig>;
@@ -39,6 +43,7 @@ const everyEnvironment = {
   readonly migration: Partial<MigrationConfig>;
   readonly analytics: Partial<AnalyticsConfig>;
   readonly warehouse: Partial<WarehouseConfig>;
+  readonly merge: Partial<MergeConfig>;
 };
 
 /** What `defineEnvironment` sets for every environment: shared, or derived from the environment's name and account. */
@@ -103,6 +108,10 @@ export const dev = defineEnvironment('dev', nonprodAccount, {
     ...everyEnvironment.analytics,
     bytesScannedCutoffPerQuery: 1_000_000_000,
   },
+  lake: {
+    changeLog: { infrequentAccessAfterDays: 30, expireAfterDays: 365 },
+    merge: { ...everyEnvironment.merge, bytesScannedCutoffPerQuery: 1_000_000_000 },
+  },
   warehouse: {
     ...everyEnvironment.warehouse,
     maxRpu: 16,
@@ -148,6 +157,11 @@ export const prod = defineEnvironment('prod', prodAccount, {
   analytics: {
     ...everyEnvironment.analytics,
     bytesScannedCutoffPerQuery: 10_000_000_000,
+  },
+  lake: {
+    // The audit trail of the clinic's data: six years (HIPAA documentation retention), archived after 90 days.
+    changeLog: { infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 2192 },
+    merge: { ...everyEnvironment.merge, bytesScannedCutoffPerQuery: 10_000_000_000 },
   },
   warehouse: {
     ...everyEnvironment.warehouse,

@@ -104,6 +104,53 @@ export interface AnalyticsConfig {
   readonly athenaEngineVersion: string;
 }
 
+/**
+ * The raw zone is the change log DMS writes: every row a table ever had, with its operation, commit time and change
+ * sequence. It is the audit trail of the clinic's data (what changed, when, including deletes), so its retention and
+ * storage classes are settings.
+ */
+export interface ChangeLogConfig {
+  /** Days after which change-log objects move to S3 Standard-IA; at least 30, the fewest S3 accepts for that class. */
+  readonly infrequentAccessAfterDays: number;
+  /**
+   * Days after which they move to S3 Glacier Instant Retrieval, which Athena still reads without a restore (a replay
+   * of the history stays one query); at least 30 days after the Standard-IA transition.
+   * @default never
+   */
+  readonly glacierAfterDays?: number;
+  /**
+   * Days after which change-log objects, and the earlier versions a DMS reload leaves, are deleted. In an environment
+   * that keeps its data (`database.deletionProtection`), fewer than six years (2192 days, the HIPAA documentation
+   * retention) is refused unless `expiryBeforeSixYearsAccepted` says it is meant.
+   * @default never
+   */
+  readonly expireAfterDays?: number;
+  /**
+   * An explicit choice to delete the change log of an environment that keeps its data before six years.
+   * @default false
+   */
+  readonly expiryBeforeSixYearsAccepted?: boolean;
+}
+
+/** The merge of the change log into the current-state tables, and their maintenance, on managed services. */
+export interface MergeConfig {
+  /**
+   * EventBridge Scheduler expression of the merge, `rate(<n> minutes)` or `rate(<n> hours)`: a rate, so that the
+   * staleness alarm knows how often a merge must succeed (three periods without one is an alarm).
+   */
+  readonly schedule: string;
+  /** EventBridge Scheduler expression (`cron(...)` or `rate(...)`, UTC) of the table maintenance (OPTIMIZE, VACUUM). */
+  readonly maintenanceSchedule: string;
+  /** The merge workgroup refuses a query once it has scanned this many bytes (at least 10 MB). */
+  readonly bytesScannedCutoffPerQuery: number;
+}
+
+/** The zones of the lake: the change log (raw) and the current state (Apache Iceberg) merged from it. */
+export interface LakeConfig {
+  readonly changeLog: ChangeLogConfig;
+  readonly merge: MergeConfig;
+}
+
 export interface GovernanceConfig {
   /**
    * Role that deploys this stack (CI's OIDC role), a role of the environment's account. The account baseline makes it
@@ -185,6 +232,7 @@ export interface EnvironmentConfig {
   readonly logRetentionDays: number;
   readonly migration: MigrationConfig;
   readonly analytics: AnalyticsConfig;
+  readonly lake: LakeConfig;
   readonly governance: GovernanceConfig;
   readonly warehouse: WarehouseConfig;
   /** Monthly cost budget in USD; an AWS Budgets alert fires before it is reached. */

@@ -23,6 +23,17 @@ export const CLOUDWATCH_RETENTION_DAYS = [
 
 export const MIN_LOG_RETENTION_DAYS = 365;
 export const MIN_BACKUP_RETENTION_DAYS = 7;
+/** Six years in days, the HIPAA retention of required documentation (45 CFR 164.316(b)(2)(i)), as CloudWatch counts it. */
+export const SIX_YEARS_DAYS = 2192;
+/** Athena's smallest bytes-scanned cutoff per query. */
+const MIN_BYTES_SCANNED_CUTOFF = 10_000_000;
+/**
+ * The longest schedule whose staleness (three periods without a successful merge) one CloudWatch alarm can watch:
+ * an alarm evaluates at most one day (period x evaluation periods).
+ */
+const MAX_MERGE_INTERVAL_MINUTES = 480;
+/** The fewest days before S3 moves an object to Standard-IA, and the least it keeps an object there before Glacier. */
+const MIN_INFREQUENT_ACCESS_DAYS = 30;
 
 const RDS_CLASS = /^db\.[a-z][a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|[0-9]+xlarge|metal)$/;
 const EC2_TYPE = /^[a-z][a-z0-9-]*\.(nano|micro|small|medium|large|xlarge|[0-9]+xlarge|metal)$/;
@@ -55,6 +66,72 @@ export function vpcCidrProblem(cidr: string): string | undefined {
     return `network.vpcCidr "${cidr}" is not in a private range (10/8, 172.16/12, 192.168/16)`;
   }
   return undefined;
+}
+
+/**
+ * The interval of an EventBridge Scheduler rate expression in minutes (`rate(10 minutes)` is 10, `rate(1 hour)` 60);
+ * undefined for anything else, a cron expression included
+ * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html#rate-based).
+ */
+export function rateMinutes(expression: string): number | undefined {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const singular = value === 1;
+  if (singular !== !match[2].endsWith('s')) return undefined;
+  return value * ({ minute: 1, hour: 60, day: 1440 } as Record<string, number>)[match[2].replace(/s$/, '')];
+}
+
+/** Problems with the change log's lifecycle and the merge's schedules. */
+function lakeProblems(config: EnvironmentConfig): string[] {
+  const problems: string[] = [];
+  const add = (condition: boolean, message: string): void => {
+    if (condition) problems.push(message);
+  };
+  const { changeLog, merge } = config.lake;
+  const wholeDays = (days: number | undefined): boolean => days === undefined || (Number.isInteger(days) && days >= 1);
+  for (const key of ['infrequentAccessAfterDays', 'glacierAfterDays', 'expireAfterDays'] as const) {
+    add(!wholeDays(changeLog[key]), `lake.changeLog.${key} must be a whole number of days >= 1`);
+  }
+  add(
+    changeLog.infrequentAccessAfterDays < MIN_INFREQUENT_ACCESS_DAYS,
+    `lake.changeLog.infrequentAccessAfterDays ${changeLog.infrequentAccessAfterDays} is below the ${MIN_INFREQUENT_ACCESS_DAYS} days S3 requires before Standard-IA`,
+  );
+  add(
+    changeLog.glacierAfterDays !== undefined &&
+      changeLog.glacierAfterDays < changeLog.infrequentAccessAfterDays + MIN_INFREQUENT_ACCESS_DAYS,
+    `lake.changeLog.glacierAfterDays ${changeLog.glacierAfterDays} must be at least ${MIN_INFREQUENT_ACCESS_DAYS} days after infrequentAccessAfterDays (${changeLog.infrequentAccessAfterDays}): Standard-IA bills ${MIN_INFREQUENT_ACCESS_DAYS} days at least`,
+  );
+  const lastTransition = changeLog.glacierAfterDays ?? changeLog.infrequentAccessAfterDays;
+  add(
+    changeLog.expireAfterDays !== undefined && changeLog.expireAfterDays <= lastTransition,
+    `lake.changeLog.expireAfterDays ${changeLog.expireAfterDays} must come after the last storage-class transition (day ${lastTransition})`,
+  );
+  add(
+    config.database.deletionProtection &&
+      changeLog.expireAfterDays !== undefined &&
+      changeLog.expireAfterDays < SIX_YEARS_DAYS &&
+      changeLog.expiryBeforeSixYearsAccepted !== true,
+    `lake.changeLog.expireAfterDays ${changeLog.expireAfterDays} deletes the change log, the audit trail of the clinic's data, before six years (${SIX_YEARS_DAYS} days) in an environment that keeps its data; set expiryBeforeSixYearsAccepted: true if that is meant`,
+  );
+  const interval = rateMinutes(merge.schedule);
+  add(
+    interval === undefined,
+    `lake.merge.schedule "${merge.schedule}" must be a rate expression such as rate(10 minutes): the staleness alarm watches for three periods without a successful merge`,
+  );
+  add(
+    interval !== undefined && interval > MAX_MERGE_INTERVAL_MINUTES,
+    `lake.merge.schedule "${merge.schedule}" is longer than ${MAX_MERGE_INTERVAL_MINUTES} minutes: three periods exceed the day a CloudWatch alarm can evaluate`,
+  );
+  add(
+    !/^(cron|rate)\(.+\)$/.test(merge.maintenanceSchedule),
+    `lake.merge.maintenanceSchedule "${merge.maintenanceSchedule}" is not an EventBridge Scheduler cron(...) or rate(...) expression`,
+  );
+  add(
+    merge.bytesScannedCutoffPerQuery < MIN_BYTES_SCANNED_CUTOFF,
+    `lake.merge.bytesScannedCutoffPerQuery ${merge.bytesScannedCutoffPerQuery} is below Athena's 10 MB minimum`,
+  );
+  return problems;
 }
 
 /**
@@ -138,7 +215,7 @@ export function configProblems(config: EnvironmentConfig): string[] {
     'migration.mode full-load-and-cdc needs automated backups (binary logs)',
   );
   add(
-    config.analytics.bytesScannedCutoffPerQuery < 10_000_000,
+    config.analytics.bytesScannedCutoffPerQuery < MIN_BYTES_SCANNED_CUTOFF,
     `analytics.bytesScannedCutoffPerQuery ${config.analytics.bytesScannedCutoffPerQuery} is below Athena's 10 MB minimum`,
   );
   const arnRole = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]+$/;
@@ -157,6 +234,7 @@ export function configProblems(config: EnvironmentConfig): string[] {
   add(maxRpu < baseRpu || maxRpu % 8 !== 0, `warehouse.maxRpu ${maxRpu} must be a multiple of 8 no lower than baseRpu`);
   add(!(monthlyRpuHoursLimit > 0), `warehouse.monthlyRpuHoursLimit ${monthlyRpuHoursLimit} must be positive`);
   add(config.alertEmails.length === 0, 'alertEmails must name at least one address for budget and failure alerts');
+  problems.push(...lakeProblems(config));
   problems.push(...stateBackendProblems(config.stateBackend));
   return problems;
 }

@@ -39,6 +39,12 @@ const GLUE_TYPES: Record<Exclude<SqlType['kind'], 'decimal'>, string> = {
 /** Key of one table's objects under the lake bucket: `<raw prefix>/<schema>/<table>/`. */
 export const rawTablePrefix = (rawPrefix: string, table: Table): string => `${rawPrefix}/${SOURCE_SCHEMA}/${table.name}/`;
 
+/**
+ * Key of one current-state table (Apache Iceberg: `data/` and `metadata/` beneath it) under the lake bucket:
+ * `<current prefix>/<table>/`.
+ */
+export const currentTablePrefix = (currentPrefix: string, table: Table): string => `${currentPrefix}/${table.name}/`;
+
 /** Columns a reader without access to direct identifiers is granted (an allow-list: new columns start hidden). */
 export const grantableColumns = (table: Table): Column[] => table.columns.filter((c) => c.classification !== 'direct-identifier');
 

@@ -15,7 +15,10 @@ import { Database } from './constructs/database';
 import { AccessHost } from './constructs/access-host';
 import { Migration, rawZoneWriterRoleName } from './constructs/migration';
 import { Catalog } from './constructs/catalog';
+import { CurrentState } from './constructs/current-state';
 import { Governance, lakeLocationRoleName } from './constructs/governance';
+import { Merge } from './constructs/merge';
+import { MergeSchedules } from './constructs/merge-schedules';
 import { Warehouse } from './constructs/warehouse';
 import { ALERT_PUBLISHERS, Monitoring } from './constructs/monitoring';
 
@@ -47,6 +50,9 @@ export class PlatformStack extends AccountStack {
   readonly migration: Migration;
   readonly governance: Governance;
   readonly catalog: Catalog;
+  readonly currentState: CurrentState;
+  readonly merge: Merge;
+  readonly mergeSchedules: MergeSchedules;
   readonly warehouse: Warehouse;
   readonly monitoring: Monitoring;
 
@@ -91,6 +97,7 @@ export class PlatformStack extends AccountStack {
     this.storage = new LakeStorage(this, 'storage', {
       ...common,
       ...config.storage,
+      changeLog: config.lake.changeLog,
       lakeKey: keys.lake,
       lakeReaderRoleArns: [lakeLocationRoleArn],
     });
@@ -131,12 +138,37 @@ export class PlatformStack extends AccountStack {
       catalog: this.catalog,
       databaseKey: keys.database,
     });
-    this.governance.grantCrawler(this.catalog);
-    this.governance.grantReader('analyst', this.governance.analystRole, this.catalog);
-    this.governance.grantReader('redshift', this.warehouse.spectrumRole, this.catalog);
-    this.governance.grantReader('smoke-runner', this.governance.smokeRunnerRole, this.catalog);
-    this.governance.allowAthenaQueries(this.governance.analystRole, this.catalog);
-    this.governance.allowAthenaQueries(this.governance.smokeRunnerRole, this.catalog);
+    this.currentState = new CurrentState(this, 'current-state', { catalog: this.catalog });
+    this.merge = new Merge(this, 'merge', {
+      ...common,
+      ...logs,
+      bytesScannedCutoffPerQuery: config.lake.merge.bytesScannedCutoffPerQuery,
+      currentState: this.currentState,
+    });
+
+    // Who reads what: the change log (the history, deleted rows included) only the merge, the crawler and the lake
+    // admins; the current state the merge and the maintenance write, and the readers read, each its contract columns.
+    // The merge's and the maintenance's grants come first, so that their schedules wait for exactly these.
+    const { governance } = this;
+    governance.grantChangeLogReader('merge', this.merge.mergeRole.arn, this.catalog);
+    governance.grantCurrentStateWriter('merge', this.merge.mergeRole, this.currentState);
+    governance.grantCurrentStateWriter('maintenance', this.merge.maintenanceRole, this.currentState);
+    const stateMachinesGranted = governance.grantsMade;
+    governance.grantCrawler(this.catalog);
+    governance.grantChangeLogReader('lake-admin', lakeAdminRoleArn(environment, config), this.catalog);
+    governance.grantReader('analyst', governance.analystRole, this.currentState);
+    governance.grantReader('redshift', this.warehouse.spectrumRole, this.currentState);
+    governance.grantReader('smoke-runner', governance.smokeRunnerRole, this.currentState);
+    governance.allowAthenaQueries(governance.analystRole, this.catalog);
+    governance.allowAthenaQueries(governance.smokeRunnerRole, this.catalog);
+
+    this.mergeSchedules = new MergeSchedules(this, 'merge-schedules', {
+      ...common,
+      ...config.lake.merge,
+      merge: this.merge,
+      changeLogIsLastFullLoad: this.migration.mode === 'full-load',
+      startAfter: stateMachinesGranted,
+    });
 
     this.monitoring = new Monitoring(this, 'monitoring', {
       ...common,
@@ -146,6 +178,8 @@ export class PlatformStack extends AccountStack {
       topicKey: keys.logs,
       migration: this.migration,
       catalog: this.catalog,
+      merge: this.merge,
+      mergeSchedule: config.lake.merge.schedule,
     });
 
     this.addOutputs();
@@ -213,7 +247,12 @@ export class PlatformStack extends AccountStack {
     output('rds_master_secret_arn', this.database.masterSecretArn, 'Secrets Manager secret of the RDS-managed master credentials');
     output('rds_ca_cert_identifier', this.database.instance.caCertIdentifier, 'CA that signs the RDS server certificate');
     output('lake_bucket_name', this.storage.lakeBucket.name, 'Data-lake bucket');
-    output('raw_zone_prefix', this.storage.rawZonePrefix, 'Key prefix of the raw zone DMS writes');
+    output('raw_zone_prefix', this.storage.rawZonePrefix, 'Key prefix of the raw zone, the change log DMS writes');
+    output(
+      'current_zone_prefix',
+      this.storage.currentZonePrefix,
+      'Key prefix of the current-state zone, the Iceberg tables the merge keeps',
+    );
     output('athena_results_bucket_name', this.storage.athenaResultsBucket.name, 'Athena query-results bucket');
     output('access_log_bucket_name', this.storage.accessLogBucket.name, 'S3 server access-log bucket');
     output('vpc_id', this.network.vpc.id, 'VPC id');
@@ -230,13 +269,29 @@ export class PlatformStack extends AccountStack {
       this.migration.sourceSecret.arn,
       'Secret DMS reads the source credentials from (filled by npm run seed -- --dms-user)',
     );
-    output('glue_database_name', this.catalog.database.name, 'Glue catalog database of the lake');
+    output('glue_database_name', this.catalog.database.name, 'Glue database of the current-state tables (Apache Iceberg) readers query');
+    output(
+      'glue_changes_database_name',
+      this.catalog.changesDatabase.name,
+      'Glue database of the change-log tables (every insert, update and delete), for the merge and the lake admins',
+    );
     output(
       'glue_crawler_names',
       Object.fromEntries([...this.catalog.crawlers].map(([table, crawler]) => [table, crawler.name])),
       'Crawler of each contract table, by table name (with Lake Formation credentials a crawler crawls one table)',
     );
-    output('athena_workgroup', this.catalog.workgroup.name, 'Athena workgroup');
+    output('athena_workgroup', this.catalog.workgroup.name, 'Athena workgroup of the readers');
+    output('merge_workgroup', this.merge.workgroup.name, 'Athena workgroup of the merge and the table maintenance');
+    output(
+      'merge_state_machine_arn',
+      this.merge.mergeStateMachine.arn,
+      'Step Functions state machine that merges the change log into the current state',
+    );
+    output(
+      'maintenance_state_machine_arn',
+      this.merge.maintenanceStateMachine.arn,
+      'Step Functions state machine that maintains the current-state tables (OPTIMIZE, VACUUM)',
+    );
     output('athena_results_location', this.catalog.resultsLocation, 'Where the workgroup writes query results');
     output('redshift_workgroup', this.warehouse.workgroup.workgroupName, 'Redshift Serverless workgroup');
     output('redshift_namespace', this.warehouse.namespace.namespaceName, 'Redshift Serverless namespace');
@@ -254,6 +309,7 @@ export class PlatformStack extends AccountStack {
       'Role the release smoke checks reconcile the lake as (every column)',
     );
     output('crawler_role_arn', this.catalog.crawlerRole.arn, 'Glue crawler role');
+    output('merge_role_arn', this.merge.mergeRole.arn, 'Role the merge runs as (reads the change log, writes the current state)');
     output('alerts_topic_arn', this.monitoring.topic.arn, 'SNS topic of failures and budget alerts');
     output('access_host_instance_id', this.accessHost?.instance.id ?? '', 'Session Manager access host (empty when disabled)');
   }

@@ -24,6 +24,11 @@ describe('the environments', () => {
     expect(prod.storage.forceDestroyBuckets).toBe(false);
   });
 
+  test('prod keeps the change log, the audit trail of the clinic’s data, six years; every environment merges every ten minutes', () => {
+    expect(prod.lake.changeLog).toEqual({ infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 2192 });
+    for (const config of environments) expect(config.lake.merge.schedule).toBe('rate(10 minutes)');
+  });
+
   test.each(environments.map((e) => [e.name, e] as const))(
     '%s takes its id, region, deploying role and state bucket from its account',
     (_name, config) => {

@@ -8,7 +8,9 @@ import {
   assertValidConfig,
   isPlaceholderAccountId,
   assertValidPlatform,
+  configProblems,
   platformProblems,
+  rateMinutes,
 } from '../../config/validate';
 import { withConfig } from '../helpers/synth';
 
@@ -78,10 +80,77 @@ describe('environment configuration', () => {
       { migration: { sourceCaBundleFile: 'certs/bundle.crt' } },
       /migration.sourceCaBundleFile "certs\/bundle.crt" must be the path of a PEM file/,
     ],
+    [
+      'a change log moved to Standard-IA sooner than S3 allows',
+      { lake: { changeLog: { infrequentAccessAfterDays: 7 } } },
+      /lake.changeLog.infrequentAccessAfterDays 7 is below the 30 days S3 requires before Standard-IA/,
+    ],
+    [
+      'a change log archived less than 30 days after Standard-IA',
+      { lake: { changeLog: { infrequentAccessAfterDays: 30, glacierAfterDays: 45 } } },
+      /lake.changeLog.glacierAfterDays 45 must be at least 30 days after infrequentAccessAfterDays \(30\)/,
+    ],
+    [
+      'a change log deleted before its last transition',
+      { lake: { changeLog: { infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 60 } } },
+      /lake.changeLog.expireAfterDays 60 must come after the last storage-class transition \(day 90\)/,
+    ],
+    [
+      'a change log kept a fraction of a day',
+      { lake: { changeLog: { expireAfterDays: 400.5 } } },
+      /lake.changeLog.expireAfterDays must be a whole number/,
+    ],
+    [
+      'a change log deleted before six years where the data is kept',
+      { database: { deletionProtection: true }, storage: { forceDestroyBuckets: false }, lake: { changeLog: { expireAfterDays: 365 } } },
+      /lake.changeLog.expireAfterDays 365 deletes the change log, the audit trail of the clinic's data, before six years \(2192 days\) in an environment that keeps its data; set expiryBeforeSixYearsAccepted: true/,
+    ],
+    [
+      'a merge on a cron schedule: the staleness alarm needs a period',
+      { lake: { merge: { schedule: 'cron(*/10 * * * ? *)' } } },
+      /lake.merge.schedule "cron\(\*\/10 \* \* \* \? \*\)" must be a rate expression/,
+    ],
+    [
+      'a merge rate in a unit Scheduler does not spell so',
+      { lake: { merge: { schedule: 'rate(10 minute)' } } },
+      /must be a rate expression/,
+    ],
+    ['a merge too rare for one alarm to watch', { lake: { merge: { schedule: 'rate(9 hours)' } } }, /is longer than 480 minutes/],
+    [
+      'a maintenance schedule that is no expression',
+      { lake: { merge: { maintenanceSchedule: 'daily at 4' } } },
+      /lake.merge.maintenanceSchedule "daily at 4" is not an EventBridge Scheduler/,
+    ],
+    [
+      'a merge cutoff below 10 MB',
+      { lake: { merge: { bytesScannedCutoffPerQuery: 1000 } } },
+      /lake.merge.bytesScannedCutoffPerQuery 1000 is below Athena's 10 MB minimum/,
+    ],
   ])('rejects %s', (_case, patch, message) => {
     const config = withConfig(dev, patch);
     expect(() => assertValidConfig(config)).toThrow(ConfigError);
     expect(() => assertValidConfig(config)).toThrow(message);
+  });
+
+  test('a change log may be kept for ever, or deleted before six years where that is explicitly accepted', () => {
+    const keepsData = withConfig(dev, { database: { deletionProtection: true }, storage: { forceDestroyBuckets: false } });
+    const withChangeLog = (changeLog: typeof dev.lake.changeLog): typeof dev => ({ ...keepsData, lake: { ...dev.lake, changeLog } });
+    expect(configProblems(withChangeLog({ infrequentAccessAfterDays: 30 }))).toEqual([]);
+    expect(
+      configProblems(withChangeLog({ infrequentAccessAfterDays: 30, expireAfterDays: 365, expiryBeforeSixYearsAccepted: true })),
+    ).toEqual([]);
+    expect(configProblems(prod)).toEqual([]);
+  });
+
+  test.each([
+    ['rate(10 minutes)', 10],
+    ['rate(1 minute)', 1],
+    ['rate(2 hours)', 120],
+    ['rate(1 day)', 1440],
+    ['rate(1 minutes)', undefined],
+    ['cron(0 * * * ? *)', undefined],
+  ])('the schedule %s runs every %p minutes', (expression, minutes) => {
+    expect(rateMinutes(expression)).toBe(minutes);
   });
 
   test('lists every problem at once, naming the environment', () => {

@@ -350,6 +350,14 @@ const IDENTITIES: Readonly<Record<string, IdentityOf>> = {
     const subscriptionArn = `${v.topic_arn}:${uuid(seed)}`;
     return { id: subscriptionArn, arn: subscriptionArn };
   },
+  aws_sfn_state_machine: (v, _seed, arn) => {
+    const stateMachineArn = arn('states', `stateMachine:${v.name}`);
+    return { id: stateMachineArn, arn: stateMachineArn, status: 'ACTIVE', revision_id: '', creation_date: '2025-01-01T00:00:00Z' };
+  },
+  aws_scheduler_schedule: (v, _seed, arn) => {
+    const group = v.group_name ?? 'default';
+    return { id: `${group}/${v.name}`, arn: arn('scheduler', `schedule/${group}/${v.name}`), group_name: group };
+  },
   aws_budgets_budget: (v, _seed, arn, env) => ({
     id: `${env.accountId}:${v.name}`,
     arn: arn('budgets', `budget/${v.name}`, { global: true }),
@@ -483,14 +491,35 @@ export function stackEnvironments(stackDir: string): Record<string, AwsEnv> {
 
 const PURE_REFERENCE = /^\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$/;
 
+/** A reference to another resource's attribute inside a template string. */
+const EMBEDDED_REFERENCE = /\$\{(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}/g;
+
+/**
+ * A template string whose every interpolation is a plain reference (`"s3://${aws_s3_bucket.b.bucket}/raw"`, a state
+ * machine definition naming a workgroup), with each reference replaced by the crafted value, as Terraform stores the
+ * string after apply; undefined when any interpolation is more than a reference or points at nothing known yet.
+ */
+function interpolated(node: string, lookup: (type: string, name: string, attribute: string) => Json): string | undefined {
+  const withoutReferences = node.replace(EMBEDDED_REFERENCE, '');
+  if (withoutReferences.includes('${') || withoutReferences.includes('%{')) return undefined;
+  let unresolved = false;
+  const value = node.replace(EMBEDDED_REFERENCE, (_whole, type: string, name: string, attribute: string) => {
+    const resolved = lookup(type, name, attribute);
+    if (resolved === undefined || resolved === null || typeof resolved === 'object') unresolved = true;
+    return String(resolved);
+  });
+  return unresolved ? undefined : value;
+}
+
 /**
  * The value a synthesized configuration node stands for when it is nothing but references to other resources'
- * attributes (`"${aws_kms_key.k.arn}"`, or a list of such), looked up in the crafted values; undefined otherwise.
+ * attributes (`"${aws_kms_key.k.arn}"`, a list of such, or a string that interpolates only such references), looked up
+ * in the crafted values; undefined otherwise.
  */
 function fromConfig(node: Json, shape: Shape, lookup: (type: string, name: string, attribute: string) => Json): Json {
   if (typeof node === 'string') {
     const reference = PURE_REFERENCE.exec(node);
-    if (!reference) return node.includes('${') ? undefined : node;
+    if (!reference) return node.includes('${') ? interpolated(node, lookup) : node;
     const value = lookup(reference[1], reference[2], reference[3]);
     if (value === undefined || value === null) return undefined;
     return shape.kind === 'string' && typeof value !== 'string' ? String(value) : value;

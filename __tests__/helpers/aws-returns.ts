@@ -536,6 +536,93 @@ export const AWS_RETURNS: readonly AwsReturnsEntry[] = [
     },
   },
   {
+    type: 'aws_sfn_state_machine',
+    attributes: ['definition', 'encryption_configuration', 'tracing_configuration', 'logging_configuration', 'status'],
+    awsReturns:
+      'DescribeStateMachine returns the definition as it was submitted, status ACTIVE, the logging and tracing ' +
+      'configuration as given, and an encryption configuration of AWS_OWNED_KEY when none was given; the provider ' +
+      'stores them as returned, and encryption_configuration and tracing_configuration are Optional+Computed with a ' +
+      'missing block suppressed (SuppressMissingOptionalConfigurationBlock).',
+    sources: [
+      'https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeStateMachine.html',
+      'https://docs.aws.amazon.com/step-functions/latest/apireference/API_EncryptionConfiguration.html',
+      `${PROVIDER_CODE}/sfn/state_machine.go`,
+    ],
+    apply: (values, context) => {
+      values.status = 'ACTIVE';
+      if (!context.configured('encryption_configuration')) {
+        values.encryption_configuration = [{ type: 'AWS_OWNED_KEY', kms_key_id: '', kms_data_key_reuse_period_seconds: 0 }];
+      }
+      if (!context.configured('tracing_configuration')) values.tracing_configuration = [{ enabled: false }];
+    },
+  },
+  {
+    type: 'aws_scheduler_schedule',
+    attributes: ['group_name', 'schedule_expression_timezone', 'target'],
+    awsReturns:
+      'GetSchedule returns the schedule as given and the group it belongs to, "default" when the request named ' +
+      'none (group_name is Optional+Computed); the time zone is UTC unless set (a provider default); a target ' +
+      'retry policy left out comes back as the default (185 attempts, 86400 s), which the provider suppresses.',
+    sources: [
+      'https://docs.aws.amazon.com/scheduler/latest/APIReference/API_GetSchedule.html',
+      'https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html',
+      `${PROVIDER_CODE}/scheduler/schedule.go`,
+    ],
+    apply: (values, context) => {
+      if (!context.configured('group_name')) values.group_name = 'default';
+      for (const target of (values.target ?? []) as Json[]) {
+        if ((target.retry_policy ?? []).length === 0)
+          target.retry_policy = [{ maximum_event_age_in_seconds: 86400, maximum_retry_attempts: 185 }];
+      }
+    },
+  },
+  {
+    type: 'aws_glue_catalog_table',
+    attributes: ['parameters', 'storage_descriptor', 'open_table_format_input', 'table_type'],
+    awsReturns:
+      'A table is returned as given after apply. An Iceberg table (open_table_format_input) comes back with ' +
+      'metadata_location and table_type=ICEBERG in Parameters, which the provider drops (flattenNonManagedParameters), ' +
+      'and open_table_format_input is never read back; every Athena commit then adds previous_metadata_location and ' +
+      'gives each column iceberg.field.id/optional/current parameters, which the next plan sees ten minutes after ' +
+      'apply (the merge). A crawler run rewrites change-log tables too, which the stack ignores (parameters), not ' +
+      'modeled here.',
+    sources: [
+      'https://docs.aws.amazon.com/glue/latest/webapi/API_IcebergInput.html',
+      `${PROVIDER_CODE}/glue/catalog_table.go`,
+      `${PROVIDER}/issues/33370`,
+      'https://github.com/apache/iceberg/pull/3352',
+    ],
+    apply: (values) => {
+      if ((values.open_table_format_input ?? []).length === 0) return;
+      const location = String(values.storage_descriptor?.[0]?.location ?? 's3://lake/current/table/');
+      values.parameters = { ...(values.parameters ?? {}), previous_metadata_location: `${location}metadata/00000-0d3a.metadata.json` };
+      for (const descriptor of (values.storage_descriptor ?? []) as Json[]) {
+        descriptor.columns = ((descriptor.columns ?? []) as Json[]).map((column, index) => ({
+          ...column,
+          parameters: { 'iceberg.field.current': 'true', 'iceberg.field.id': String(index + 1), 'iceberg.field.optional': 'true' },
+        }));
+      }
+    },
+  },
+  {
+    type: 'aws_cloudwatch_metric_alarm',
+    attributes: ['actions_enabled', 'evaluate_low_sample_count_percentiles', 'treat_missing_data'],
+    awsReturns:
+      'DescribeAlarms returns the alarm as given: actions enabled unless disabled (a provider default of true), no ' +
+      'low-sample-count setting for a statistic that is not a percentile (Optional+Computed, empty), and ' +
+      'TreatMissingData "missing" when the request names none.',
+    sources: [
+      'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricAlarm.html',
+      'https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html',
+      `${PROVIDER_CODE}/cloudwatch/metric_alarm.go`,
+    ],
+    apply: (values, context) => {
+      if (!context.configured('actions_enabled')) values.actions_enabled = true;
+      if (!context.configured('evaluate_low_sample_count_percentiles')) values.evaluate_low_sample_count_percentiles = '';
+      if (!context.configured('treat_missing_data')) values.treat_missing_data = 'missing';
+    },
+  },
+  {
     type: 'aws_s3_bucket_lifecycle_configuration',
     attributes: ['transition_default_minimum_object_size'],
     awsReturns:
@@ -566,7 +653,6 @@ export const CHECKED_WITHOUT_ENTRY: Readonly<Record<string, string>> = {
   aws_cloudwatch_log_group: 'log_group_class STANDARD is Optional+Computed; the KMS key ARN is returned as given.',
   aws_cloudwatch_event_rule: 'The event pattern comes back as submitted; the provider normalizes the JSON (StateFunc).',
   aws_cloudwatch_event_target: 'Target id is generated when unset (Computed).',
-  aws_cloudwatch_metric_alarm: 'treat_missing_data "missing" is a provider default; evaluate_low_sample_count_percentiles is Computed.',
   aws_kms_alias: 'target_key_arn is Computed.',
   aws_s3_bucket:
     'The legacy inline blocks (versioning, logging, lifecycle_rule, server_side_encryption_configuration, policy, grant) are Optional+Computed and reflect the separate resources.',
@@ -585,8 +671,6 @@ export const CHECKED_WITHOUT_ENTRY: Readonly<Record<string, string>> = {
   aws_dms_certificate:
     'DescribeCertificates returns the PEM as imported; the provider stores it only when non-empty (resourceCertificateSetState in dms/certificate.go), and certificate_arn is Computed.',
   aws_secretsmanager_secret: 'The KMS key id is returned as given; policy is Optional+Computed.',
-  aws_glue_catalog_table:
-    'Returned as given after apply. A crawler run (update_behavior UPDATE_IN_DATABASE) rewrites tables and adds parameters afterwards: drift caused by the crawler, not by apply, so not modeled.',
   aws_glue_crawler:
     'configuration JSON comes back re-serialized (the provider compares JSON); lineage_configuration and recrawl_policy defaults are Optional+Computed.',
   aws_glue_security_configuration: 'Returned as given.',

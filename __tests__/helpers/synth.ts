@@ -14,6 +14,8 @@ import { Network } from '../../stacks/constructs/network';
 import { LakeStorage } from '../../stacks/constructs/lake-storage';
 import { Database } from '../../stacks/constructs/database';
 import { Catalog } from '../../stacks/constructs/catalog';
+import { CurrentState } from '../../stacks/constructs/current-state';
+import { Merge } from '../../stacks/constructs/merge';
 import { lakeLocationRoleName } from '../../stacks/constructs/governance';
 import { Migration, MigrationProps } from '../../stacks/constructs/migration';
 
@@ -163,9 +165,11 @@ export function contractWithPatientSsn(): Table[] {
   });
 }
 
-/** Names of the Glue columns of the `patient` table, in order. */
-export function patientGlueColumns(stack: SynthesizedStack): string[] {
-  return stack.one('aws_glue_catalog_table', 'table-patient').storage_descriptor.columns.map((column: Json) => column.name);
+/** Names of the Glue columns of the `patient` change-log and current-state tables, in order. */
+export function patientGlueColumns(stack: SynthesizedStack): { changeLog: string[]; current: string[] } {
+  const columnsOf = (idPart: string): string[] =>
+    stack.one('aws_glue_catalog_table', idPart).storage_descriptor.columns.map((column: Json) => column.name);
+  return { changeLog: columnsOf('change-log-patient'), current: columnsOf('current-state_table-patient') };
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -249,6 +253,7 @@ export function testStorage(stack: TerraformStack): LakeStorage {
       lakeKey: testKey(stack, 'lake'),
       lakeReaderRoleArns: [TEST_LAKE_READER_ARN],
       ...dev.storage,
+      changeLog: dev.lake.changeLog,
     })
   );
 }
@@ -285,15 +290,38 @@ export const TEST_CATALOG_KEY_STATEMENT = {
 
 /** The catalog of the stack's lake. */
 export function testCatalog(stack: TerraformStack, tables?: readonly Table[]): Catalog {
-  return new Catalog(stack, 'catalog', {
-    environment: TEST_ENV,
-    namePrefix: TEST_PREFIX,
-    bytesScannedCutoffPerQuery: 10_000_000,
-    storage: testStorage(stack),
-    logsKey: testKey(stack, 'logs'),
-    catalogKeyAlias: TEST_CATALOG_KEY_ALIAS,
-    tables,
-  });
+  return (
+    existing(stack, 'catalog') ??
+    new Catalog(stack, 'catalog', {
+      environment: TEST_ENV,
+      namePrefix: TEST_PREFIX,
+      bytesScannedCutoffPerQuery: 10_000_000,
+      storage: testStorage(stack),
+      logsKey: testKey(stack, 'logs'),
+      catalogKeyAlias: TEST_CATALOG_KEY_ALIAS,
+      tables,
+    })
+  );
+}
+
+/** The current-state tables of the stack's catalog. */
+export function testCurrentState(stack: TerraformStack, tables?: readonly Table[]): CurrentState {
+  return existing(stack, 'current-state') ?? new CurrentState(stack, 'current-state', { catalog: testCatalog(stack, tables) });
+}
+
+/** The merge of the stack's change log into its current state. */
+export function testMerge(stack: TerraformStack, tables?: readonly Table[]): Merge {
+  return (
+    existing(stack, 'merge') ??
+    new Merge(stack, 'merge', {
+      environment: TEST_ENV,
+      namePrefix: TEST_PREFIX,
+      bytesScannedCutoffPerQuery: 10_000_000,
+      currentState: testCurrentState(stack, tables),
+      logsKey: testKey(stack, 'logs'),
+      logRetentionDays: 365,
+    })
+  );
 }
 
 /** DMS from the stack's database into its lake, with dev's settings where `props` give none. */

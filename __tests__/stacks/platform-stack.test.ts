@@ -127,7 +127,9 @@ describe('PlatformStack', () => {
     }
     expect(stack.one('aws_dms_s3_endpoint').server_side_encryption_kms_key_id).toBe(lake);
     expect(stack.one('aws_glue_security_configuration').encryption_configuration.s3_encryption.kms_key_arn).toBe(lake);
-    expect(stack.one('aws_athena_workgroup').configuration.result_configuration.encryption_configuration.kms_key_arn).toBe(lake);
+    for (const workgroup of stack.all('aws_athena_workgroup')) {
+      expect(workgroup.configuration.result_configuration.encryption_configuration.kms_key_arn).toBe(lake);
+    }
   });
 
   test('the database key encrypts RDS, its secret, DMS, Redshift and the access host’s volume', () => {
@@ -152,7 +154,8 @@ describe('PlatformStack', () => {
       for (const group of stack.all('aws_cloudwatch_log_group')) {
         expect(group).toMatchObject({ kms_key_id: logs, retention_in_days: configs[name].logRetentionDays });
       }
-      expect(stack.all('aws_cloudwatch_log_group')).toHaveLength(5);
+      // Flow logs, three RDS logs, the DMS task, and the two state machines.
+      expect(stack.all('aws_cloudwatch_log_group')).toHaveLength(7);
       expect(stack.one('aws_sns_topic').kms_master_key_id).toBe(logs);
       expect(stack.one('aws_glue_security_configuration').encryption_configuration.cloudwatch_encryption.kms_key_arn).toBe(logs);
     },
@@ -160,13 +163,20 @@ describe('PlatformStack', () => {
 
   test('the lake bucket is what DMS writes, the catalog describes and Lake Formation governs; results go to the results bucket', () => {
     const stack = stacks.dev;
-    expect(stack.one('aws_dms_s3_endpoint')).toMatchObject({
-      bucket_name: stack.ref('aws_s3_bucket', 'storage_lake_', 'bucket'),
-      bucket_folder: 'raw',
-    });
-    expect(stack.one('aws_lakeformation_resource').arn).toBe(`${stack.ref('aws_s3_bucket', 'storage_lake_', 'arn')}/raw`);
-    expect(stack.one('aws_glue_catalog_table', 'table-patient').storage_descriptor.location).toBe(
-      `s3://${stack.ref('aws_s3_bucket', 'storage_lake_', 'bucket')}/raw/${SOURCE_SCHEMA}/patient/`,
+    const lake = stack.ref('aws_s3_bucket', 'storage_lake_', 'bucket');
+    expect(stack.one('aws_dms_s3_endpoint')).toMatchObject({ bucket_name: lake, bucket_folder: 'raw' });
+    expect(stack.one('aws_lakeformation_resource', 'governance_lake-location').arn).toBe(
+      `${stack.ref('aws_s3_bucket', 'storage_lake_', 'arn')}/raw`,
+    );
+    expect(stack.one('aws_lakeformation_resource', 'current-state-location').arn).toBe(
+      `${stack.ref('aws_s3_bucket', 'storage_lake_', 'arn')}/current`,
+    );
+    // The change log where DMS writes it, the current state beside it.
+    expect(stack.one('aws_glue_catalog_table', 'change-log-patient').storage_descriptor.location).toBe(
+      `s3://${lake}/raw/${SOURCE_SCHEMA}/patient/`,
+    );
+    expect(stack.one('aws_glue_catalog_table', 'current-state_table-patient').storage_descriptor.location).toBe(
+      `s3://${lake}/current/patient/`,
     );
     expect(stack.outputs().athena_results_location.value).toBe(`s3://${stack.ref('aws_s3_bucket', 'athena-results', 'bucket')}/athena/`);
   });
@@ -178,16 +188,73 @@ describe('PlatformStack', () => {
     expect(stack.outputs().rds_database_name.value).toBe(SOURCE_SCHEMA);
   });
 
-  test('every contract table is granted to the crawler, the analyst and the Redshift role against its own Glue table', () => {
+  test('the crawler is granted every change-log table, the readers every current-state table, each against its own Glue table', () => {
     const stack = stacks.dev;
-    const principals = { crawler: 'crawler-role', analyst: 'analyst-role', redshift: 'spectrum-role' };
-    for (const [grantee, role] of Object.entries(principals)) {
+    const principals = {
+      crawler: ['crawler-role', 'change-log'],
+      analyst: ['analyst-role', 'current-state_table'],
+      redshift: ['spectrum-role', 'current-state_table'],
+      'smoke-runner': ['smoke-runner-role', 'current-state_table'],
+    };
+    for (const [grantee, [role, glueTable]] of Object.entries(principals)) {
       for (const table of CLINIC_TABLES) {
         const grant = stack.one('aws_lakeformation_permissions', `${grantee}-table-${table.name}`);
         expect(grant.principal).toBe(stack.ref('aws_iam_role', role, 'arn'));
-        expect((grant.table ?? grant.table_with_columns).name).toBe(stack.ref('aws_glue_catalog_table', `table-${table.name}`, 'name'));
+        expect((grant.table ?? grant.table_with_columns).name).toBe(
+          stack.ref('aws_glue_catalog_table', `${glueTable}-${table.name}`, 'name'),
+        );
       }
     }
+  });
+
+  test.each(environments)('%s: the change log is granted to the crawler, the merge and the environment’s lake-admin role only', (name) => {
+    const stack = stacks[name];
+    const changes = stack.ref('aws_glue_catalog_database', 'changes-database', 'name');
+    const onChangeLog = stack
+      .all('aws_lakeformation_permissions')
+      .filter((g: Json) => (g.database?.name ?? g.table?.database_name ?? g.table_with_columns?.database_name) === changes);
+    expect(new Set(onChangeLog.map((g: Json) => g.principal))).toEqual(
+      new Set([
+        stack.ref('aws_iam_role', 'crawler-role', 'arn'),
+        stack.ref('aws_iam_role', 'merge-role', 'arn'),
+        `arn:aws:iam::${configs[name].accountId}:role/unicornhealth-${name}-lake-admin`,
+      ]),
+    );
+  });
+
+  test.each(environments)('%s: the merge is scheduled from config, its schedules wait for every grant, and it is watched', (name) => {
+    const stack = stacks[name];
+    const config = configs[name];
+    expect(stack.one('aws_scheduler_schedule', 'merge-schedules_merge-schedule').schedule_expression).toBe(config.lake.merge.schedule);
+    expect(stack.one('aws_scheduler_schedule', 'maintenance-schedule').schedule_expression).toBe(config.lake.merge.maintenanceSchedule);
+    // dev loads in full only: its change log is the last full load, which every merge rebuilds the current state from.
+    expect(stack.one('aws_scheduler_schedule', 'merge-schedules_merge-schedule').target.input).toBe(
+      config.migration.mode === 'full-load' ? '{"rebuild":true}' : '{}',
+    );
+    // The state machines' grants come first in the chain; the schedules wait for the last of them.
+    const grants = stack.resources('aws_lakeformation_permissions');
+    const grantsIn = (dependsOn: string[]): string[] =>
+      dependsOn.filter((d) => d.startsWith('aws_lakeformation_permissions.')).map((d) => d.split('.')[1]);
+    const earlier = (id: string): string[] => grantsIn(grants[id].depends_on).flatMap((before) => [before, ...earlier(before)]);
+    const stateMachineGrants = Object.keys(grants).filter((id) => /_(merge|maintenance)-/.test(id));
+    for (const schedule of stack.all('aws_scheduler_schedule')) {
+      const waitsFor = grantsIn(schedule.depends_on);
+      expect(waitsFor).toEqual(['governance_maintenance-current-location']);
+      expect([...waitsFor, ...earlier(waitsFor[0])].sort()).toEqual(stateMachineGrants.sort());
+    }
+    expect(stack.one('aws_athena_workgroup', 'merge_athena-workgroup').configuration.bytes_scanned_cutoff_per_query).toBe(
+      config.lake.merge.bytesScannedCutoffPerQuery,
+    );
+    expect(
+      stack
+        .all('aws_cloudwatch_metric_alarm')
+        .filter((a: Json) => a.namespace === 'AWS/States')
+        .map((a: Json) => [a.metric_name, a.dimensions.StateMachineArn]),
+    ).toEqual([
+      ['ExecutionsFailed', stack.ref('aws_sfn_state_machine', 'maintenance-state-machine', 'arn')],
+      ['ExecutionsFailed', stack.ref('aws_sfn_state_machine', 'merge-state-machine', 'arn')],
+      ['ExecutionsSucceeded', stack.ref('aws_sfn_state_machine', 'merge-state-machine', 'arn')],
+    ]);
   });
 
   test.each(environments)(
@@ -197,10 +264,11 @@ describe('PlatformStack', () => {
       for (const type of ['aws_lakeformation_data_lake_settings', 'aws_glue_data_catalog_encryption_settings', 'aws_iam_group']) {
         expect(stack.all(type)).toHaveLength(0);
       }
-      expect(stack.one('aws_glue_catalog_database')).not.toHaveProperty('depends_on');
+      for (const database of stack.all('aws_glue_catalog_database')) expect(database).not.toHaveProperty('depends_on');
       expect(stack.one('aws_dms_replication_subnet_group')).not.toHaveProperty('depends_on');
-      const registration = `aws_lakeformation_resource.${stack.idOf('aws_lakeformation_resource')}`;
-      for (const grant of stack.all('aws_lakeformation_permissions')) expect(grant.depends_on[0]).toBe(registration);
+      const registrations = Object.keys(stack.resources('aws_lakeformation_resource')).map((id) => `aws_lakeformation_resource.${id}`);
+      for (const grant of stack.all('aws_lakeformation_permissions'))
+        expect(grant.depends_on.slice(0, 2).sort()).toEqual(registrations.sort());
     },
   );
 
@@ -226,8 +294,8 @@ describe('PlatformStack', () => {
     expect(stacks.dev.all('aws_instance')).toHaveLength(0);
     expect(stacks.dev.outputs().access_host_instance_id.value).toBe('');
     expect(stacks.prod.outputs().access_host_instance_id.value).toBe(stacks.prod.ref('aws_instance', '', 'id'));
-    expect(stacks.dev.all('aws_cloudwatch_metric_alarm')).toHaveLength(0);
-    expect(stacks.prod.one('aws_cloudwatch_metric_alarm').threshold).toBe(prod.migration.cdcLatencyAlarmSeconds);
+    expect(stacks.dev.all('aws_cloudwatch_metric_alarm').filter((a: Json) => a.namespace === 'AWS/DMS')).toHaveLength(0);
+    expect(stacks.prod.one('aws_cloudwatch_metric_alarm', 'cdc-latency').threshold).toBe(prod.migration.cdcLatencyAlarmSeconds);
   });
 
   test.each(environments)('%s: sizes, protections and budgets come from the config', (name) => {
@@ -240,7 +308,7 @@ describe('PlatformStack', () => {
     expect(stack.one('aws_dms_replication_instance').replication_instance_class).toBe(config.migration.replicationInstanceClass);
     expect(stack.one('aws_dms_replication_task').migration_type).toBe(config.migration.mode);
     expect(stack.one('aws_redshiftserverless_workgroup').max_capacity).toBe(config.warehouse.maxRpu);
-    expect(stack.one('aws_athena_workgroup').configuration.bytes_scanned_cutoff_per_query).toBe(
+    expect(stack.one('aws_athena_workgroup', 'catalog_workgroup').configuration.bytes_scanned_cutoff_per_query).toBe(
       config.analytics.bytesScannedCutoffPerQuery,
     );
     expect(stack.one('aws_budgets_budget').limit_amount).toBe(config.monthlyBudgetUsd.toFixed(2));
@@ -270,7 +338,9 @@ describe('PlatformStack', () => {
 
   test('a change of the contract flows through: a new direct identifier reaches the catalog, and no reader or DMS mapping changes', () => {
     const changed = synthesize(dev, contractWithPatientSsn());
-    expect(patientGlueColumns(changed)).toEqual([...patientGlueColumns(stacks.dev), 'ssn']);
+    const [before, after] = [patientGlueColumns(stacks.dev), patientGlueColumns(changed)];
+    expect(after.changeLog).toEqual([...before.changeLog, 'ssn']);
+    expect(after.current).toEqual([...before.current.slice(0, -1), 'ssn', 'last_change_seq']);
     expect(governedGrants(changed)).toEqual(governedGrants(stacks.dev));
     expect(smokeRunnerPatientColumns(changed)).toEqual([...smokeRunnerPatientColumns(stacks.dev), 'ssn']);
     expect(changed.one('aws_dms_replication_task').table_mappings).toEqual(stacks.dev.one('aws_dms_replication_task').table_mappings);
@@ -311,6 +381,12 @@ describe('PlatformStack', () => {
     'analyst_role_arn',
     'crawler_role_arn',
     'alerts_topic_arn',
+    'glue_changes_database_name',
+    'current_zone_prefix',
+    'merge_state_machine_arn',
+    'maintenance_state_machine_arn',
+    'merge_workgroup',
+    'merge_role_arn',
   ])('both environments output %s under the same name, with a description', (output) => {
     for (const name of environments) expect(stacks[name].outputs()[output]).toMatchObject({ description: expect.stringMatching(/\w/) });
   });
@@ -325,6 +401,14 @@ describe('PlatformStack', () => {
     expect(outputs.crawler_role_arn.value).toBe(stack.ref('aws_iam_role', 'crawler-role', 'arn'));
     expect(outputs.kms_lake_key_arn.value).toBe(key(stack, 'lake'));
     expect(outputs.raw_zone_prefix.value).toBe('raw');
+    expect(outputs.current_zone_prefix.value).toBe('current');
+    // Readers query the current state in the main database; the change log has its own.
+    expect(outputs.glue_database_name.value).toBe(stack.ref('aws_glue_catalog_database', 'catalog_database', 'name'));
+    expect(outputs.glue_changes_database_name.value).toBe(stack.ref('aws_glue_catalog_database', 'changes-database', 'name'));
+    expect(outputs.merge_state_machine_arn.value).toBe(stack.ref('aws_sfn_state_machine', 'merge-state-machine', 'arn'));
+    expect(outputs.maintenance_state_machine_arn.value).toBe(stack.ref('aws_sfn_state_machine', 'maintenance-state-machine', 'arn'));
+    expect(outputs.merge_workgroup.value).toBe(stack.ref('aws_athena_workgroup', 'merge_athena-workgroup', 'name'));
+    expect(outputs.athena_workgroup.value).toBe(stack.ref('aws_athena_workgroup', 'catalog_workgroup', 'name'));
     // One crawler per contract table (Lake Formation credentials allow one table per crawler), by table name.
     expect(outputs.glue_crawler_names.value).toEqual(
       Object.fromEntries(CLINIC_TABLES.map((t) => [t.name, stack.ref('aws_glue_crawler', `crawler-${t.name}`, 'name')])),
@@ -339,8 +423,10 @@ describe('PlatformStack', () => {
         `arn:aws:iam::${configs[name].accountId}:role/${stack.one('aws_iam_role', idPart).name}`;
       const lakeBucketArn = `arn:aws:s3:::${stack.one('aws_s3_bucket', 'storage_lake_').bucket}`;
       const registration = roleArnOf('registration-role');
-      // The registration role is the one the raw zone is registered with: Lake Formation vends its credentials.
-      expect(stack.one('aws_lakeformation_resource').role_arn).toBe(stack.ref('aws_iam_role', 'registration-role', 'arn'));
+      // The registration role is the one both zones are registered with: Lake Formation vends its credentials.
+      for (const location of stack.all('aws_lakeformation_resource')) {
+        expect(location.role_arn).toBe(stack.ref('aws_iam_role', 'registration-role', 'arn'));
+      }
       expect(
         stack.statement(stack.one('aws_s3_bucket_policy', 'storage_lake_').policy, 'DenyLakeObjectReadsOutsideLakeFormation'),
       ).toMatchObject({

@@ -55,6 +55,7 @@ describe('a second environment in one account: staging beside dev', () => {
     logRetentionDays: dev.logRetentionDays,
     migration: dev.migration,
     analytics: dev.analytics,
+    lake: dev.lake,
     warehouse: dev.warehouse,
     monthlyBudgetUsd: dev.monthlyBudgetUsd,
   });

@@ -122,6 +122,12 @@ export const REDSHIFT_WORKGROUP_PARAMETER_KEYS = [
 
 const LAKE_OBJECT_READS = ['s3:GetObject', 's3:GetObjectVersion'];
 
+/** What Athena's commits to an Iceberg table rewrite in its catalog entry: the metadata pointers and the columns. */
+const ICEBERG_CATALOG_ENTRIES = ['parameters', 'storage_descriptor'];
+
+/** The header DMS offers as a change sequence: orders every change, two of one row in one transaction included. */
+const CHANGE_SEQUENCE_HEADER = '$AR_H_CHANGE_SEQ';
+
 /** The "AWS service constraints" family: `UH-AWS-<SERVICE>-NNN`. */
 export const AWS_SERVICE_RULES: readonly Rule[] = [
   perResource(
@@ -141,6 +147,35 @@ export const AWS_SERVICE_RULES: readonly Rule[] = [
       return `${targets.length} catalog target(s) with ${tables.length} table(s): with Lake Formation credentials Glue allows one target with one table`;
     },
     (r) => first(r.values.lake_formation_configuration)?.use_lake_formation_credentials === true,
+  ),
+
+  perResource(
+    'UH-AWS-GLUE-002',
+    'An Iceberg table is created as format version 2, the only one Athena writes, and leaves to Athena what its commits rewrite',
+    ['aws_glue_catalog_table'],
+    {
+      aws: [
+        'https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg.html',
+        'https://docs.aws.amazon.com/glue/latest/webapi/API_IcebergInput.html',
+        `${PROVIDER}/issues/33370`,
+        `${PROVIDER}/issues/36641`,
+        'https://github.com/apache/iceberg/pull/3352',
+      ],
+    },
+    (r, stack) => {
+      const iceberg = first(first(r.values.open_table_format_input)?.iceberg_input);
+      if (iceberg.metadata_operation !== 'CREATE' || String(iceberg.version) !== '2') {
+        return `metadata_operation ${iceberg.metadata_operation}, version ${iceberg.version ?? 'unset'}: Athena operates on Iceberg v2 tables only`;
+      }
+      // A plan does not carry lifecycle blocks; the synthesized stack is where this is checked.
+      if (!stack.lifecycleKnown) return undefined;
+      const ignored = list<string>(first(r.values.lifecycle)?.ignore_changes);
+      const missing = ICEBERG_CATALOG_ENTRIES.filter((entry) => !ignored.includes(entry));
+      return missing.length
+        ? `lifecycle.ignore_changes lacks ${missing.join(', ')}: every Athena commit rewrites them, and an apply would overwrite what the last commit wrote`
+        : undefined;
+    },
+    (r) => first(first(r.values.open_table_format_input)?.iceberg_input) !== undefined,
   ),
 
   perResource(
@@ -251,6 +286,46 @@ export const AWS_SERVICE_RULES: readonly Rule[] = [
         ? 'treat_missing_data breaching alarms whenever the task is not capturing changes (before its first start, while stopped)'
         : undefined,
     (r) => r.values.namespace === 'AWS/DMS' && /^CDCLatency/.test(r.values.metric_name ?? ''),
+  ),
+
+  perResource(
+    'UH-AWS-DMS-006',
+    'A DMS task into S3 writes a change log the merge can order: the operation of full-load rows, the commit time, and the change sequence of every table',
+    ['aws_dms_replication_task', 'aws_dms_s3_endpoint'],
+    {
+      aws: [
+        `${DMS_GUIDE}/CHAP_Target.S3.html#CHAP_Target.S3.Configuring`,
+        `${DMS_GUIDE}/CHAP_Tasks.CustomizingTasks.TableMapping.SelectionTransformation.Expressions.html`,
+        'https://docs.aws.amazon.com/dms/latest/APIReference/API_S3Settings.html',
+      ],
+    },
+    (r, stack) => {
+      const target = referenced(stack, r.values.target_endpoint_arn);
+      if (target?.values.include_op_for_full_load !== true) return `${target?.address} leaves the operation out of full-load rows`;
+      if (!target.values.timestamp_column_name) return `${target.address} writes no commit-time column`;
+      let rules: any[];
+      try {
+        rules = list<any>(JSON.parse(r.values.table_mappings ?? '{}').rules);
+      } catch {
+        return 'table mappings are not JSON';
+      }
+      const key = (rule: any): string => `${rule['object-locator']?.['schema-name']}.${rule['object-locator']?.['table-name']}`;
+      const sequenced = new Set(
+        rules
+          .filter(
+            (rule) =>
+              rule['rule-type'] === 'transformation' && rule['rule-action'] === 'add-column' && rule.expression === CHANGE_SEQUENCE_HEADER,
+          )
+          .map(key),
+      );
+      const unsequenced = rules.filter(
+        (rule) => rule['rule-type'] === 'selection' && rule['rule-action'] === 'include' && !sequenced.has(key(rule)),
+      );
+      return unsequenced.length
+        ? `no ${CHANGE_SEQUENCE_HEADER} column for ${unsequenced.map(key).join(', ')}: the merge cannot order its changes`
+        : undefined;
+    },
+    (r, stack) => r.type === 'aws_dms_replication_task' && referenced(stack, r.values.target_endpoint_arn)?.type === 'aws_dms_s3_endpoint',
   ),
 
   perResource(

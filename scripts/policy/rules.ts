@@ -1,6 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { CLINIC_TABLES } from '../../contract/clinic';
 import { PERSONA_ROLE_SUFFIX } from '../../contract/lake';
+import { changeLogDatabaseOf } from '../../contract/merge';
+import { LAKE_ROLE_SUFFIX } from '../../stacks/core/lake-roles';
 import { PolicyStatement, Resource, StackModel, allPolicies, referenced, statementsOf } from './model';
 import { AWS_SERVICE_RULES } from './aws-service-rules';
 import { Rule, first, of, perResource, scoped, settingsFor, stackRule } from './rule-kit';
@@ -53,15 +55,51 @@ const DIRECT_IDENTIFIERS = new Map(
 );
 
 /**
- * Roles whose work needs every column: the crawler (it reads the files to update the schema) and the release's smoke
+ * Roles whose work needs every column: the crawler (it reads the files to update the schema), the merge and the
+ * table maintenance (they copy and rewrite whole rows), the lake admins (audits, replays) and the release's smoke
  * runner (it reconciles every column with the source). Every other reader is held to the contract's allow-list.
  */
-const PHI_READER_ROLE = new RegExp(`-(crawler|${PERSONA_ROLE_SUFFIX['smoke-runner']})$`);
+const PHI_READER_ROLE = new RegExp(
+  `-(${[LAKE_ROLE_SUFFIX.crawler, LAKE_ROLE_SUFFIX.merge, LAKE_ROLE_SUFFIX.tableMaintenance, LAKE_ROLE_SUFFIX.lakeAdmin, PERSONA_ROLE_SUFFIX['smoke-runner']].join('|')})$`,
+);
+
+/** Roles that may read the change log, the history of every row, deleted ones included (UH-LF-008). */
+const CHANGE_LOG_READER_ROLE = new RegExp(
+  `-(${[LAKE_ROLE_SUFFIX.crawler, LAKE_ROLE_SUFFIX.merge, LAKE_ROLE_SUFFIX.lakeAdmin].join('|')})$`,
+);
 
 const tableNameOf = (stack: StackModel, value: unknown): string | undefined => {
   const table = referenced(stack, value);
   return table ? table.values.name : typeof value === 'string' ? value : undefined;
 };
+
+/** A database's name: a reference to a database of the stack, or the name itself. */
+const databaseNameOf = (stack: StackModel, value: unknown): string | undefined => {
+  const database = referenced(stack, value);
+  return database ? database.values.name : typeof value === 'string' ? value : undefined;
+};
+
+/** What the contract's naming appends to a database's name for its change log (`<db>_changes`). */
+const CHANGE_LOG_DATABASE_SUFFIX = changeLogDatabaseOf('');
+
+/** Whether a database is a change-log database, by the contract's naming. */
+const isChangeLogDatabase = (name: string | undefined): boolean => name?.endsWith(CHANGE_LOG_DATABASE_SUFFIX) ?? false;
+
+/** The Glue database a Lake Formation grant is on, whichever resource it names. */
+const grantDatabaseOf = (stack: StackModel, grant: Resource): string | undefined =>
+  databaseNameOf(
+    stack,
+    first(grant.values.database)?.name ?? first(grant.values.table)?.database_name ?? first(grant.values.table_with_columns)?.database_name,
+  );
+
+/** The role a principal value names: a reference to a role of the stack, or a role ARN. */
+const principalRoleName = (stack: StackModel, value: unknown): string =>
+  String(
+    referenced(stack, value)?.values.name ?? (typeof value === 'string' ? (/:role\/(?:.*\/)?([^/]+)$/.exec(value)?.[1] ?? value) : ''),
+  );
+
+/** Whether a value (an ARN, a map of dimensions, a reference) mentions a resource by its address. */
+const mentions = (value: unknown, resource: Resource): boolean => JSON.stringify(value ?? null).includes(`\${${resource.address}.`);
 
 /** The HIPAA-minded rules: scanner equivalents and the platform's own safeguards. */
 export const HIPAA_RULES: readonly Rule[] = [
@@ -676,6 +714,51 @@ export const HIPAA_RULES: readonly Rule[] = [
     scoped('account'),
   ),
 
+  perResource(
+    'UH-LF-008',
+    'The change log (every row ever, deleted ones included) is granted only to the merge, the crawler and the lake admins',
+    ['aws_lakeformation_permissions'],
+    { hipaa: HIPAA.minimum },
+    (r, stack) => {
+      const role = principalRoleName(stack, r.values.principal);
+      return CHANGE_LOG_READER_ROLE.test(role)
+        ? undefined
+        : `grants ${role} the change log (${grantDatabaseOf(stack, r)}): readers get the current state`;
+    },
+    (r, stack) => isChangeLogDatabase(grantDatabaseOf(stack, r)),
+  ),
+
+  // Glue: what readers query
+  perResource(
+    'UH-GLUE-005',
+    'Tables outside the change-log database are Apache Iceberg current-state tables, so readers see every update and delete',
+    ['aws_glue_catalog_table'],
+    { hipaa: HIPAA.integrity },
+    (r) =>
+      first(first(r.values.open_table_format_input)?.iceberg_input) === undefined
+        ? 'not an Iceberg table: an append-only table shows an updated row twice and a deleted row still'
+        : undefined,
+    (r, stack) => !isChangeLogDatabase(databaseNameOf(stack, r.values.database_name)),
+  ),
+
+  // Step Functions
+  perResource(
+    'UH-SFN-001',
+    'State machines log every execution, never its data (state inputs and outputs can hold rows), to a KMS-encrypted log group',
+    ['aws_sfn_state_machine', 'aws_cloudwatch_log_group'],
+    { checkov: ['CKV_AWS_285'], hipaa: HIPAA.audit },
+    (r, stack) => {
+      const logging = first(r.values.logging_configuration);
+      if (!['ALL', 'ERROR'].includes(logging?.level)) return `logging level ${logging?.level ?? 'OFF'} does not record failed executions`;
+      if (logging.include_execution_data !== false) return 'include_execution_data is not false: state inputs and outputs reach the logs';
+      const group = /^\$\{(aws_cloudwatch_log_group\.[^.}]+)\.arn\}(:\*)?$/.exec(String(logging.log_destination ?? ''));
+      const logGroup = group ? stack.resources.find((g) => g.address === group[1]) : undefined;
+      if (!logGroup) return 'the log destination is not a log group of this stack';
+      return logGroup.values.kms_key_id ? undefined : `${logGroup.address} is not encrypted with a KMS key`;
+    },
+    (r) => r.type === 'aws_sfn_state_machine',
+  ),
+
   // Redshift Serverless
   perResource(
     'UH-RS-001',
@@ -811,6 +894,46 @@ export const HIPAA_RULES: readonly Rule[] = [
     (r, stack) => referenced(stack, r.values.group)?.values.name === 'LakeAdministrators' || r.values.group === 'LakeAdministrators',
   ),
 
+  perResource(
+    'UH-IAM-006',
+    'Schedules only start state machines: each targets one, through a role allowed nothing but states:StartExecution on scheduled state machines',
+    ['aws_scheduler_schedule', 'aws_iam_role_policy', 'aws_iam_role_policy_attachment'],
+    {
+      hipaa: HIPAA.access,
+      aws: [
+        'https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-templated.html',
+        'https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role',
+      ],
+    },
+    (r, stack) => {
+      const target = first(r.values.target);
+      if (referenced(stack, target?.arn)?.type !== 'aws_sfn_state_machine') return 'the target is not a state machine of this stack';
+      const role = referenced(stack, target?.role_arn);
+      if (role?.type !== 'aws_iam_role') return 'the role is not a role of this stack, so its permissions cannot be checked';
+      const ofRole = (type: string): Resource[] =>
+        of(stack, type).filter((p) => referenced(stack, p.values.role)?.address === role.address || p.values.role === role.values.name);
+      if (ofRole('aws_iam_role_policy_attachment').length > 0) return `${role.address} has managed policies attached`;
+      const scheduled = of(stack, 'aws_scheduler_schedule').map(
+        (schedule) => referenced(stack, first(schedule.values.target)?.arn)?.address,
+      );
+      const statements = ofRole('aws_iam_role_policy')
+        .flatMap((p) => statementsOf(stack, p.values.policy) ?? [])
+        .filter(allows);
+      const wider = statements.filter(
+        (st) =>
+          st.actions.some((a) => a !== 'states:StartExecution') ||
+          st.resources.some((resource) => {
+            const machine = referenced(stack, resource);
+            return machine?.type !== 'aws_sfn_state_machine' || !scheduled.includes(machine.address);
+          }),
+      );
+      return wider.length
+        ? `${role.address} may do more than start scheduled state machines (${wider.map((st) => st.sid ?? st.actions.join(',')).join(', ')})`
+        : undefined;
+    },
+    (r) => r.type === 'aws_scheduler_schedule',
+  ),
+
   // Secrets, logs, provider, alerts
   perResource(
     'UH-SEC-001',
@@ -871,6 +994,47 @@ export const HIPAA_RULES: readonly Rule[] = [
       );
       return unwatched.length ? `no crawler failure rule for ${unwatched.map((c) => c.address).join(', ')}` : undefined;
     },
+  ),
+  stackRule(
+    'UH-MON-004',
+    'Every state machine alarms on a failed execution, and one started by a rate schedule also when no execution succeeds for a while',
+    ['aws_sfn_state_machine', 'aws_cloudwatch_metric_alarm', 'aws_scheduler_schedule'],
+    {
+      hipaa: HIPAA.review,
+      aws: [
+        'https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html',
+        'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data',
+      ],
+    },
+    (stack) => {
+      const alarmsOn = (stateMachine: Resource, metric: string): Resource[] =>
+        of(stack, 'aws_cloudwatch_metric_alarm').filter(
+          (a) =>
+            a.values.namespace === 'AWS/States' &&
+            a.values.metric_name === metric &&
+            mentions(a.values.dimensions, stateMachine) &&
+            (a.values.alarm_actions ?? []).length > 0,
+        );
+      const problems: string[] = [];
+      for (const stateMachine of of(stack, 'aws_sfn_state_machine')) {
+        const failed = alarmsOn(stateMachine, 'ExecutionsFailed').filter(
+          (a) => a.values.comparison_operator === 'GreaterThanThreshold' && Number(a.values.threshold) === 0,
+        );
+        if (failed.length === 0) problems.push(`${stateMachine.address} has no alarm on ExecutionsFailed > 0`);
+        const byRate = of(stack, 'aws_scheduler_schedule').some(
+          (schedule) =>
+            /^rate\(/.test(schedule.values.schedule_expression ?? '') && mentions(first(schedule.values.target)?.arn, stateMachine),
+        );
+        const stale = alarmsOn(stateMachine, 'ExecutionsSucceeded').filter(
+          (a) => a.values.comparison_operator === 'LessThanThreshold' && a.values.treat_missing_data === 'breaching',
+        );
+        if (byRate && stale.length === 0) {
+          problems.push(`${stateMachine.address} runs on a rate but nothing alarms when no execution succeeds (missing data breaching)`);
+        }
+      }
+      return problems.length ? problems.join('; ') : undefined;
+    },
+    (stack) => of(stack, 'aws_sfn_state_machine').length > 0,
   ),
   perResource(
     'UH-MON-003',

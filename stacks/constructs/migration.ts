@@ -11,6 +11,7 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { MigrationConfig, MigrationMode } from '../../config/types';
 import { CLINIC_TABLES, Table } from '../../contract/clinic';
 import { dmsTableMappings } from '../../contract/lake';
+import { CHANGE_LOG_COLUMNS, changeSequenceRules } from '../../contract/merge';
 import { AwsEnvironment } from '../core/aws-environment';
 import { allow, throughServices } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
@@ -64,6 +65,27 @@ export const SOURCE_CA_BUNDLE_FILE = 'source-ca-bundle.pem';
 export const S3_TARGET_OBJECT_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:PutObjectTagging'];
 
 /**
+ * How long DMS gathers changes before it writes a change-log file to S3 (`CdcMaxBatchInterval`, seconds; also AWS's
+ * default, https://docs.aws.amazon.com/dms/latest/APIReference/API_S3Settings.html): stated, because the freshness
+ * target (a committed change queryable within 15 minutes) counts on it.
+ */
+export const CDC_MAX_BATCH_INTERVAL_SECONDS = 60;
+
+/**
+ * The task's table mappings: a selection rule for each contract table, then, for each, the transformation rule that adds
+ * the change sequence (the `$AR_H_CHANGE_SEQ` header: a source timestamp followed by an incrementing number, so it orders
+ * changes even within one transaction) as a column, numbered after the selection rules
+ * (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.CustomizingTasks.TableMapping.SelectionTransformation.Expressions.html,
+ * "Adding a column using an expression" and "Replicating source table headers using expressions"; rule syntax in
+ * https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Tasks.CustomizingTasks.TableMapping.SelectionTransformation.Transformations.html).
+ */
+export function changeLogTableMappings(tables: readonly Table[], schema: string): { readonly rules: readonly object[] } {
+  // dmsTableMappings is typed `object`; its shape is `{ rules }` (contract/lake.ts).
+  const { rules: selection } = dmsTableMappings(tables, schema) as { readonly rules: readonly object[] };
+  return { rules: [...selection, ...changeSequenceRules(tables, schema, selection.length + 1)] };
+}
+
+/**
  * Task settings: bounded error handling and logging of every component. No DMS data validation: on an S3 target it
  * runs Athena CTAS queries and creates Glue databases and tables with the task's role, needs date-partitioned
  * folders and a timestamp column for CDC, and "when AWS DMS data validation feature is used with an Amazon S3
@@ -112,6 +134,11 @@ export function replicationTaskSettings(mode: MigrationMode): object {
  * whose credentials DMS reads from a Secrets Manager secret (filled by the seed loader's `--dms-user`, so no secret
  * value is in code, JSON or state) over TLS that verifies the server against the imported RDS CA bundle, an S3
  * target with SSE-KMS and millisecond timestamps, and a task whose table mappings come from the data contract.
+ *
+ * Every table is written as a change log, in every mode: each row carries its operation (`op`, full-load rows too),
+ * DMS's commit time (`dms_commit_ts`) and the change sequence (`dms_change_seq`), so that a full load and its
+ * changes read alike and the merge can order them (policy rule UH-AWS-DMS-006). A full load only (dev) writes the same
+ * layout as a full load followed by change capture (prod).
  */
 export class Migration extends Construct {
   readonly mode: MigrationMode;
@@ -131,7 +158,7 @@ export class Migration extends Construct {
     const { environment: env, storage, source } = props;
     const name = `${props.namePrefix}-dms`;
     this.mode = props.mode ?? 'full-load';
-    const cdc = this.mode === 'full-load-and-cdc';
+    const tables = props.tables ?? CLINIC_TABLES;
 
     this.securityGroup = new ServiceSecurityGroup(this, 'dms', {
       vpc: props.network.vpc,
@@ -254,8 +281,11 @@ export class Migration extends Construct {
       encryptionMode: 'SSE_KMS',
       serverSideEncryptionKmsKeyId: storage.lakeKey.arn,
       addColumnName: true,
-      includeOpForFullLoad: cdc,
-      timestampColumnName: cdc ? 'dms_commit_ts' : undefined,
+      // The change log's own columns: the operation of every row, full-load rows included (`I`), and the commit time
+      // (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Target.S3.html#CHAP_Target.S3.Configuring).
+      includeOpForFullLoad: true,
+      timestampColumnName: CHANGE_LOG_COLUMNS.commitTime,
+      cdcMaxBatchInterval: CDC_MAX_BATCH_INTERVAL_SECONDS,
       dependsOn: [targetRole.role],
     });
 
@@ -265,7 +295,7 @@ export class Migration extends Construct {
       replicationInstanceArn: this.instance.replicationInstanceArn,
       sourceEndpointArn: this.sourceEndpoint.endpointArn,
       targetEndpointArn: this.targetEndpoint.endpointArn,
-      tableMappings: JSON.stringify(dmsTableMappings(props.tables ?? CLINIC_TABLES, source.databaseName)),
+      tableMappings: JSON.stringify(changeLogTableMappings(tables, source.databaseName)),
       replicationTaskSettings: JSON.stringify(replicationTaskSettings(this.mode)),
       startReplicationTask: false,
     });

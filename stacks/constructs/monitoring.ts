@@ -7,11 +7,14 @@ import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { BudgetsBudget } from '@cdktf/provider-aws/lib/budgets-budget';
-import { EnvironmentConfig, MigrationConfig } from '../../config/types';
+import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import { EnvironmentConfig, MergeConfig, MigrationConfig } from '../../config/types';
+import { rateMinutes } from '../../config/validate';
 import { AwsEnvironment } from '../core/aws-environment';
 import { denyInsecureTransport, policyDocument } from '../core/policy-document';
 import { Catalog } from './catalog';
 import { CustomerManagedKey } from './customer-managed-key';
+import { Merge } from './merge';
 import { Migration } from './migration';
 
 /** Services that publish to the alerts topic (and so must be able to use its key). */
@@ -27,7 +30,14 @@ export interface MonitoringProps
   readonly migration: Migration;
   /** Its crawlers' failures are alerts. */
   readonly catalog: Catalog;
+  /** Its state machines' failures are alerts, and so is a merge that has not succeeded for three schedule periods. */
+  readonly merge: Merge;
+  /** How often the merge is scheduled, a `rate(...)` expression: the staleness alarm's window is three periods of it. */
+  readonly mergeSchedule: MergeConfig['schedule'];
 }
+
+/** Schedule periods without a successful merge after which the current state is stale. */
+export const STALE_AFTER_MERGE_PERIODS = 3;
 
 /**
  * Construct id of an e-mail subscription, derived from the address so that reordering the list changes nothing
@@ -39,7 +49,8 @@ function emailSubscriptionId(address: string): string {
 
 /**
  * Where failures go: an encrypted SNS topic that receives DMS task failures (event subscription), Glue crawler
- * failures (EventBridge), the CDC latency alarm when change capture is on, and the monthly budget alerts.
+ * failures (EventBridge), the CDC latency alarm when change capture is on, the failures of the merge and the table
+ * maintenance and a merge gone stale (CloudWatch alarms on Step Functions' metrics), and the monthly budget alerts.
  */
 export class Monitoring extends Construct {
   readonly topic: SnsTopic;
@@ -125,6 +136,8 @@ export class Monitoring extends Construct {
       });
     }
 
+    this.alarmOnStateMachines(props);
+
     new BudgetsBudget(this, 'budget', {
       name: `${props.namePrefix}-monthly`,
       budgetType: 'COST',
@@ -143,6 +156,53 @@ export class Monitoring extends Construct {
         subscriberEmailAddresses: [...props.alertEmails],
         subscriberSnsTopicArns: [this.topic.arn],
       })),
+    });
+  }
+  /**
+   * Step Functions publishes ExecutionsFailed and ExecutionsSucceeded per state machine (dimension StateMachineArn)
+   * when executions end (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html). A failure
+   * alarms at once; no failure is no data, which is not a failure. Staleness is the opposite: no successful merge in
+   * three schedule periods, and no data at all (nothing ran: the schedule is disabled, executions hang) is exactly
+   * that, hence breaching (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data;
+   * policy rule UH-MON-004).
+   */
+  private alarmOnStateMachines(props: MonitoringProps): void {
+    const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
+    const stateMachineMetric = (stateMachine: SfnStateMachine, metricName: string): object => ({
+      namespace: 'AWS/States',
+      metricName,
+      dimensions: { StateMachineArn: stateMachine.arn },
+      statistic: 'Sum',
+    });
+    const failed = (alarmId: string, what: string, stateMachine: SfnStateMachine): void => {
+      new CloudwatchMetricAlarm(this, alarmId, {
+        alarmName: `${stateMachine.name}-failed`,
+        alarmDescription: `An execution of the ${what} failed: see its execution history (Step Functions) and the query in the merge workgroup`,
+        ...stateMachineMetric(stateMachine, 'ExecutionsFailed'),
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+        ...actions,
+      });
+    };
+    failed('merge-failed', 'merge', props.merge.mergeStateMachine);
+    failed('maintenance-failed', 'table maintenance', props.merge.maintenanceStateMachine);
+
+    const intervalMinutes = rateMinutes(props.mergeSchedule);
+    if (intervalMinutes === undefined) throw new Error(`the merge schedule ${props.mergeSchedule} is not a rate expression`);
+    const staleAfterMinutes = STALE_AFTER_MERGE_PERIODS * intervalMinutes;
+    new CloudwatchMetricAlarm(this, 'merge-stale', {
+      alarmName: `${props.merge.mergeStateMachine.name}-stale`,
+      alarmDescription: `No merge succeeded in ${staleAfterMinutes} minutes (${STALE_AFTER_MERGE_PERIODS} periods of ${props.mergeSchedule}): the current-state tables are falling behind the clinic's data`,
+      ...stateMachineMetric(props.merge.mergeStateMachine, 'ExecutionsSucceeded'),
+      period: staleAfterMinutes * 60,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: 'LessThanThreshold',
+      treatMissingData: 'breaching',
+      ...actions,
     });
   }
 }

@@ -19,6 +19,35 @@ export type BucketEncryption =
   /** SSE-S3: only for the server-access-log bucket, whose log deliveries AWS documents for SSE-S3. */
   | { readonly kind: 's3-managed' };
 
+/** A storage class an S3 lifecycle rule moves objects to, and after how many days. */
+export interface StorageClassTransition {
+  readonly days: number;
+  readonly storageClass: 'STANDARD_IA' | 'GLACIER_IR';
+}
+
+/** The lifecycle of the objects under one key prefix of a bucket. */
+export interface PrefixLifecycle {
+  /** Key prefix without its trailing slash, for example `raw`. */
+  readonly prefix: string;
+  /** Why these objects live as they do, for the rule id: `change-log`, `current-state`. */
+  readonly purpose: string;
+  /**
+   * Storage classes current objects move to, by days after creation.
+   * @default none: they stay in S3 Standard
+   */
+  readonly transitions?: readonly StorageClassTransition[];
+  /**
+   * Delete current objects this many days after creation.
+   * @default never
+   */
+  readonly expireAfterDays?: number;
+  /**
+   * Delete earlier versions this many days after a newer one replaced them or a delete hid them.
+   * @default never
+   */
+  readonly noncurrentVersionExpirationDays?: number;
+}
+
 export interface SecureBucketProps {
   readonly bucketName: string;
   readonly encryption: BucketEncryption;
@@ -27,7 +56,16 @@ export interface SecureBucketProps {
    * @default no access logging: only for the access-log bucket itself
    */
   readonly accessLogBucket?: SecureBucket;
+  /** Days earlier object versions are kept, in the whole bucket unless `prefixLifecycles` are given. */
   readonly noncurrentVersionExpirationDays: number;
+  /**
+   * The bucket's key prefixes, each with its own lifecycle, instead of one expiry of earlier versions for the whole
+   * bucket: where rules overlap, S3 applies the earliest expiration
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html), so a bucket-wide rule would
+   * delete a prefix's earlier versions before that prefix's own retention. Objects outside the prefixes keep theirs.
+   * @default none: `noncurrentVersionExpirationDays` applies to the whole bucket
+   */
+  readonly prefixLifecycles?: readonly PrefixLifecycle[];
   /**
    * Expire current objects after this many days.
    * @default never
@@ -53,6 +91,19 @@ function wholeBucketRule(
   actions: Omit<S3BucketLifecycleConfigurationRule, 'id' | 'status' | 'filter'>,
 ): S3BucketLifecycleConfigurationRule {
   return { id, status: 'Enabled', filter: [{ prefix: '' }], ...actions };
+}
+
+/** An enabled lifecycle rule for the objects under one prefix. */
+function prefixRule(lifecycle: PrefixLifecycle): S3BucketLifecycleConfigurationRule {
+  return {
+    id: lifecycle.purpose,
+    status: 'Enabled',
+    filter: [{ prefix: `${lifecycle.prefix}/` }],
+    transition: lifecycle.transitions?.map(({ days, storageClass }) => ({ days, storageClass })),
+    expiration: lifecycle.expireAfterDays === undefined ? undefined : [{ days: lifecycle.expireAfterDays }],
+    noncurrentVersionExpiration:
+      lifecycle.noncurrentVersionExpirationDays === undefined ? undefined : [{ noncurrentDays: lifecycle.noncurrentVersionExpirationDays }],
+  };
 }
 
 /**
@@ -103,15 +154,22 @@ export class SecureBucket extends Construct {
       ],
     });
 
-    const rules = [
-      wholeBucketRule('abort-incomplete-multipart-uploads', {
-        abortIncompleteMultipartUpload: [{ daysAfterInitiation: props.abortIncompleteUploadsAfterDays ?? 7 }],
-      }),
-      wholeBucketRule('expire-noncurrent-versions', {
-        noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays }],
-        expiration: [{ expiredObjectDeleteMarker: true }],
-      }),
-    ];
+    const abortUploads = wholeBucketRule('abort-incomplete-multipart-uploads', {
+      abortIncompleteMultipartUpload: [{ daysAfterInitiation: props.abortIncompleteUploadsAfterDays ?? 7 }],
+    });
+    const rules = props.prefixLifecycles
+      ? [
+          abortUploads,
+          wholeBucketRule('remove-expired-delete-markers', { expiration: [{ expiredObjectDeleteMarker: true }] }),
+          ...props.prefixLifecycles.map(prefixRule),
+        ]
+      : [
+          abortUploads,
+          wholeBucketRule('expire-noncurrent-versions', {
+            noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays }],
+            expiration: [{ expiredObjectDeleteMarker: true }],
+          }),
+        ];
     if (props.expireObjectsAfterDays !== undefined) {
       rules.push(wholeBucketRule('expire-current-objects', { expiration: [{ days: props.expireObjectsAfterDays }] }));
     }

@@ -34,7 +34,12 @@ export interface WarehouseProps extends WarehouseConfig {
   readonly namePrefix: string;
   /** The workgroup sits in the network's private subnets (Redshift Serverless wants three AZs). */
   readonly network: Network;
-  /** The catalog the Spectrum role reads, through Lake Formation. */
+  /**
+   * The catalog whose main database the Spectrum role reads, through Lake Formation: the current-state tables, Apache
+   * Iceberg, which Redshift Spectrum and Redshift Serverless query as external tables of a Glue database
+   * (https://docs.aws.amazon.com/redshift/latest/dg/querying-iceberg.html), merge-on-read deletes included (Athena's
+   * MERGE writes position deletes). The change-log database is never granted to it.
+   */
   readonly catalog: Catalog;
   /** Key of the namespace's storage and its admin secret. */
   readonly databaseKey: CustomerManagedKey;

@@ -1,5 +1,6 @@
 import { EnvironmentConfig } from '../../config/types';
 import { AwsEnvironment } from './aws-environment';
+import { LAKE_ROLE_SUFFIX, lakeRoleName } from './lake-roles';
 
 /**
  * Names of what an account baseline owns and environment stacks use. Both sides derive them from config with these
@@ -14,7 +15,7 @@ export function catalogKeyAliasName(project: string): string {
 
 /** The lake-admin role of an environment: IAM role names are account-wide, hence the environment in the name. */
 export function lakeAdminRoleName(environment: Pick<EnvironmentConfig, 'project' | 'name'>): string {
-  return `${environment.project}-${environment.name}-lake-admin`;
+  return lakeRoleName(`${environment.project}-${environment.name}`, LAKE_ROLE_SUFFIX.lakeAdmin);
 }
 
 export function lakeAdminRoleArn(env: AwsEnvironment, environment: Pick<EnvironmentConfig, 'project' | 'name'>): string {

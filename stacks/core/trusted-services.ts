@@ -120,6 +120,30 @@ export const TRUSTED_SERVICES = {
     conditions: undocumented,
     sources: [REDSHIFT_ROLE_RESTRICTION],
   },
+  /**
+   * State machines' execution roles: Step Functions documents aws:SourceArn of the state machines of the account
+   * (`stateMachine:*`) and aws:SourceAccount for the trust policy.
+   */
+  states: {
+    principal: () => 'states.amazonaws.com',
+    conditions: (env) => [sourceAccount(env), sourceArnLike(`arn:${env.partition}:states:${env.region}:${env.accountId}:stateMachine:*`)],
+    sources: ['https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html#prevent-cross-service-confused-deputy'],
+  },
+  /**
+   * Schedules' execution roles: EventBridge Scheduler sends aws:SourceAccount, and as aws:SourceArn the ARN of the
+   * schedule group the schedule belongs to (the change of September 2023 in the guide's history).
+   */
+  scheduler: {
+    principal: () => 'scheduler.amazonaws.com',
+    conditions: (env) => [
+      sourceAccount(env),
+      sourceArnLike(`arn:${env.partition}:scheduler:${env.region}:${env.accountId}:schedule-group/*`),
+    ],
+    sources: [
+      'https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html#setting-up-execution-role',
+      'https://docs.aws.amazon.com/scheduler/latest/UserGuide/doc-history.html',
+    ],
+  },
 } satisfies Record<string, ServicePrincipalTrust>;
 
 export type TrustedService = keyof typeof TRUSTED_SERVICES;

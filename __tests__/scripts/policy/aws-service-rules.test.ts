@@ -92,17 +92,65 @@ describe('UH-AWS-LF-001: lake reads through Lake Formation only', () => {
       (s: Json) => s.sid === 'DenyLakeObjectReadsOutsideLakeFormation',
     );
 
-  test('a deny of the registered location alone is enough; of another prefix it is not', () => {
+  test('a deny of each registered location (the change log, the current state) is enough; of another prefix it is not', () => {
     const json = copy();
-    lakeDeny(json).resources = [lakeDeny(json).resources[0].replace(/\/\*$/, '/raw/*')];
+    const bucketObjects = lakeDeny(json).resources[0];
+    lakeDeny(json).resources = [bucketObjects.replace(/\/\*$/, '/raw/*'), bucketObjects.replace(/\/\*$/, '/current/*')];
     expect(failures('UH-AWS-LF-001', model(json))).toEqual([]);
-    lakeDeny(json).resources = [lakeDeny(json).resources[0].replace(/\/raw\/\*$/, '/curated/*')];
-    expect(failures('UH-AWS-LF-001', model(json))).toEqual([expect.stringMatching(/past the column grants$/)]);
+    lakeDeny(json).resources = [bucketObjects.replace(/\/\*$/, '/raw/*')];
+    expect(failures('UH-AWS-LF-001', model(json))).toEqual([expect.stringMatching(/current past the column grants$/)]);
+    lakeDeny(json).resources = [bucketObjects.replace(/\/\*$/, '/curated/*')];
+    expect(failures('UH-AWS-LF-001', model(json)).sort()).toEqual([
+      expect.stringMatching(/current past the column grants$/),
+      expect.stringMatching(/raw past the column grants$/),
+    ]);
   });
 
-  test('a deny that exempts another role instead of the registration role is refused', () => {
+  test('a deny that exempts another role instead of the registration role is refused, for each location', () => {
     const json = copy();
     lakeDeny(json).condition[0].values = ['arn:aws:iam::111111111111:role/somebody-else'];
-    expect(failures('UH-AWS-LF-001', model(json))).toEqual(['also lets somebody-else read lake objects directly, past Lake Formation']);
+    expect(failures('UH-AWS-LF-001', model(json))).toEqual(
+      Array(2).fill('also lets somebody-else read lake objects directly, past Lake Formation'),
+    );
+  });
+});
+
+describe('UH-AWS-GLUE-002: Iceberg tables for Athena', () => {
+  const patient = (json: Json): Json => one(json, 'aws_glue_catalog_table', 'current-state_table-patient');
+
+  test('without the ignored catalog entries the synthesized stack fails; a plan, which carries no lifecycle, is judged on the version alone', () => {
+    const json = copy();
+    patient(json).lifecycle.ignore_changes = ['description'];
+    expect(failures('UH-AWS-GLUE-002', model(json))).toEqual([
+      expect.stringMatching(/^lifecycle.ignore_changes lacks parameters, storage_descriptor: every Athena commit rewrites them/),
+    ]);
+    expect(failures('UH-AWS-GLUE-002', { ...model(json), lifecycleKnown: false })).toEqual([]);
+  });
+
+  test('a change-log table (not Iceberg) is not judged', () => {
+    const findings = ruleNamed('UH-AWS-GLUE-002').evaluate(model(copy()));
+    expect(findings.map((f) => f.resource).every((address) => address.includes('current-state_table-'))).toBe(true);
+    expect(findings).toHaveLength(6);
+  });
+});
+
+describe('UH-AWS-DMS-006: the change log DMS writes', () => {
+  test('a target without the operation of full-load rows fails, naming the endpoint', () => {
+    const json = copy();
+    one(json, 'aws_dms_s3_endpoint', 'target').include_op_for_full_load = false;
+    expect(failures('UH-AWS-DMS-006', model(json))).toEqual([
+      'aws_dms_s3_endpoint.migration_target leaves the operation out of full-load rows',
+    ]);
+  });
+
+  test('every selected table needs its change sequence; a sequence of another expression does not count', () => {
+    const json = copy();
+    const task = one(json, 'aws_dms_replication_task', 'task');
+    const mappings = JSON.parse(task.table_mappings);
+    mappings.rules.find((r: Json) => r['rule-name'] === 'add-change-sequence-account').expression = '$AR_H_TIMESTAMP';
+    task.table_mappings = JSON.stringify(mappings);
+    expect(failures('UH-AWS-DMS-006', model(json))).toEqual([
+      'no $AR_H_CHANGE_SEQ column for unicornhealth.account: the merge cannot order its changes',
+    ]);
   });
 });

@@ -426,6 +426,36 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
       ];
     },
   ],
+  'UH-LF-008': [
+    'dev',
+    (j) => {
+      // The analyst's grant moved to the change log of patient.
+      const grant = one(j, 'aws_lakeformation_permissions', 'analyst-table-patient');
+      grant.table_with_columns.database_name = '${aws_glue_catalog_database.catalog_changes-database.name}';
+      grant.table_with_columns.name = '${aws_glue_catalog_table.catalog_change-log-patient.name}';
+    },
+  ],
+  'UH-GLUE-005': [
+    'dev',
+    (j) => {
+      delete one(j, 'aws_glue_catalog_table', 'current-state_table-patient').open_table_format_input;
+    },
+  ],
+  'UH-SFN-001': [
+    'dev',
+    (j) => {
+      one(j, 'aws_sfn_state_machine', 'merge-state-machine').logging_configuration.include_execution_data = true;
+    },
+  ],
+  'UH-MON-004': ['dev', (j) => drop(j, 'aws_cloudwatch_metric_alarm', 'merge-stale')],
+  'UH-IAM-006': [
+    'dev',
+    (j) => {
+      statementOf(j, one(j, 'aws_iam_role_policy', 'scheduler-role').policy, 'StartScheduledStateMachines').actions.push(
+        'states:StopExecution',
+      );
+    },
+  ],
   'UH-ACC-001': [
     'dev',
     (j) => {
@@ -541,6 +571,21 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
     'dev',
     (j) => {
       one(j, 'aws_glue_crawler', 'crawler-patient').catalog_target[0].tables.push('encounter');
+    },
+  ],
+  'UH-AWS-GLUE-002': [
+    'dev',
+    (j) => {
+      one(j, 'aws_glue_catalog_table', 'current-state_table-patient').open_table_format_input.iceberg_input.version = '1';
+    },
+  ],
+  'UH-AWS-DMS-006': [
+    'dev',
+    (j) => {
+      const task = one(j, 'aws_dms_replication_task');
+      const mappings = JSON.parse(task.table_mappings);
+      mappings.rules = mappings.rules.filter((r: Json) => r['rule-name'] !== 'add-change-sequence-patient');
+      task.table_mappings = JSON.stringify(mappings);
     },
   ],
   'UH-AWS-DMS-001': [
@@ -734,5 +779,50 @@ describe('the policy rule catalogue', () => {
         .filter((rule) => ['UH-LF-007', 'UH-ACC-001'].includes(rule));
     expect(byScope('baseline')).toEqual(['UH-LF-007']);
     expect(byScope('dev')).toEqual(['UH-ACC-001']);
+  });
+});
+
+describe('what the lake-zone rules mean beyond their one breaking change', () => {
+  const ruleNamed = (id: string): Rule => RULES.find((r) => r.id === id)!;
+  const failuresIn = (id: string, json: Json): string[] => failuresOf(ruleNamed(id), json, 'dev');
+  const copy = (): Json => structuredClone(BASE.dev);
+
+  test('UH-LF-008: the lake admin named by ARN may read the change log; the smoke runner, Redshift and the maintenance may not', () => {
+    const findings = ruleNamed('UH-LF-008').evaluate(modelFromSynth(stackNameOf('dev'), BASE.dev));
+    expect(findings.map((f) => f.resource)).toEqual(expect.arrayContaining([expect.stringMatching(/_lake-admin-change-log-patient$/)]));
+    expect(findings.every((f) => f.pass)).toBe(true);
+    for (const [grant, role] of [
+      ['smoke-runner-table-patient', 'unicornhealth-dev-smoke-runner'],
+      ['redshift-table-patient', 'unicornhealth-dev-redshift-spectrum'],
+      ['maintenance-current-patient', 'unicornhealth-dev-table-maintenance'],
+    ]) {
+      const json = copy();
+      const moved = one(json, 'aws_lakeformation_permissions', grant);
+      (moved.table_with_columns ?? moved.table).database_name = '${aws_glue_catalog_database.catalog_changes-database.name}';
+      expect(failuresIn('UH-LF-008', json)).toEqual([expect.stringContaining(`grants ${role} the change log (unicornhealth_dev_changes)`)]);
+    }
+  });
+
+  test('UH-IAM-006: a schedule whose role may start any state machine, or that targets something else, fails', () => {
+    const any = copy();
+    statementOf(any, one(any, 'aws_iam_role_policy', 'scheduler-role').policy, 'StartScheduledStateMachines').resources.push('*');
+    expect(failuresIn('UH-IAM-006', any)).toHaveLength(2);
+    const other = copy();
+    one(other, 'aws_scheduler_schedule', 'maintenance-schedule').target.arn = '${aws_sns_topic.monitoring_alerts.arn}';
+    expect(failuresIn('UH-IAM-006', other)).toEqual([
+      expect.stringMatching(/maintenance-schedule: the target is not a state machine/),
+      expect.stringMatching(/merge-schedule: .* may do more than start scheduled state machines/),
+    ]);
+  });
+
+  test('UH-MON-004: the maintenance runs on a cron and needs no staleness alarm; a failure alarm that never breaches on data fails', () => {
+    const json = copy();
+    drop(json, 'aws_cloudwatch_metric_alarm', 'maintenance-failed');
+    one(json, 'aws_cloudwatch_metric_alarm', 'merge-stale').treat_missing_data = 'notBreaching';
+    expect(failuresIn('UH-MON-004', json)).toEqual([
+      expect.stringMatching(
+        /maintenance-state-machine has no alarm on ExecutionsFailed > 0; .*merge-state-machine runs on a rate but nothing alarms when no execution succeeds/,
+      ),
+    ]);
   });
 });

@@ -135,6 +135,10 @@ describe('offline terraform init, validate and plan of every stack', () => {
       'aws_sns_topic',
       'aws_cloudwatch_event_rule',
       'aws_budgets_budget',
+      // The merge of the change log into the current state, its schedules and its alarms.
+      'aws_sfn_state_machine',
+      'aws_scheduler_schedule',
+      'aws_cloudwatch_metric_alarm',
     ]) {
       expect(result.resourceTypes).toHaveProperty(type);
     }
@@ -150,6 +154,21 @@ describe('offline terraform init, validate and plan of every stack', () => {
     expect(fromPlan.findings.filter((f) => !f.pass && !f.suppressed)).toEqual([]);
     expect(fromPlan.findings.length).toBe(fromSynth.findings.length);
   });
+
+  test.each(environments.map((e) => stackName(e)))(
+    '%s: the plan creates two databases, a change-log and an Iceberg table per contract table, two state machines, two schedules',
+    (stack) => {
+      const result = results.find((r) => r.stack === stack)!;
+      expect(result.resourceTypes).toMatchObject({
+        aws_glue_catalog_database: 2,
+        aws_glue_catalog_table: 12,
+        aws_sfn_state_machine: 2,
+        aws_scheduler_schedule: 2,
+        aws_athena_workgroup: 2,
+        aws_lakeformation_resource: 2,
+      });
+    },
+  );
 
   test('the prod plan includes the Session Manager access host', () => {
     const prod = results.find((r) => r.stack === 'unicornhealth-prod')!;

@@ -1,5 +1,6 @@
 import { CLINIC_TABLES } from '../../../contract/clinic';
 import { SOURCE_SCHEMA, glueType } from '../../../contract/lake';
+import { CHANGE_LOG_COLUMNS } from '../../../contract/merge';
 import { Catalog, CatalogProps, crawlerName } from '../../../stacks/constructs/catalog';
 import {
   Json,
@@ -33,11 +34,16 @@ describe('Catalog (Glue and Athena)', () => {
   const defaultCatalog = catalog;
   const key = (name: string): string => stack.ref('aws_kms_key', `${name}-key`, 'arn');
   const databaseName = 'uh_test';
+  const changesDatabaseName = 'uh_test_changes';
 
-  test('the catalog database is named after the prefix and waits for nothing: what it needs account-wide, the baseline made first', () => {
-    expect(stack.one('aws_glue_catalog_database')).toEqual({
+  test('two databases named after the prefix, waiting for nothing: what they need account-wide, the baseline made first', () => {
+    expect(stack.one('aws_glue_catalog_database', 'catalog_database')).toEqual({
       name: databaseName,
-      description: 'UnicornHealth lake: raw zone written by DMS, governed by Lake Formation',
+      description: 'UnicornHealth lake: the current state of every clinic table (Apache Iceberg), governed by Lake Formation',
+    });
+    expect(stack.one('aws_glue_catalog_database', 'changes-database')).toEqual({
+      name: changesDatabaseName,
+      description: 'UnicornHealth lake: the change log DMS writes (every insert, update and delete), for the merge and the lake admins',
     });
   });
 
@@ -47,12 +53,12 @@ describe('Catalog (Glue and Athena)', () => {
   });
 
   test.each(CLINIC_TABLES.map((t) => [t.name, t] as const))(
-    'table %s has the contract columns and types, over its raw-zone folder, as Parquet',
+    "the change log of %s has DMS's three columns, then the contract columns and types, over its raw-zone folder, as Parquet",
     (name, table) => {
-      const glueTable = stack.one('aws_glue_catalog_table', `table-${name}`);
+      const glueTable = stack.one('aws_glue_catalog_table', `change-log-${name}`);
       expect(glueTable).toMatchObject({
         name,
-        database_name: stack.ref('aws_glue_catalog_database', '', 'name'),
+        database_name: stack.ref('aws_glue_catalog_database', 'changes-database', 'name'),
         table_type: 'EXTERNAL_TABLE',
         parameters: { classification: 'parquet', EXTERNAL: 'TRUE' },
         lifecycle: { ignore_changes: ['parameters', 'storage_descriptor[0].parameters'] },
@@ -60,16 +66,24 @@ describe('Catalog (Glue and Athena)', () => {
       expect(glueTable.storage_descriptor.location).toBe(
         `s3://${stack.ref('aws_s3_bucket', 'storage_lake_', 'bucket')}/raw/${SOURCE_SCHEMA}/${name}/`,
       );
-      expect(glueTable.storage_descriptor.columns.map((c: Json) => [c.name, c.type])).toEqual(
-        table.columns.map((c) => [c.name.toLowerCase(), glueType(c.type)]),
-      );
+      expect(glueTable.storage_descriptor.columns.map((c: Json) => [c.name, c.type])).toEqual([
+        ['op', 'string'],
+        ['dms_commit_ts', 'string'],
+        ['dms_change_seq', 'string'],
+        ...table.columns.map((c) => [c.name.toLowerCase(), glueType(c.type)]),
+      ]);
+      expect(glueTable.storage_descriptor.columns.every((c: Json) => c.comment.length > 10)).toBe(true);
       expect(JSON.stringify(glueTable)).not.toMatch(/col0/);
     },
   );
 
-  test('tables are paired with their contract by name', () => {
-    expect([...catalog.tables.keys()]).toEqual(CLINIC_TABLES.map((t) => t.name));
-    for (const [name, table] of catalog.tables) expect(table.contract.name).toBe(name);
+  test("the change log's own columns are the contract's names for them", () => {
+    expect(Object.values(CHANGE_LOG_COLUMNS)).toEqual(['op', 'dms_commit_ts', 'dms_change_seq']);
+  });
+
+  test('change-log tables are paired with their contract by name', () => {
+    expect([...catalog.changeLogTables.keys()]).toEqual(CLINIC_TABLES.map((t) => t.name));
+    for (const [name, table] of catalog.changeLogTables) expect(table.contract.name).toBe(name);
   });
 
   test('the tables are an option', () => {
@@ -91,26 +105,26 @@ describe('Catalog (Glue and Athena)', () => {
   test('dates stay dates and money stays exact in the catalog', () => {
     const columns = (table: string): Record<string, string> =>
       Object.fromEntries(
-        stack.one('aws_glue_catalog_table', `table-${table}`).storage_descriptor.columns.map((c: Json) => [c.name, c.type]),
+        stack.one('aws_glue_catalog_table', `change-log-${table}`).storage_descriptor.columns.map((c: Json) => [c.name, c.type]),
       );
     expect(columns('patient').dob).toBe('date');
     expect(columns('account')).toMatchObject({ last_payment: 'date', account_balance: 'decimal(10,2)' });
   });
 
   test.each(CLINIC_TABLES.map((t) => [t.name] as const))(
-    'table %s has its own crawler: one catalog target with that one table (Lake Formation credentials allow no more)',
+    'the change log of %s has its own crawler: one catalog target with that one table (Lake Formation credentials allow no more)',
     (name) => {
       const crawler = stack.one('aws_glue_crawler', `crawler-${name}`);
       expect(crawler).toEqual({
         name: crawlerName(TEST_PREFIX, { name }),
-        description: `Re-crawls the ${name} table of the raw zone written by DMS`,
+        description: `Re-crawls the change log of ${name} in the raw zone written by DMS`,
         role: stack.ref('aws_iam_role', 'crawler-role', 'arn'),
-        database_name: stack.ref('aws_glue_catalog_database', '', 'name'),
+        database_name: stack.ref('aws_glue_catalog_database', 'changes-database', 'name'),
         security_configuration: stack.ref('aws_glue_security_configuration', '', 'name'),
         catalog_target: [
           {
-            database_name: stack.ref('aws_glue_catalog_database', '', 'name'),
-            tables: [stack.ref('aws_glue_catalog_table', `table-${name}`, 'name')],
+            database_name: stack.ref('aws_glue_catalog_database', 'changes-database', 'name'),
+            tables: [stack.ref('aws_glue_catalog_table', `change-log-${name}`, 'name')],
           },
         ],
         lake_formation_configuration: { use_lake_formation_credentials: true, account_id: TEST_ENV.accountId },
@@ -122,7 +136,7 @@ describe('Catalog (Glue and Athena)', () => {
         }),
       });
       expect(crawler.name).toBe(`${TEST_PREFIX}-raw-${name}`);
-      expect(defaultCatalog.crawlers.get(name)).toBe(defaultCatalog.tables.get(name)?.crawler);
+      expect(defaultCatalog.crawlers.get(name)).toBe(defaultCatalog.changeLogTables.get(name)?.crawler);
     },
   );
 
@@ -132,21 +146,23 @@ describe('Catalog (Glue and Athena)', () => {
     expect(stack.all('aws_iam_role')).toHaveLength(1);
   });
 
-  test('the crawler role trusts Glue (which documents no source conditions) and may update only the contract tables', () => {
+  test('the crawler role trusts Glue (which documents no source conditions) and may update only the change-log tables', () => {
     expect(stack.serviceTrustOf('crawler-role')).toEqual(serviceTrust(['glue.amazonaws.com']));
     const policy = stack.one('aws_iam_role_policy', 'crawler').policy;
     expect(stack.sids(policy)).toEqual([
-      'UpdateContractTables',
+      'UpdateChangeLogTables',
       'LakeFormationCredentials',
       'CatalogKeyThroughGlue',
       'LakeKeyForCrawlerOutput',
       'WriteEncryptedCrawlerLogs',
     ]);
     const glue = `arn:aws:glue:us-east-1:${TEST_ENV.accountId}`;
-    expect(stack.statement(policy, 'UpdateContractTables').resources).toEqual([
+    expect(stack.statement(policy, 'UpdateChangeLogTables').resources).toEqual([
       `${glue}:catalog`,
-      `${glue}:database/${databaseName}`,
-      ...CLINIC_TABLES.map((t) => `${glue}:table/${databaseName}/${stack.ref('aws_glue_catalog_table', `table-${t.name}`, 'name')}`),
+      `${glue}:database/${changesDatabaseName}`,
+      ...CLINIC_TABLES.map(
+        (t) => `${glue}:table/${changesDatabaseName}/${stack.ref('aws_glue_catalog_table', `change-log-${t.name}`, 'name')}`,
+      ),
     ]);
     // The raw zone is read with Lake Formation's credentials, not the role's: no S3 permission, no lake key through S3.
     expect(stack.statement(policy, 'LakeKeyForCrawlerOutput')).toMatchObject({

@@ -1,5 +1,6 @@
 import { READABLE_COLUMNS } from '../../../contract/lake';
 import { CLINIC_TABLES, Table, tableNamed } from '../../../contract/clinic';
+import { LakeformationPermissions } from '@cdktf/provider-aws/lib/lakeformation-permissions';
 import { Governance, GovernanceProps } from '../../../stacks/constructs/governance';
 import { ServiceRole } from '../../../stacks/core/service-role';
 import {
@@ -16,12 +17,15 @@ import {
   testStorage,
   governedGrants,
   smokeRunnerPatientColumns,
+  testCurrentState,
+  testMerge,
 } from '../../helpers/synth';
 
 describe('Governance (Lake Formation)', () => {
   const root = `arn:aws:iam::${TEST_ENV.accountId}:root`;
   const DEPLOY_ROLE = `arn:aws:iam::${TEST_ENV.accountId}:role/unicornhealth-deploy`;
-  /** Governance with the platform's wiring: the crawler and two readers granted on the catalog. */
+  const LAKE_ADMIN = `arn:aws:iam::${TEST_ENV.accountId}:role/${TEST_PREFIX}-lake-admin`;
+  /** Governance with the platform's wiring: the crawler, the lake admin and the merge on the change log, the merge and the maintenance on the current state, three readers on the current state. */
   const build = (props: Partial<GovernanceProps> = {}, tables?: readonly Table[]): SynthesizedStack =>
     synthesizeWith((scope) => {
       const storage = testStorage(scope);
@@ -34,21 +38,30 @@ describe('Governance (Lake Formation)', () => {
         ...props,
       });
       const catalog = testCatalog(scope, tables);
+      const currentState = testCurrentState(scope, tables);
+      const merge = testMerge(scope, tables);
       governance.grantCrawler(catalog);
-      governance.grantReader('analyst', governance.analystRole, catalog);
+      governance.grantChangeLogReader('lake-admin', LAKE_ADMIN, catalog);
+      governance.grantChangeLogReader('merge', merge.mergeRole.arn, catalog);
+      governance.grantCurrentStateWriter('merge', merge.mergeRole, currentState);
+      governance.grantCurrentStateWriter('maintenance', merge.maintenanceRole, currentState);
+      governance.grantReader('analyst', governance.analystRole, currentState);
       const reader = new ServiceRole(scope, 'reader-role', {
         environment: TEST_ENV,
         roleName: 'reader',
         description: 'Reads the lake',
         trust: { kind: 'services', services: ['redshift'] },
       });
-      governance.grantReader('redshift', reader, catalog);
-      governance.grantReader('smoke-runner', governance.smokeRunnerRole, catalog);
+      governance.grantReader('redshift', reader, currentState);
+      governance.grantReader('smoke-runner', governance.smokeRunnerRole, currentState);
       governance.allowAthenaQueries(governance.analystRole, catalog);
       governance.allowAthenaQueries(governance.smokeRunnerRole, catalog);
     });
   const stack = build();
-  const registrationId = `aws_lakeformation_resource.${stack.idOf('aws_lakeformation_resource')}`;
+  const registrationIds = [
+    `aws_lakeformation_resource.${stack.idOf('aws_lakeformation_resource', 'governance_lake-location')}`,
+    `aws_lakeformation_resource.${stack.idOf('aws_lakeformation_resource', 'current-state-location')}`,
+  ];
   const roleArn = (idPart: string): string => stack.ref('aws_iam_role', idPart, 'arn');
   const lakeKey = stack.ref('aws_kms_key', 'lake-key', 'arn');
   const lakeArn = stack.ref('aws_s3_bucket', 'storage_lake_', 'arn');
@@ -61,23 +74,29 @@ describe('Governance (Lake Formation)', () => {
     expect(stack.text).not.toContain('IAM_ALLOWED_PRINCIPALS');
   });
 
-  test('the raw zone is registered with a dedicated role, once its policy exists, not the service-linked role, not in hybrid mode', () => {
-    expect(stack.one('aws_lakeformation_resource')).toEqual({
-      arn: `${lakeArn}/raw`,
-      role_arn: roleArn('registration-role'),
-      use_service_linked_role: false,
-      hybrid_access_enabled: false,
-      depends_on: [
-        `aws_iam_role.${stack.idOf('aws_iam_role', 'registration-role')}`,
-        `aws_iam_role_policy.${stack.idOf('aws_iam_role_policy', 'registration')}`,
-      ],
-    });
-  });
+  test.each([
+    ['lake-location', 'raw'],
+    ['current-state-location', 'current'],
+  ])(
+    'the %s (%s/) is registered with a dedicated role, once its policy exists, not the service-linked role, not in hybrid mode',
+    (idPart, prefix) => {
+      expect(stack.one('aws_lakeformation_resource', idPart)).toEqual({
+        arn: `${lakeArn}/${prefix}`,
+        role_arn: roleArn('registration-role'),
+        use_service_linked_role: false,
+        hybrid_access_enabled: false,
+        depends_on: [
+          `aws_iam_role.${stack.idOf('aws_iam_role', 'registration-role')}`,
+          `aws_iam_role_policy.${stack.idOf('aws_iam_role_policy', 'registration')}`,
+        ],
+      });
+    },
+  );
 
-  test('the registration role trusts Lake Formation (which documents no source conditions) and reaches only the raw zone', () => {
+  test('the registration role trusts Lake Formation (which documents no source conditions) and reaches only the two zones', () => {
     expect(stack.serviceTrustOf('registration-role')).toEqual(serviceTrust(['lakeformation.amazonaws.com']));
     const policy = stack.one('aws_iam_role_policy', 'registration').policy;
-    expect(stack.statement(policy, 'LakeObjects').resources).toEqual([`${lakeArn}/raw/*`]);
+    expect(stack.statement(policy, 'LakeObjects').resources).toEqual([`${lakeArn}/raw/*`, `${lakeArn}/current/*`]);
     expect(stack.statement(policy, 'LakeBucket').resources).toEqual([lakeArn]);
     expect(stack.statement(policy, 'LakeKey')).toMatchObject({
       resources: [lakeKey],
@@ -85,64 +104,164 @@ describe('Governance (Lake Formation)', () => {
     });
   });
 
-  test('every grant waits for the registration, and grants run one after another', () => {
+  test('every grant waits for both registrations, and grants run one after another', () => {
     const list = Object.values(stack.resources('aws_lakeformation_permissions'));
     const predecessors = list.map((grant: Json) => {
-      expect(grant.depends_on[0]).toBe(registrationId);
-      expect(grant.depends_on.slice(1).every((d: string) => d.startsWith('aws_lakeformation_permissions.'))).toBe(true);
-      return grant.depends_on.slice(1);
+      expect(grant.depends_on.slice(0, 2)).toEqual(registrationIds);
+      expect(grant.depends_on.slice(2).every((d: string) => d.startsWith('aws_lakeformation_permissions.'))).toBe(true);
+      return grant.depends_on.slice(2);
     });
     expect(predecessors.filter((p) => p.length === 0)).toHaveLength(1);
     expect(predecessors.every((p) => p.length <= 1)).toBe(true);
     expect(new Set(predecessors.flat()).size).toBe(list.length - 1);
   });
 
-  test('the crawler may alter the database and every contract table (paired by name) and access the data location', () => {
+  test('the crawler may alter the change-log database and every change-log table (paired by name) and access their location', () => {
     const crawler = roleArn('crawler-role');
     expect(stack.one('aws_lakeformation_permissions', 'crawler-database')).toMatchObject({
       principal: crawler,
       permissions: ['DESCRIBE', 'ALTER', 'CREATE_TABLE'],
-      database: { name: stack.ref('aws_glue_catalog_database', '', 'name') },
+      database: { name: stack.ref('aws_glue_catalog_database', 'changes-database', 'name') },
     });
     expect(stack.one('aws_lakeformation_permissions', 'crawler-location')).toMatchObject({
       permissions: ['DATA_LOCATION_ACCESS'],
-      data_location: { arn: stack.ref('aws_lakeformation_resource', '', 'arn') },
+      data_location: { arn: stack.ref('aws_lakeformation_resource', 'governance_lake-location', 'arn') },
     });
     for (const table of CLINIC_TABLES) {
       expect(stack.one('aws_lakeformation_permissions', `crawler-table-${table.name}`)).toMatchObject({
         principal: crawler,
         permissions: ['SELECT', 'ALTER', 'DESCRIBE', 'INSERT'],
-        table: { name: stack.ref('aws_glue_catalog_table', `table-${table.name}`, 'name') },
+        table: {
+          database_name: stack.ref('aws_glue_catalog_database', 'changes-database', 'name'),
+          name: stack.ref('aws_glue_catalog_table', `change-log-${table.name}`, 'name'),
+        },
       });
     }
   });
 
   test.each([
-    ['analyst', 'analyst-role'],
-    ['redshift', 'reader-role'],
-  ])('the %s reader gets DESCRIBE on the database and SELECT on every table without a single direct patient identifier', (name, role) => {
-    expect(stack.one('aws_lakeformation_permissions', `${name}-database`)).toMatchObject({
-      principal: roleArn(role),
+    ['lake-admin', LAKE_ADMIN],
+    ['merge', '${aws_iam_role.merge_merge-role.arn}'],
+  ])('%s reads every column of the whole change log', (grantee, principal) => {
+    expect(stack.one('aws_lakeformation_permissions', `${grantee}-changes-database`)).toMatchObject({
+      principal,
       permissions: ['DESCRIBE'],
+      database: { name: stack.ref('aws_glue_catalog_database', 'changes-database', 'name') },
     });
-    const selects = grants().filter((g: Json) => g.principal === roleArn(role) && g.table_with_columns);
-    expect(selects).toHaveLength(CLINIC_TABLES.length);
-    const patient = stack.one('aws_lakeformation_permissions', `${name}-table-patient`);
-    expect(patient.permissions).toEqual(['SELECT']);
-    expect(patient.table_with_columns).toMatchObject({
-      name: stack.ref('aws_glue_catalog_table', 'table-patient', 'name'),
-      column_names: ['person_id', 'insurance'],
-    });
-    expect(selects.flatMap((g: Json) => g.table_with_columns.column_names)).toEqual(
-      expect.arrayContaining(['employee_id', 'account_balance', 'status']),
+    for (const table of CLINIC_TABLES) {
+      expect(stack.one('aws_lakeformation_permissions', `${grantee}-change-log-${table.name}`)).toEqual(
+        expect.objectContaining({
+          principal,
+          permissions: ['SELECT', 'DESCRIBE'],
+          table: {
+            database_name: stack.ref('aws_glue_catalog_database', 'changes-database', 'name'),
+            name: stack.ref('aws_glue_catalog_table', `change-log-${table.name}`, 'name'),
+          },
+        }),
+      );
+    }
+  });
+
+  test('only the crawler, the lake admin and the merge are granted anything in the change-log database', () => {
+    const changesDatabase = stack.ref('aws_glue_catalog_database', 'changes-database', 'name');
+    const onChangeLog = grants().filter(
+      (g: Json) => (g.database?.name ?? g.table?.database_name ?? g.table_with_columns?.database_name) === changesDatabase,
+    );
+    expect(new Set(onChangeLog.map((g: Json) => g.principal))).toEqual(
+      new Set([roleArn('crawler-role'), LAKE_ADMIN, roleArn('merge-role')]),
     );
   });
+
+  test.each([
+    ['merge', 'merge-role'],
+    ['maintenance', 'maintenance-role'],
+  ])('the %s writes every current-state table through Athena and may alter tables at their location', (grantee, role) => {
+    for (const table of CLINIC_TABLES) {
+      expect(stack.one('aws_lakeformation_permissions', `${grantee}-current-${table.name}`)).toMatchObject({
+        principal: roleArn(role),
+        permissions: ['SELECT', 'INSERT', 'DELETE', 'ALTER', 'DESCRIBE'],
+        table: {
+          database_name: stack.ref('aws_glue_catalog_database', 'catalog_database', 'name'),
+          name: stack.ref('aws_glue_catalog_table', `current-state_table-${table.name}`, 'name'),
+        },
+      });
+    }
+    expect(stack.one('aws_lakeformation_permissions', `${grantee}-current-location`)).toMatchObject({
+      principal: roleArn(role),
+      permissions: ['DATA_LOCATION_ACCESS'],
+      data_location: { arn: stack.ref('aws_lakeformation_resource', 'current-state-location', 'arn') },
+    });
+  });
+
+  test('the maintenance is never granted the change log', () => {
+    expect(
+      grants().filter((g: Json) => g.principal === roleArn('maintenance-role') && JSON.stringify(g).includes('changes-database')),
+    ).toEqual([]);
+  });
+
+  test('the last grant is what waits for all the others', () => {
+    const governance = synthesizeWith((scope) => {
+      const made = new Governance(scope, 'governance', {
+        environment: TEST_ENV,
+        namePrefix: TEST_PREFIX,
+        analystTrustedPrincipalArns: [root],
+        deployRoleArn: DEPLOY_ROLE,
+        storage: testStorage(scope),
+      });
+      expect(made.grantsMade).toEqual([]);
+      made.grantCrawler(testCatalog(scope));
+      expect(made.grantsMade.map((g) => (g as LakeformationPermissions).node.id)).toEqual(['crawler-location']);
+    });
+    expect(governance.all('aws_lakeformation_permissions')).toHaveLength(CLINIC_TABLES.length + 2);
+  });
+
+  test.each([
+    ['analyst', 'analyst-role'],
+    ['redshift', 'reader-role'],
+  ])(
+    'the %s reader gets DESCRIBE on the main database and SELECT on every current table without a single direct patient identifier',
+    (name, role) => {
+      expect(stack.one('aws_lakeformation_permissions', `${name}-database`)).toMatchObject({
+        principal: roleArn(role),
+        permissions: ['DESCRIBE'],
+        database: { name: stack.ref('aws_glue_catalog_database', 'catalog_database', 'name') },
+      });
+      const selects = grants().filter((g: Json) => g.principal === roleArn(role) && g.table_with_columns);
+      expect(selects).toHaveLength(CLINIC_TABLES.length);
+      const patient = stack.one('aws_lakeformation_permissions', `${name}-table-patient`);
+      expect(patient.permissions).toEqual(['SELECT']);
+      expect(patient.table_with_columns).toEqual({
+        database_name: stack.ref('aws_glue_catalog_database', 'catalog_database', 'name'),
+        name: stack.ref('aws_glue_catalog_table', 'current-state_table-patient', 'name'),
+        column_names: ['person_id', 'insurance'],
+      });
+      expect(selects.flatMap((g: Json) => g.table_with_columns.column_names)).toEqual(
+        expect.arrayContaining(['employee_id', 'account_balance', 'status']),
+      );
+    },
+  );
 
   test('adding a PHI column to the contract hides it from readers with no other change', () => {
     const changed = build({}, contractWithPatientSsn());
     expect(governedGrants(changed)).toEqual(governedGrants(stack));
     expect(smokeRunnerPatientColumns(changed)).toEqual([...smokeRunnerPatientColumns(stack), 'ssn']);
-    expect(patientGlueColumns(changed)).toEqual([...patientGlueColumns(stack), 'ssn']);
+    expect(patientGlueColumns(changed).changeLog).toEqual([...patientGlueColumns(stack).changeLog, 'ssn']);
+  });
+
+  test('a table of which a persona may read no column gets no grant for that persona, and the others still get theirs', () => {
+    const patient = tableNamed('patient');
+    const probe: Table = {
+      name: 'probe',
+      description: 'Only the smoke runner reads it',
+      primaryKey: 'probe_id',
+      columns: [{ ...patient.columns.find((c) => c.name === 'first_name')!, name: 'probe_id' }],
+    };
+    const withProbe = build({}, [...CLINIC_TABLES, probe]);
+    const ids = Object.keys(withProbe.resources('aws_lakeformation_permissions'));
+    const readerGrants = (table: string): string[] =>
+      ids.filter((id) => /_(analyst|redshift|smoke-runner)-table-/.test(id) && id.endsWith(`-table-${table}`));
+    expect(readerGrants('probe')).toEqual(['governance_smoke-runner-table-probe']);
+    expect(readerGrants('patient')).toHaveLength(3);
   });
 
   test('the analyst role is assumed by the trusted principals, for an hour at most', () => {
@@ -168,7 +287,9 @@ describe('Governance (Lake Formation)', () => {
       'LakeKeyThroughServices',
     ]);
     expect(stack.statement(policy.policy, 'CatalogKeyThroughGlue')).toEqual(TEST_CATALOG_KEY_STATEMENT);
-    expect(stack.statement(policy.policy, 'QueryInWorkgroup').resources).toEqual([stack.ref('aws_athena_workgroup', '', 'arn')]);
+    expect(stack.statement(policy.policy, 'QueryInWorkgroup').resources).toEqual([
+      stack.ref('aws_athena_workgroup', 'catalog_workgroup', 'arn'),
+    ]);
     const results = stack.ref('aws_s3_bucket', 'athena-results', 'arn');
     expect(stack.statement(policy.policy, 'QueryResults').resources).toEqual([results, `${results}/athena/*`]);
     expect(stack.statement(policy.policy, 'LakeKeyThroughServices')).toMatchObject({
@@ -199,7 +320,7 @@ describe('Governance (Lake Formation)', () => {
     ] as const) {
       for (const table of CLINIC_TABLES) {
         const grant = grants().find(
-          (g) => g.principal === roleArn(idPart) && String(g.table_with_columns?.name).includes(`table-${table.name}`),
+          (g) => g.principal === roleArn(idPart) && String(g.table_with_columns?.name).includes(`current-state_table-${table.name}`),
         );
         expect([persona, table.name, grant.table_with_columns.column_names]).toEqual([
           persona,

@@ -1,5 +1,5 @@
-import { prod } from '../../../config/environments';
-import { LakeStorage } from '../../../stacks/constructs/lake-storage';
+import { dev, prod } from '../../../config/environments';
+import { LakeStorage, LakeStorageProps } from '../../../stacks/constructs/lake-storage';
 import { policyDocument } from '../../../stacks/core/policy-document';
 import {
   Json,
@@ -15,13 +15,17 @@ import {
 describe('LakeStorage', () => {
   /** The raw zone's ARNs as the synthesized JSON spells them, through a policy document that names them. */
   const withRawZone = (storage: LakeStorage): void => {
-    policyDocument(storage, 'raw-zone', [{ sid: 'RawZone', resources: [storage.rawZoneArn, storage.rawZoneObjectsArn] }]);
+    policyDocument(storage, 'raw-zone', [
+      { sid: 'RawZone', resources: [storage.rawZoneArn, storage.rawZoneObjectsArn] },
+      { sid: 'CurrentZone', resources: [storage.currentZoneArn, storage.currentZoneObjectsArn] },
+    ]);
   };
   const rawZoneOf = (synthesized: SynthesizedStack): string[] =>
     synthesized.data('aws_iam_policy_document', 'raw-zone').statement[0].resources;
+  const currentZoneOf = (synthesized: SynthesizedStack): string[] =>
+    synthesized.data('aws_iam_policy_document', 'raw-zone').statement[1].resources;
   const stack = synthesizeWith((scope) => withRawZone(testStorage(scope)));
   const account = TEST_ENV.accountId;
-  const buckets = ['lake', 'athena-results', 'access-logs'];
   const lakeKeyArn = stack.ref('aws_kms_key', 'lake-key', 'arn');
   const rulesOf = (synthesized: SynthesizedStack, name: string): Json[] =>
     synthesized.one('aws_s3_bucket_lifecycle_configuration', `storage_${name}_`).rule;
@@ -37,20 +41,79 @@ describe('LakeStorage', () => {
     expect(rawZoneOf(stack)).toEqual([`${lakeArn}/raw`, `${lakeArn}/raw/*`]);
   });
 
-  test('another raw-zone prefix is an option', () => {
-    const custom = synthesizeWith((scope) =>
+  test('the current-state zone is the lake bucket\'s "current" prefix by default', () => {
+    const lakeArn = stack.ref('aws_s3_bucket', 'storage_lake_', 'arn');
+    expect(currentZoneOf(stack)).toEqual([`${lakeArn}/current`, `${lakeArn}/current/*`]);
+  });
+
+  /** LakeStorage with prod's settings and the test's names, key and reader; `props` override. */
+  const storageWith = (props: Partial<LakeStorageProps> = {}): SynthesizedStack =>
+    synthesizeWith((scope) =>
       withRawZone(
         new LakeStorage(scope, 'storage', {
           ...prod.storage,
+          changeLog: prod.lake.changeLog,
           environment: TEST_ENV,
           namePrefix: TEST_PREFIX,
           lakeKey: testKey(scope, 'lake'),
           lakeReaderRoleArns: [TEST_LAKE_READER_ARN],
-          rawZonePrefix: 'landing',
+          ...props,
         }),
       ),
     );
+
+  test('other zone prefixes are an option', () => {
+    const custom = storageWith({ rawZonePrefix: 'landing', currentZonePrefix: 'tables' });
     expect(rawZoneOf(custom).map((arn) => arn.replace(/^.*\}/, ''))).toEqual(['/landing', '/landing/*']);
+    expect(currentZoneOf(custom).map((arn) => arn.replace(/^.*\}/, ''))).toEqual(['/tables', '/tables/*']);
+    expect(rulesOf(custom, 'lake').map((r: Json) => r.filter)).toEqual([
+      [{ prefix: '' }],
+      [{ prefix: '' }],
+      [{ prefix: 'landing/' }],
+      [{ prefix: 'tables/' }],
+    ]);
+  });
+
+  test('the lake keeps the change log as configured: storage classes, expiry, and the versions a DMS reload replaces', () => {
+    // prod: Standard-IA after 30 days, Glacier Instant Retrieval after 90, deleted after six years.
+    expect(rulesOf(storageWith(), 'lake')).toContainEqual({
+      id: 'change-log',
+      status: 'Enabled',
+      filter: [{ prefix: 'raw/' }],
+      transition: [
+        { days: 30, storage_class: 'STANDARD_IA' },
+        { days: 90, storage_class: 'GLACIER_IR' },
+      ],
+      expiration: [{ days: 2192 }],
+      noncurrent_version_expiration: [{ noncurrent_days: 2192 }],
+    });
+    // dev: no Glacier, deleted after a year.
+    expect(rulesOf(stack, 'lake').find((r: Json) => r.id === 'change-log')).toMatchObject({
+      transition: [{ days: 30, storage_class: 'STANDARD_IA' }],
+      expiration: [{ days: 365 }],
+      noncurrent_version_expiration: [{ noncurrent_days: 365 }],
+    });
+    // A change log kept for ever: no expiry at all.
+    const forever = rulesOf(storageWith({ changeLog: { infrequentAccessAfterDays: 30 } }), 'lake').find((r: Json) => r.id === 'change-log');
+    expect(forever).not.toHaveProperty('expiration');
+    expect(forever).not.toHaveProperty('noncurrent_version_expiration');
+  });
+
+  test('the lake has no bucket-wide expiry of earlier versions, which would cut the change log short; the current state has its own', () => {
+    const lake = rulesOf(stack, 'lake');
+    expect(lake.map((r: Json) => r.id)).toEqual([
+      'abort-incomplete-multipart-uploads',
+      'remove-expired-delete-markers',
+      'change-log',
+      'current-state',
+    ]);
+    expect(lake.filter((r: Json) => r.filter[0].prefix === '' && r.noncurrent_version_expiration)).toEqual([]);
+    expect(lake.find((r: Json) => r.id === 'current-state')).toEqual({
+      id: 'current-state',
+      status: 'Enabled',
+      filter: [{ prefix: 'current/' }],
+      noncurrent_version_expiration: [{ noncurrent_days: 30 }],
+    });
   });
 
   test.each(['lake', 'athena-results'])('%s: SSE-KMS with the lake key, logging to the log bucket', (name) => {
@@ -108,7 +171,7 @@ describe('LakeStorage', () => {
     expect(stack.sids(stack.one('aws_s3_bucket_policy', 'athena-results').policy)).not.toContain('DenyLakeObjectReadsOutsideLakeFormation');
   });
 
-  test.each(buckets)('%s: noncurrent versions expire after the configured days', (name) => {
+  test.each(['athena-results', 'access-logs'])('%s: noncurrent versions expire after the configured days', (name) => {
     expect(rulesOf(stack, name)).toContainEqual(expect.objectContaining({ noncurrent_version_expiration: [{ noncurrent_days: 30 }] }));
   });
 
@@ -117,7 +180,7 @@ describe('LakeStorage', () => {
       rulesOf(stack, name).flatMap((r: Json) => (r.expiration ?? []).filter((e: Json) => e.days).map((e: Json) => e.days));
     expect(expiry('athena-results')).toEqual([7]);
     expect(expiry('access-logs')).toEqual([365]);
-    expect(expiry('lake')).toEqual([]);
+    expect(expiry('lake')).toEqual([dev.lake.changeLog.expireAfterDays]);
   });
 
   test.each([
@@ -128,6 +191,7 @@ describe('LakeStorage', () => {
       (scope) =>
         new LakeStorage(scope, 'storage', {
           ...prod.storage,
+          changeLog: prod.lake.changeLog,
           forceDestroyBuckets,
           environment: TEST_ENV,
           namePrefix: TEST_PREFIX,

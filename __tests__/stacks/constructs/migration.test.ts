@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { AnnotationMetadataEntryType, App } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { ReadableStack } from '../../../stacks/core/readable-stack';
-import { MigrationProps, SOURCE_CA_BUNDLE_FILE, replicationTaskSettings } from '../../../stacks/constructs/migration';
+import { changeSequenceRules } from '../../../contract/merge';
+import {
+  MigrationProps,
+  SOURCE_CA_BUNDLE_FILE,
+  changeLogTableMappings,
+  replicationTaskSettings,
+} from '../../../stacks/constructs/migration';
 import {
   Json,
   SynthesizedStack,
@@ -152,19 +158,21 @@ describe('Migration (DMS)', () => {
       encryption_mode: 'SSE_KMS',
       server_side_encryption_kms_key_id: key('lake'),
       parquet_timestamp_in_millisecond: true,
-      include_op_for_full_load: false,
       depends_on: [`aws_iam_role.${stack.idOf('aws_iam_role', 'target-role')}`],
     });
-    expect(stack.one('aws_dms_s3_endpoint')).not.toHaveProperty('timestamp_column_name');
     expect(stack.text).not.toContain('s3_settings');
   });
 
-  test('with change capture the target records the operation and the commit time', () => {
-    expect(stacks.prod.one('aws_dms_s3_endpoint')).toMatchObject({
-      include_op_for_full_load: true,
-      timestamp_column_name: 'dms_commit_ts',
-    });
-  });
+  test.each(['dev', 'prod'] as const)(
+    '%s: the target writes a change log whatever the mode: the operation of every row, full load included, the commit time, a file a minute',
+    (env) => {
+      expect(stacks[env].one('aws_dms_s3_endpoint')).toMatchObject({
+        include_op_for_full_load: true,
+        timestamp_column_name: 'dms_commit_ts',
+        cdc_max_batch_interval: 60,
+      });
+    },
+  );
 
   test('the target role trusts DMS (both principals) of this account’s DMS resources, and may write the raw-zone prefix only', () => {
     expect(stack.serviceTrustOf('target-role')).toEqual(
@@ -190,15 +198,35 @@ describe('Migration (DMS)', () => {
 
   test('the task mappings select exactly the contract tables of the source schema by default', () => {
     const mappings = JSON.parse(stack.one('aws_dms_replication_task').table_mappings);
-    expect(mappings.rules.map((r: Json) => r['object-locator'])).toEqual(
+    const selection = mappings.rules.filter((r: Json) => r['rule-type'] === 'selection');
+    expect(selection.map((r: Json) => r['object-locator'])).toEqual(
       CLINIC_TABLES.map((t) => ({ 'schema-name': SOURCE_SCHEMA, 'table-name': t.name })),
     );
-    expect(mappings.rules.every((r: Json) => r['rule-action'] === 'include')).toBe(true);
+    expect(selection.every((r: Json) => r['rule-action'] === 'include')).toBe(true);
+  });
+
+  test('after the selection rules, each table gets the change sequence as a column ($AR_H_CHANGE_SEQ), numbered on', () => {
+    const mappings = JSON.parse(stack.one('aws_dms_replication_task').table_mappings);
+    expect(mappings).toEqual(changeLogTableMappings(CLINIC_TABLES, SOURCE_SCHEMA));
+    expect(mappings.rules.slice(CLINIC_TABLES.length)).toEqual(changeSequenceRules(CLINIC_TABLES, SOURCE_SCHEMA, CLINIC_TABLES.length + 1));
+    expect(mappings.rules.map((r: Json) => Number(r['rule-id']))).toEqual(
+      CLINIC_TABLES.flatMap((_t, i) => [i + 1, i + 1 + CLINIC_TABLES.length]).sort((a, b) => a - b),
+    );
+    expect(
+      mappings.rules
+        .slice(CLINIC_TABLES.length)
+        .map((r: Json) => [r['object-locator']['table-name'], r['rule-action'], r.value, r.expression]),
+    ).toEqual(CLINIC_TABLES.map((t) => [t.name, 'add-column', 'dms_change_seq', '$AR_H_CHANGE_SEQ']));
   });
 
   test('the tables are an option', () => {
     const mappings = JSON.parse(build({ tables: CLINIC_TABLES.slice(0, 2) }).one('aws_dms_replication_task').table_mappings);
-    expect(mappings.rules.map((r: Json) => r['object-locator']['table-name'])).toEqual(['insurance', 'employee']);
+    expect(mappings.rules.map((r: Json) => [r['rule-type'], r['object-locator']['table-name']])).toEqual([
+      ['selection', 'insurance'],
+      ['selection', 'employee'],
+      ['transformation', 'insurance'],
+      ['transformation', 'employee'],
+    ]);
   });
 
   test.each([

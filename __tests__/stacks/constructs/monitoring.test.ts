@@ -1,7 +1,17 @@
 import { dev, prod } from '../../../config/environments';
 import { CLINIC_TABLES } from '../../../contract/clinic';
 import { ALERT_PUBLISHERS, Monitoring, MonitoringProps } from '../../../stacks/constructs/monitoring';
-import { Json, SynthesizedStack, TEST_ENV, TEST_PREFIX, synthesizeWith, testCatalog, testKey, testMigration } from '../../helpers/synth';
+import {
+  Json,
+  SynthesizedStack,
+  TEST_ENV,
+  TEST_PREFIX,
+  synthesizeWith,
+  testCatalog,
+  testKey,
+  testMerge,
+  testMigration,
+} from '../../helpers/synth';
 
 describe('Monitoring', () => {
   const build = (migrationConfig = dev.migration, props: Partial<MonitoringProps> = {}): SynthesizedStack =>
@@ -15,6 +25,8 @@ describe('Monitoring', () => {
         topicKey: testKey(scope, 'logs'),
         migration: testMigration(scope, migrationConfig),
         catalog: testCatalog(scope),
+        merge: testMerge(scope),
+        mergeSchedule: dev.lake.merge.schedule,
         ...props,
       });
     });
@@ -93,8 +105,8 @@ describe('Monitoring', () => {
   });
 
   test('the CDC latency alarm exists only when the migration captures changes, on its instance and task', () => {
-    expect(stacks.fullLoad.all('aws_cloudwatch_metric_alarm')).toHaveLength(0);
-    const alarm = stacks.cdc.one('aws_cloudwatch_metric_alarm');
+    expect(stacks.fullLoad.all('aws_cloudwatch_metric_alarm').filter((a: Json) => a.namespace === 'AWS/DMS')).toHaveLength(0);
+    const alarm = stacks.cdc.one('aws_cloudwatch_metric_alarm', 'cdc-latency');
     expect(alarm).toMatchObject({
       alarm_name: `${TEST_PREFIX}-dms-cdc-latency`,
       namespace: 'AWS/DMS',
@@ -111,6 +123,44 @@ describe('Monitoring', () => {
     expect(alarm.dimensions.ReplicationTaskIdentifier).toMatch(
       /^\$\{element\(split\(":", aws_dms_replication_task\.[^.]+\.replication_task_arn\), 6\)\}$/,
     );
+  });
+
+  test.each([
+    ['merge-failed', 'merge', `${TEST_PREFIX}-merge`],
+    ['maintenance-failed', 'maintenance', `${TEST_PREFIX}-table-maintenance`],
+  ])('%s: any failed execution of the state machine alerts at once; no execution is no failure', (idPart, stateMachine) => {
+    expect(stack.one('aws_cloudwatch_metric_alarm', idPart)).toMatchObject({
+      alarm_name: `${stack.ref('aws_sfn_state_machine', `${stateMachine}-state-machine`, 'name')}-failed`,
+      namespace: 'AWS/States',
+      metric_name: 'ExecutionsFailed',
+      dimensions: { StateMachineArn: stack.ref('aws_sfn_state_machine', `${stateMachine}-state-machine`, 'arn') },
+      statistic: 'Sum',
+      period: 300,
+      evaluation_periods: 1,
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
+      treat_missing_data: 'notBreaching',
+      alarm_actions: [topic],
+      ok_actions: [topic],
+    });
+  });
+
+  test('no successful merge in three schedule periods alerts, and no data (nothing ran) is exactly that', () => {
+    expect(stack.one('aws_cloudwatch_metric_alarm', 'merge-stale')).toMatchObject({
+      namespace: 'AWS/States',
+      metric_name: 'ExecutionsSucceeded',
+      dimensions: { StateMachineArn: stack.ref('aws_sfn_state_machine', 'merge-state-machine', 'arn') },
+      statistic: 'Sum',
+      period: 1800,
+      evaluation_periods: 1,
+      threshold: 1,
+      comparison_operator: 'LessThanThreshold',
+      treat_missing_data: 'breaching',
+      alarm_actions: [topic],
+    });
+    const hourly = build(dev.migration, { mergeSchedule: 'rate(1 hour)' });
+    expect(hourly.one('aws_cloudwatch_metric_alarm', 'merge-stale').period).toBe(3 * 3600);
+    expect(() => build(dev.migration, { mergeSchedule: 'cron(0 * * * ? *)' })).toThrow(/not a rate expression/);
   });
 
   test('a monthly cost budget alerts the addresses and the topic at 80% forecast and 100% actual', () => {

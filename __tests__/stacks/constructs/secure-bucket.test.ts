@@ -121,4 +121,47 @@ describe('SecureBucket', () => {
     expect(custom.one('aws_s3_bucket', 'data_').force_destroy).toBe(true);
     expect(custom.sids(custom.one('aws_s3_bucket_policy', 'data_').policy).at(-1)).toBe('Extra');
   });
+
+  test('prefix lifecycles replace the bucket-wide expiry of earlier versions: each prefix keeps its own', () => {
+    const zoned = build({
+      prefixLifecycles: [
+        {
+          prefix: 'raw',
+          purpose: 'change-log',
+          transitions: [{ days: 30, storageClass: 'STANDARD_IA' }],
+          expireAfterDays: 400,
+          noncurrentVersionExpirationDays: 400,
+        },
+        { prefix: 'current', purpose: 'current-state', noncurrentVersionExpirationDays: 30 },
+      ],
+    });
+    expect(rules(zoned)).toEqual([
+      {
+        id: 'abort-incomplete-multipart-uploads',
+        status: 'Enabled',
+        filter: [{ prefix: '' }],
+        abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }],
+      },
+      {
+        id: 'remove-expired-delete-markers',
+        status: 'Enabled',
+        filter: [{ prefix: '' }],
+        expiration: [{ expired_object_delete_marker: true }],
+      },
+      {
+        id: 'change-log',
+        status: 'Enabled',
+        filter: [{ prefix: 'raw/' }],
+        transition: [{ days: 30, storage_class: 'STANDARD_IA' }],
+        expiration: [{ days: 400 }],
+        noncurrent_version_expiration: [{ noncurrent_days: 400 }],
+      },
+      {
+        id: 'current-state',
+        status: 'Enabled',
+        filter: [{ prefix: 'current/' }],
+        noncurrent_version_expiration: [{ noncurrent_days: 30 }],
+      },
+    ]);
+  });
 });

@@ -93,7 +93,7 @@ describe('Warehouse (Redshift Serverless)', () => {
     // No S3 permission and no lake key: Spectrum reads with the credentials Lake Formation vends (the registration role's).
     expect(stack.sids(policy)).toEqual(['ReadCatalog', 'LakeFormationCredentials', 'CatalogKeyThroughGlue']);
     expect(stack.statement(policy, 'CatalogKeyThroughGlue')).toEqual(TEST_CATALOG_KEY_STATEMENT);
-    const database = stack.ref('aws_glue_catalog_database', '', 'name');
+    const database = stack.ref('aws_glue_catalog_database', 'catalog_database', 'name');
     expect(stack.statement(policy, 'ReadCatalog').resources).toEqual([
       `arn:aws:glue:us-east-1:${TEST_ENV.accountId}:catalog`,
       `arn:aws:glue:us-east-1:${TEST_ENV.accountId}:database/${database}`,

@@ -25,6 +25,8 @@ describe('ServiceRole', () => {
     ['lakeformation', 'lakeformation.amazonaws.com', []],
     ['redshift', 'redshift.amazonaws.com', []],
     ['redshift-serverless', 'redshift-serverless.amazonaws.com', []],
+    ['states', 'states.amazonaws.com', [sourceAccount, sourceArn('arn:aws:states:us-east-1:111111111111:stateMachine:*')]],
+    ['scheduler', 'scheduler.amazonaws.com', [sourceAccount, sourceArn('arn:aws:scheduler:us-east-1:111111111111:schedule-group/*')]],
   ])('%s is trusted as %s with the conditions it documents', (service, principal, conditions) => {
     expect(TRUSTED_SERVICES[service].principal(TEST_ENV)).toBe(principal);
     expect(TRUSTED_SERVICES[service].conditions(TEST_ENV)).toEqual(conditions);

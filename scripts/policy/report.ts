@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { formatTable, left, wrapped } from '../cli/output';
 import { RULES } from './rules';
 import { StackReport } from './evaluate';
+import { ResourceSource, SourceLocation, SourceLocator, sourceLocator } from './construct-sources';
 
 /**
  * The policy report: a summary line per stack, then the findings that failed (or were suppressed), with their full
@@ -30,8 +32,24 @@ export function formatReports(reports: readonly StackReport[], options: { verbos
   return sections.join('\n').trimEnd();
 }
 
-/** SARIF 2.1.0 for code scanning: one run, every rule described, one result per failed or suppressed finding. */
-export function toSarif(reports: readonly StackReport[]): object {
+/**
+ * Where a finding is shown when its stack was not synthesized where the locator looks: the file that builds every
+ * stack. Code scanning needs a file of the repository; `cdktf.out/` is not one.
+ */
+export const SARIF_FALLBACK_LOCATION: SourceLocation = { file: 'stacks/app.ts', line: 1 };
+
+const physicalLocation = (location: SourceLocation) => ({
+  artifactLocation: { uri: location.file },
+  region: { startLine: location.line },
+});
+
+/**
+ * SARIF 2.1.0 for code scanning: one run, every rule described, one result per failed or suppressed finding. Each
+ * result is located at the line of the construct code that creates the resource (`locate`, by default from the
+ * synthesized stacks in `cdktf.out/stacks` and the code in `stacks/`), with the constructs around it as related
+ * locations, so an alert opens on the code to change rather than on generated JSON.
+ */
+export function toSarif(reports: readonly StackReport[], locate: SourceLocator = sourceLocator(join('cdktf.out', 'stacks'))): object {
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -54,18 +72,31 @@ export function toSarif(reports: readonly StackReport[]): object {
         results: reports.flatMap((report) =>
           report.findings
             .filter((f) => !f.pass)
-            .map((f) => ({
-              ruleId: f.rule,
-              level: f.suppressed ? 'note' : 'error',
-              message: { text: `${report.stack}: ${f.resource}: ${f.reason}` },
-              locations: [
-                {
-                  physicalLocation: { artifactLocation: { uri: `cdktf.out/stacks/${report.stack}/cdk.tf.json` } },
-                  logicalLocations: [{ fullyQualifiedName: f.resource }],
-                },
-              ],
-              ...(f.suppressed ? { suppressions: [{ kind: 'external', justification: f.suppressed.reason }] } : {}),
-            })),
+            .map((f) => {
+              const source: ResourceSource | undefined = locate(report.stack, f.resource);
+              return {
+                ruleId: f.rule,
+                level: f.suppressed ? 'note' : 'error',
+                message: { text: `${report.stack}: ${f.resource}: ${f.reason}` },
+                locations: [
+                  {
+                    physicalLocation: physicalLocation(source?.location ?? SARIF_FALLBACK_LOCATION),
+                    logicalLocations: [{ fullyQualifiedName: f.resource, kind: 'resource' }],
+                  },
+                ],
+                ...(source && source.chain.length > 1
+                  ? {
+                      relatedLocations: source.chain.slice(0, -1).map((step, id) => ({
+                        id,
+                        physicalLocation: physicalLocation(step.location),
+                        message: { text: `creates ${step.path}` },
+                      })),
+                    }
+                  : {}),
+                properties: { stack: report.stack, ...(source ? { constructPath: source.constructPath } : {}) },
+                ...(f.suppressed ? { suppressions: [{ kind: 'external', justification: f.suppressed.reason }] } : {}),
+              };
+            }),
         ),
       },
     ],

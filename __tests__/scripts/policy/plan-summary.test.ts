@@ -76,7 +76,7 @@ describe('plan summary, stateful-destroy detection and the PR comment, on real t
     const summary = summarizePlan('unicornhealth-prod', replaced.planJson);
     expect(summary.replaces).toBe(1);
     expect(summary.statefulDestroys).toEqual([
-      { address: expect.stringMatching(/^aws_db_instance\./), type: 'aws_db_instance', action: 'replace' },
+      { address: expect.stringMatching(/^aws_db_instance\./), type: 'aws_db_instance', action: 'replace', loses: expect.any(String) },
     ]);
   });
 
@@ -107,5 +107,24 @@ describe('plan summary, stateful-destroy detection and the PR comment, on real t
     plan.planned_values.root_module.resources.find((r) => r.type === 'aws_db_instance')!.values.publicly_accessible = true;
     const policy = [evaluateStack(modelFromPlan('unicornhealth-dev', plan), POLICY_SUPPRESSIONS)];
     expect(verdict([summarizePlan('unicornhealth-dev', plan)], policy, true)).toEqual({ ok: false, reasons: ['1 policy failure(s)'] });
+  });
+
+  test('a plan that destroys every log group (the audit history) fails without the label, and shows each one', () => {
+    const plan = structuredClone(created.planJson) as {
+      resource_changes: { type: string; address: string; change: { actions: string[] } }[];
+    };
+    const logGroups = plan.resource_changes.filter((c) => c.type === 'aws_cloudwatch_log_group');
+    expect(logGroups.length).toBeGreaterThanOrEqual(5);
+    for (const change of logGroups) change.change.actions = ['delete'];
+    const summaries = [summarizePlan('unicornhealth-dev', plan)];
+    expect(summaries[0].statefulDestroys.map((d) => d.address).sort()).toEqual(logGroups.map((c) => c.address).sort());
+    const policy = [evaluateStack(modelFromPlan('unicornhealth-dev', created.planJson), POLICY_SUPPRESSIONS)];
+    expect(verdict(summaries, policy, false)).toEqual({
+      ok: false,
+      reasons: [`${logGroups.length} unapproved destroy(s) of stateful resources`],
+    });
+    expect(verdict(summaries, policy, true).ok).toBe(true);
+    const comment = renderComment(summaries, policy, { statefulDestroyApproved: false });
+    for (const change of logGroups) expect(comment).toContain(`**delete** \`${change.address}\``);
   });
 });

@@ -1,6 +1,7 @@
 import { Suppression } from '../../../config/policy-suppressions';
 import { StackReport } from '../../../scripts/policy/evaluate';
-import { formatReports, toSarif } from '../../../scripts/policy/report';
+import { ResourceSource, SourceLocator } from '../../../scripts/policy/construct-sources';
+import { SARIF_FALLBACK_LOCATION, formatReports, toSarif } from '../../../scripts/policy/report';
 import { RULES } from '../../../scripts/policy/rules';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -88,7 +89,24 @@ describe('the policy report', () => {
 });
 
 describe('SARIF', () => {
-  const sarif = toSarif([FAILING, PASSING]) as any;
+  /** Where the test's resources are created: the construct code of a lake bucket, inside LakeStorage, inside the stack. */
+  const SOURCES: Record<string, ResourceSource> = {
+    [LONG_ADDRESS]: {
+      constructPath: 'unicornhealth-dev/storage/athena-results/encryption',
+      location: { file: 'stacks/constructs/secure-bucket.ts', line: 145 },
+      chain: [
+        { path: 'unicornhealth-dev/storage', location: { file: 'stacks/platform-stack.ts', line: 97 } },
+        { path: 'unicornhealth-dev/storage/athena-results', location: { file: 'stacks/constructs/lake-storage.ts', line: 120 } },
+        {
+          path: 'unicornhealth-dev/storage/athena-results/encryption',
+          location: { file: 'stacks/constructs/secure-bucket.ts', line: 145 },
+        },
+      ],
+      exact: true,
+    },
+  };
+  const locate: SourceLocator = (_stack, resource) => SOURCES[resource];
+  const sarif = toSarif([FAILING, PASSING], locate) as any;
 
   test('is SARIF 2.1.0 describing every rule once', () => {
     expect(sarif.version).toBe('2.1.0');
@@ -112,10 +130,29 @@ describe('SARIF', () => {
     expect(results[0].suppressions).toBeUndefined();
   });
 
-  test('each result names the stack and the full resource address, located in the synthesized stack', () => {
+  test('each result names the stack and the full resource address, located at the construct code that creates it', () => {
     const result = sarif.runs[0].results[1];
     expect(result.message.text).toBe(`unicornhealth-dev: ${LONG_ADDRESS}: uses SSE-S3, not the customer-managed key`);
-    expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe('cdktf.out/stacks/unicornhealth-dev/cdk.tf.json');
-    expect(result.locations[0].logicalLocations[0].fullyQualifiedName).toBe(LONG_ADDRESS);
+    expect(result.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: 'stacks/constructs/secure-bucket.ts' },
+      region: { startLine: 145 },
+    });
+    expect(result.locations[0].logicalLocations[0]).toEqual({ fullyQualifiedName: LONG_ADDRESS, kind: 'resource' });
+    expect(result.properties).toEqual({ stack: 'unicornhealth-dev', constructPath: 'unicornhealth-dev/storage/athena-results/encryption' });
+  });
+
+  test('the constructs around the resource are related locations, outermost first', () => {
+    const related = sarif.runs[0].results[1].relatedLocations;
+    expect(related.map((r: any) => [r.physicalLocation.artifactLocation.uri, r.message.text])).toEqual([
+      ['stacks/platform-stack.ts', 'creates unicornhealth-dev/storage'],
+      ['stacks/constructs/lake-storage.ts', 'creates unicornhealth-dev/storage/athena-results'],
+    ]);
+  });
+
+  test('a resource the locator cannot place is shown at the file that builds the stacks, never in cdktf.out', () => {
+    const result = sarif.runs[0].results[0];
+    expect(result.locations[0].physicalLocation.artifactLocation.uri).toBe(SARIF_FALLBACK_LOCATION.file);
+    expect(JSON.stringify(sarif)).not.toContain('cdktf.out');
+    expect(result.relatedLocations).toBeUndefined();
   });
 });

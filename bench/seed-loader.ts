@@ -1,5 +1,7 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { CLINIC_TABLES, Column } from '../contract/clinic';
 import { quoteIdentifier as q, schemaDdl } from '../contract/mysql';
 import { defineCommand, exitWhenDone, runCommand } from '../scripts/cli/command';
@@ -10,10 +12,12 @@ import { generateSeed } from '../scripts/seed/generator';
 import { loadWithSeedTool, scaleOption } from './tools';
 
 /**
- * Benchmark of the seed loader: generates a data set whose largest table has >= 1,000,000 rows, loads it into a
- * throwaway MariaDB with the loader (full validation, both staging methods, each in its own process so its peak
- * RSS is its own), then with a plain LOAD DATA LOCAL INFILE of the same files into the same schema, and prints
- * rows/s, the ratio and the peak RSS.
+ * Benchmark of the seed loader: generates a data set (scale 4000: 2,000,000 patients, 4.5 million rows), loads it into
+ * a throwaway MariaDB with the loader (full validation; on this thread and on validation threads; LOAD DATA and
+ * INSERTs; each run in its own process so that its peak RSS is its own), then with a plain LOAD DATA LOCAL INFILE of
+ * the same files into the same schema, with the type conversions in SET, once with the server's foreign-key and
+ * unique checks and once without: the fastest correct server-side load. Prints rows/s, the ratio against each
+ * baseline and the peak RSS, and compares CHECKSUM TABLE of every loaded table with the fastest baseline's.
  */
 
 /** How a plain LOAD DATA turns one export column into the typed column (the loader does this with validation). */
@@ -31,12 +35,87 @@ function plainConversion(column: Column): string {
   }
 }
 
-type Result = { seconds: number; rowsPerSecond: number; peakRssMb?: number };
+/** Loads every export with one LOAD DATA LOCAL INFILE per table; returns the seconds it took. */
+async function plainLoad(connection: Connection, dir: string, serverChecks: boolean): Promise<number> {
+  for (const statement of schemaDdl(CLINIC_TABLES)) await connection.query(statement);
+  if (!serverChecks) await connection.query('SET SESSION foreign_key_checks = 0, unique_checks = 0');
+  const started = Date.now();
+  for (const table of CLINIC_TABLES) {
+    const path = join(dir, `${table.name}.csv`);
+    await connection.query({
+      sql:
+        `LOAD DATA LOCAL INFILE ${connection.escape(path)} INTO TABLE ${q(table.name)} CHARACTER SET utf8mb4 ` +
+        `FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' LINES TERMINATED BY '\\n' IGNORE 1 LINES ` +
+        `(${table.columns.map((c) => `@${c.name}`).join(', ')}) SET ${table.columns.map(plainConversion).join(', ')}`,
+      infileStreamFactory: () => createReadStream(path),
+    });
+  }
+  return (Date.now() - started) / 1000;
+}
+
+/**
+ * Waits until the server has written out the pages an earlier load left dirty, so that each timed load starts from
+ * the same quiet server instead of sharing the disk with the previous one's flushing.
+ */
+async function settle(admin: Connection): Promise<void> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await setTimeout(500)) {
+    const [rows] = await admin.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'");
+    if (Number(rows[0].Value) < 100) return;
+  }
+}
+
+/**
+ * CPU seconds the throwaway server has used so far (all its threads), found as the process started with its port: a
+ * bulk load keeps more than one core busy, which is what the loader's own CPU competes with on a small machine.
+ */
+function serverCpuSeconds(port: number): number {
+  for (const pid of readdirSync('/proc').filter((name) => /^[0-9]+$/.test(name))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(`--port=${port}`)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [utime, stime] = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .slice(11, 13)
+        .map(Number);
+      return (utime + stime) / 100;
+    } catch {
+      // The process ended while it was read.
+    }
+  }
+  return Number.NaN;
+}
+
+/** CHECKSUM TABLE of every contract table of a database. */
+async function checksums(admin: Connection, database: string): Promise<Record<string, string>> {
+  const found: Record<string, string> = {};
+  for (const table of CLINIC_TABLES) {
+    const [rows] = await admin.query<RowDataPacket[]>(`CHECKSUM TABLE ${q(database)}.${q(table.name)}`);
+    found[table.name] = String(rows[0].Checksum);
+  }
+  return found;
+}
+
+interface Run {
+  readonly name: string;
+  readonly database: string;
+  readonly seconds: number;
+  readonly serverCpuSeconds: number;
+  readonly loaderCpuSeconds?: number;
+  readonly peakRssMb?: number;
+}
+
+const LOADER_RUNS = [
+  { name: 'loader, validation on the main thread', database: 'bench_loader_main_thread', args: ['--threads', '0'] },
+  { name: 'loader, 1 validation thread', database: 'bench_loader_1_thread', args: ['--threads', '1'] },
+  { name: 'loader, default (a thread per core)', database: 'bench_loader_default', args: [] },
+  { name: 'loader, --load-method insert', database: 'bench_loader_insert', args: ['--load-method', 'insert'] },
+] as const;
 
 const benchSeedCommand = defineCommand({
   name: 'bench:seed',
-  description: 'Time the seed loader against a plain LOAD DATA LOCAL INFILE of the same files',
-  options: (command) => command.addOption(scaleOption()),
+  description: 'Time the seed loader against plain LOAD DATA LOCAL INFILE of the same files, with and without server checks',
+  options: (command) => command.addOption(scaleOption(4000)),
   async run(options, { progress, width }) {
     const work = temporaryDirectory('bench-seed-');
     const db = await startLocalMariadb({ log: (line) => progress.update(line) });
@@ -50,50 +129,94 @@ const benchSeedCommand = defineCommand({
       );
       const admin = await db.connect();
 
-      const results: Record<string, Result> = {};
-      for (const method of ['infile', 'insert'] as const) {
-        const database = `bench_loader_${method}`;
+      const baselines: Run[] = [];
+      const baselineChecksums: Record<string, Record<string, string>> = {};
+      for (const serverChecks of [true, false]) {
+        const database = serverChecks ? 'bench_plain_checks' : 'bench_plain_no_checks';
+        const name = `LOAD DATA LOCAL, typed SET, server checks ${serverChecks ? 'on' : 'off'}`;
         await admin.query(`CREATE DATABASE ${database}`);
-        progress.update(`loader, --load-method ${method}`);
-        started = Date.now();
-        const report = await loadWithSeedTool(db, database, work.path, ['--load-method', method]);
-        const seconds = (Date.now() - started) / 1000;
-        results[`loader (${method})`] = { seconds, rowsPerSecond: totalRows / seconds, peakRssMb: Number(report.peakRssMb) };
+        await settle(admin);
+        progress.update(name);
+        const plain = await db.connect(database);
+        const serverCpu = serverCpuSeconds(db.port);
+        try {
+          const seconds = await plainLoad(plain, work.path, serverChecks);
+          baselines.push({ name, database, seconds, serverCpuSeconds: serverCpuSeconds(db.port) - serverCpu });
+        } finally {
+          await plain.end();
+        }
+        baselineChecksums[database] = await checksums(admin, database);
+      }
+      const fastest = baselines.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+      const expected = baselineChecksums[fastest.database];
+      const differences: string[] = [];
+      const compare = (run: Run, found: Record<string, string>): void => {
+        for (const table of CLINIC_TABLES) {
+          if (found[table.name] !== expected[table.name])
+            differences.push(`${run.name}: ${table.name} ${found[table.name]} != ${expected[table.name]}`);
+        }
+      };
+      for (const baseline of baselines) {
+        compare(baseline, baselineChecksums[baseline.database]);
+        await admin.query(`DROP DATABASE ${baseline.database}`);
       }
 
-      progress.update('plain LOAD DATA LOCAL INFILE');
-      await admin.query('CREATE DATABASE bench_plain');
-      const plain = await db.connect('bench_plain');
-      for (const statement of schemaDdl(CLINIC_TABLES)) await plain.query(statement);
-      started = Date.now();
-      for (const table of CLINIC_TABLES) {
-        const path = join(work.path, `${table.name}.csv`);
-        await plain.query({
-          sql:
-            `LOAD DATA LOCAL INFILE ${plain.escape(path)} INTO TABLE ${q(table.name)} CHARACTER SET utf8mb4 ` +
-            `FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' LINES TERMINATED BY '\\n' IGNORE 1 LINES ` +
-            `(${table.columns.map((c) => `@${c.name}`).join(', ')}) SET ${table.columns.map(plainConversion).join(', ')}`,
-          infileStreamFactory: () => createReadStream(path),
-        });
+      const runs: Run[] = [];
+      for (const { name, database, args } of LOADER_RUNS) {
+        await admin.query(`CREATE DATABASE ${database}`);
+        await settle(admin);
+        progress.update(name);
+        started = Date.now();
+        const serverCpu = serverCpuSeconds(db.port);
+        const report = await loadWithSeedTool(db, database, work.path, args);
+        const run: Run = {
+          name,
+          database,
+          seconds: (Date.now() - started) / 1000,
+          serverCpuSeconds: serverCpuSeconds(db.port) - serverCpu,
+          loaderCpuSeconds: Number(report.cpuSeconds),
+          peakRssMb: Number(report.peakRssMb),
+        };
+        runs.push(run);
+        compare(run, await checksums(admin, database));
+        await admin.query(`DROP DATABASE ${database}`);
       }
-      const plainSeconds = (Date.now() - started) / 1000;
-      results['plain LOAD DATA LOCAL INFILE'] = { seconds: plainSeconds, rowsPerSecond: totalRows / plainSeconds };
-      await plain.end();
       await admin.end();
 
-      const baseline = results['plain LOAD DATA LOCAL INFILE'].rowsPerSecond;
+      const rate = (run: Run): number => totalRows / run.seconds;
+      const [withChecks, withoutChecks] = baselines;
       const table = formatTable(
-        [left('method'), right('seconds'), right('rows/s'), right('ratio'), right('peak RSS')],
-        Object.entries(results).map(([name, r]) => [
-          name,
-          r.seconds.toFixed(1),
-          Math.round(r.rowsPerSecond).toLocaleString('en-US'),
-          (r.rowsPerSecond / baseline).toFixed(2),
-          r.peakRssMb !== undefined ? `${r.peakRssMb} MB` : '-',
+        [
+          left('method'),
+          right('seconds'),
+          right('rows/s'),
+          right('vs checks on'),
+          right('vs checks off'),
+          right('server CPU s'),
+          right('loader CPU s'),
+          right('peak RSS'),
+        ],
+        [...baselines, ...runs].map((run) => [
+          run.name,
+          run.seconds.toFixed(1),
+          Math.round(rate(run)).toLocaleString('en-US'),
+          (rate(run) / rate(withChecks)).toFixed(2),
+          (rate(run) / rate(withoutChecks)).toFixed(2),
+          run.serverCpuSeconds.toFixed(1),
+          run.loaderCpuSeconds !== undefined ? run.loaderCpuSeconds.toFixed(1) : '-',
+          run.peakRssMb !== undefined ? `${run.peakRssMb} MB` : '-',
         ]),
         width,
       );
-      return { ok: true, json: { scale: options.scale, totalRows, results }, text: table };
+      const verdict =
+        differences.length === 0
+          ? `CHECKSUM TABLE: all ${CLINIC_TABLES.length} tables of every run equal those of the fastest baseline (${fastest.name})`
+          : `CHECKSUM TABLE differs from the fastest baseline (${fastest.name}):\n${differences.join('\n')}`;
+      return {
+        ok: differences.length === 0,
+        json: { scale: options.scale, totalRows, baselines, runs, fastestBaseline: fastest.name, checksums: expected, differences },
+        text: `${table}\n${verdict}`,
+      };
     } finally {
       await db.stop();
       work.remove();

@@ -5,7 +5,7 @@ import { Option } from '@commander-js/extra-typings';
 import { registerCleanup } from '../scripts/cli/interrupts';
 import { integer } from '../scripts/cli/options';
 import type { LocalMariadb } from '../scripts/local/mariadb';
-import { MAX_SCALE } from '../scripts/seed/generator';
+import { MAX_SCALE, SCALE_1_COUNTS } from '../scripts/seed/generator';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -40,9 +40,14 @@ export async function runToolChild(
   return document;
 }
 
-/** The size of a benchmark's data set, as `generate-seed --scale`. */
-export const scaleOption = () =>
-  new Option('--scale <n>', 'data set scale (2000 = 1,000,000 patients)').default(2000).argParser(integer({ min: 1, max: MAX_SCALE }));
+/** The size of a benchmark's data set, as `generate-seed --scale` (each unit: 500 patients). */
+export const scaleOption = (defaultScale = 2000) =>
+  new Option(
+    '--scale <n>',
+    `data set scale (default ${defaultScale}: ${(defaultScale * SCALE_1_COUNTS.patient).toLocaleString('en-US')} patients)`,
+  )
+    .default(defaultScale)
+    .argParser(integer({ min: 1, max: MAX_SCALE }));
 
 /** Loads a folder of exports into a database of the throwaway server with the seed tool, in its own process. */
 export function loadWithSeedTool(

@@ -13,7 +13,7 @@ import { output, readTerraformOutputs } from '../terraform/outputs';
 import { formatError } from './csv-validation';
 import { DmsUserError, DmsUserResult, provisionDmsUser } from './dms-user';
 import { selectInputFiles } from './input-files';
-import { LoadReport, loadClinicData } from './loader';
+import { LoadReport, PARALLEL_MIN_BYTES, loadClinicData, undoText } from './loader';
 
 function reportText(report: LoadReport, ignored: readonly string[], dms: DmsUserResult | undefined, width: number | undefined): string {
   const lines: string[] = [];
@@ -29,7 +29,7 @@ function reportText(report: LoadReport, ignored: readonly string[], dms: DmsUser
     report.schemaDifferences.length > 0
       ? 'refused: the database schema differs from the contract; nothing was written'
       : !report.ok
-        ? `failed with ${report.errors.length} error(s); the transaction was rolled back and the database is as it was`
+        ? `failed with ${report.errors.length} error(s); ${report.dryRun ? 'nothing was written' : undoText(report)}`
         : report.dryRun
           ? 'dry run passed; nothing was written'
           : `loaded in ${report.seconds.toFixed(1)} s${report.createdTables.length ? ` (created ${report.createdTables.join(', ')})` : ''}`,
@@ -52,6 +52,12 @@ export const command = defineCommand({
         new Option('--load-method <method>', 'infile: LOAD DATA LOCAL from the validated stream; insert: batched INSERTs')
           .choices(['infile', 'insert'] as const)
           .default('infile' as const),
+      )
+      .addOption(
+        new Option(
+          '--threads <n>',
+          `threads that parse and validate while the server loads (default: one per core; none for inputs under ${PARALLEL_MIN_BYTES / 1024 / 1024} MiB)`,
+        ).argParser(integer({ min: 0, max: 64 })),
       )
       .addOption(
         new Option(
@@ -100,6 +106,7 @@ Examples:
         dryRun: options.dryRun ?? false,
         prune: options.prune ?? false,
         loadMethod: options.loadMethod,
+        threads: options.threads,
         onProgress: ({ phase, table, rows }) => {
           if (table !== currentTable) [currentTable, tableStarted] = [table, Date.now()];
           const rate = Math.round(rows / Math.max((Date.now() - tableStarted) / 1000, 0.001));
@@ -128,6 +135,7 @@ Examples:
         }
       }
       const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+      const { user, system } = process.cpuUsage();
       const text = reportText(report, selection.ignored, dms, width);
       return {
         ok: report.ok && !dmsFailure,
@@ -138,6 +146,7 @@ Examples:
           dmsUser: dms,
           ...(dmsFailure ? { dmsUserError: dmsFailure.message } : {}),
           peakRssMb,
+          cpuSeconds: Math.round((user + system) / 1e5) / 10,
         },
         text: dmsFailure ? `${text}\nthe data load was committed; ${dmsFailure.message}` : text,
       };

@@ -1,10 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { Transform, TransformCallback } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
-import { createInterface } from 'node:readline';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse/sync';
 import { Column, Table } from '../../contract/clinic';
+import { CsvChunk, InputFile, MAX_RECORD_BYTES, UnreadableInputError, csvChunks, openInput } from './csv-chunks';
+import { KeyCode, keyEncoder } from './keys';
 
 /** A problem in an input file, located like a compiler error: `path:line:column: message`. */
 export interface LocatedError {
@@ -19,51 +17,48 @@ export const formatError = (e: LocatedError): string => `${e.path}:${e.line}:${e
 /** A value ready for MySQL: text as is, dates `YYYY-MM-DD`, times `HH:MM:SS`, money `1234.50`; null for NULL. */
 export type SqlValue = string | null;
 
-/** Result of converting one CSV field. */
-type Converted = { ok: true; value: SqlValue } | { ok: false; message: string };
+/** Why a field is not a valid value of its column. */
+class Refusal {
+  constructor(readonly message: string) {}
+}
 
-const ok = (value: SqlValue): Converted => ({ ok: true, value });
-const bad = (message: string): Converted => ({ ok: false, message });
+/** A field converted for MySQL, or why it cannot be. */
+type Conversion = SqlValue | Refusal;
+
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 const show = (raw: string): string => JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw);
 
-function convertDate(raw: string): Converted {
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const daysIn = (month: number, year: number): number =>
+  month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : DAYS_IN_MONTH[month - 1];
+
+function convertDate(raw: string): Conversion {
   const match = /^([0-9]{1,2})\/([0-9]{1,2})\/([0-9]{4})$/.exec(raw);
-  if (!match) return bad(`${show(raw)} is not a date M/D/YYYY`);
+  if (!match) return new Refusal(`${show(raw)} is not a date M/D/YYYY`);
   const [month, day, year] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (month < 1 || month > 12 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
-    return bad(`${show(raw)} is not a real calendar date`);
-  }
-  if (year < 1900 || year > 2100) return bad(`${show(raw)} is outside the years 1900-2100`);
-  return ok(`${year}-${pad(month)}-${pad(day)}`);
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(month, year)) return new Refusal(`${show(raw)} is not a real calendar date`);
+  if (year < 1900 || year > 2100) return new Refusal(`${show(raw)} is outside the years 1900-2100`);
+  return `${year}-${pad(month)}-${pad(day)}`;
 }
 
-function convertTime(raw: string): Converted {
+function convertTime(raw: string): Conversion {
   const match = /^([0-9]{1,2}):([0-9]{2}) (AM|PM)$/.exec(raw);
-  if (!match) return bad(`${show(raw)} is not a time H:MM AM|PM`);
+  if (!match) return new Refusal(`${show(raw)} is not a time H:MM AM|PM`);
   const [hour, minute] = [Number(match[1]), Number(match[2])];
-  if (hour < 1 || hour > 12 || minute > 59) return bad(`${show(raw)} is not a valid time of day`);
+  if (hour < 1 || hour > 12 || minute > 59) return new Refusal(`${show(raw)} is not a valid time of day`);
   const hour24 = (hour % 12) + (match[3] === 'PM' ? 12 : 0);
-  return ok(`${pad(hour24)}:${pad(minute)}:00`);
+  return `${pad(hour24)}:${pad(minute)}:00`;
 }
 
-function convertMoney(raw: string, precision: number, scale: number): Converted {
+function convertMoney(raw: string, precision: number, scale: number): Conversion {
   const match = /^(-)?\$([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]{1,2}))?$/.exec(raw);
-  if (!match) return bad(`${show(raw)} is not an amount such as $2419.20`);
+  if (!match) return new Refusal(`${show(raw)} is not an amount such as $2419.20`);
   const whole = match[2].replace(/,/g, '').replace(/^0+(?=[0-9])/, '');
-  if (whole.length > precision - scale) return bad(`${show(raw)} is larger than DECIMAL(${precision},${scale}) holds`);
+  if (whole.length > precision - scale) return new Refusal(`${show(raw)} is larger than DECIMAL(${precision},${scale}) holds`);
   const cents = (match[3] ?? '').padEnd(scale, '0');
-  return ok(`${match[1] ?? ''}${whole}.${cents}`);
+  return `${match[1] ?? ''}${whole}.${cents}`;
 }
 
-/** Converts and checks one field against its column: format, calendar, range, length, enum. */
-const idPatterns = new Map<string, RegExp>();
-const idPattern = (prefix: string): RegExp => {
-  let pattern = idPatterns.get(prefix);
-  if (!pattern) idPatterns.set(prefix, (pattern = new RegExp(`^${prefix}[0-9]{1,12}$`)));
-  return pattern;
-};
 const codePoints = (value: string): number => {
   let count = 0;
   for (let i = 0; i < value.length; i += 1) {
@@ -73,369 +68,204 @@ const codePoints = (value: string): number => {
   return count;
 };
 
-export function convertField(column: Column, raw: string): Converted {
-  if (raw === '') return column.nullable ? ok(null) : bad(`${column.name} is required`);
-  if (raw.includes('\n') || raw.includes('\r')) return bad(`${column.name} contains a line break`);
+/**
+ * Control characters other than tab: C0 (NUL and line breaks included), DEL and C1. No column of the contract holds
+ * them; in an export they are damage (a NUL ends a C string in many a reader downstream), so they are refused.
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const CONTROL_CHARACTER = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+
+function controlCharacterRefusal(column: Column, raw: string): Refusal {
+  const found = CONTROL_CHARACTER.exec(raw)!;
+  if (found[0] === '\n' || found[0] === '\r') return new Refusal(`${column.name} contains a line break`);
+  const code = found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return new Refusal(`${column.name} contains the control character U+${code} at character ${found.index + 1}`);
+}
+
+/** The format rule of a column: its CSV format, calendar, range and enum. */
+function formatRule(column: Column): (raw: string) => Conversion {
   const { type, csv } = column;
-  let converted: Converted;
   switch (csv.kind) {
-    case 'id':
-      converted = idPattern(csv.prefix).test(raw) ? ok(raw) : bad(`${show(raw)} is not an id ${csv.prefix}<number>`);
-      break;
+    case 'id': {
+      const pattern = new RegExp(`^${csv.prefix}[0-9]{1,12}$`);
+      return (raw) => (pattern.test(raw) ? raw : new Refusal(`${show(raw)} is not an id ${csv.prefix}<number>`));
+    }
     case 'text':
-      converted = raw.trim() === '' ? bad(`${column.name} is blank`) : ok(raw);
-      break;
+      return (raw) => (raw.trim() === '' ? new Refusal(`${column.name} is blank`) : raw);
     case 'email':
-      converted = /^[^@\s][^@]*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(raw) ? ok(raw) : bad(`${show(raw)} is not an e-mail address`);
-      break;
+      return (raw) =>
+        /^[^@\s][^@]*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(raw) ? raw : new Refusal(`${show(raw)} is not an e-mail address`);
     case 'pattern':
-      converted = csv.pattern.test(raw) ? ok(raw) : bad(`${show(raw)} is not ${csv.description}`);
-      break;
+      return (raw) => (csv.pattern.test(raw) ? raw : new Refusal(`${show(raw)} is not ${csv.description}`));
     case 'date-mdy':
-      converted = convertDate(raw);
-      break;
+      return convertDate;
     case 'time-12h':
-      converted = convertTime(raw);
-      break;
+      return convertTime;
     case 'money':
-      converted = type.kind === 'decimal' ? convertMoney(raw, type.precision, type.scale) : bad('money needs a DECIMAL column');
-      break;
-    case 'enum':
-      converted =
-        type.kind === 'enum' && type.values.includes(raw)
-          ? ok(raw)
-          : bad(`${show(raw)} is not one of ${type.kind === 'enum' ? type.values.map((v) => `"${v}"`).join(', ') : '(no values)'}`);
-      break;
+      if (type.kind !== 'decimal') return () => new Refusal('money needs a DECIMAL column');
+      return (raw) => convertMoney(raw, type.precision, type.scale);
+    case 'enum': {
+      const values = type.kind === 'enum' ? type.values : [];
+      const listed = values.length > 0 ? values.map((v) => `"${v}"`).join(', ') : '(no values)';
+      return (raw) => (values.includes(raw) ? raw : new Refusal(`${show(raw)} is not one of ${listed}`));
+    }
   }
-  if (
-    converted.ok &&
-    converted.value !== null &&
-    (type.kind === 'varchar' || type.kind === 'char') &&
-    converted.value.length > type.length
-  ) {
-    const length = codePoints(converted.value);
-    if (length > type.length) return bad(`${column.name} is ${length} characters, longer than the ${type.length} allowed`);
-  }
-  return converted;
 }
 
 /**
- * Where each field of a raw CSV record starts, as 1-based line and column. A quoted field may span lines, so
- * the fields after it start on later lines.
+ * The rules of one column, compiled once and applied to each of its fields: required or NULL, control characters,
+ * format, calendar, range, enum, and length in characters.
  */
-export function fieldStarts(raw: string, firstLine: number): { line: number; column: number }[] {
-  const starts = [{ line: firstLine, column: 1 }];
-  let line = firstLine;
-  let column = 1;
-  let quoted = false;
-  for (let i = 0; i < raw.length; i += 1) {
-    const ch = raw[i];
-    if (ch === '"') {
-      if (quoted && raw[i + 1] === '"') {
-        i += 1;
-        column += 1;
-      } else {
-        quoted = !quoted;
-      }
-    } else if (ch === ',' && !quoted) {
-      starts.push({ line, column: column + 1 });
-    } else if (ch === '\n') {
-      line += 1;
-      column = 0;
+function converterFor(column: Column): (raw: string) => Conversion {
+  const format = formatRule(column);
+  const { type } = column;
+  const maxLength = type.kind === 'varchar' || type.kind === 'char' ? type.length : Infinity;
+  return (raw) => {
+    if (raw === '') return column.nullable ? null : new Refusal(`${column.name} is required`);
+    if (CONTROL_CHARACTER.test(raw)) return controlCharacterRefusal(column, raw);
+    const value = format(raw);
+    if (typeof value === 'string' && value.length > maxLength) {
+      const length = codePoints(value);
+      if (length > maxLength) return new Refusal(`${column.name} is ${length} characters, longer than the ${maxLength} allowed`);
     }
-    column += 1;
-  }
+    return value;
+  };
+}
+
+/** Converts and checks one field against its column; the validator applies the same rules through `converterFor`. */
+export function convertField(column: Column, raw: string): { ok: true; value: SqlValue } | { ok: false; message: string } {
+  const converted = converterFor(column)(raw);
+  return converted instanceof Refusal ? { ok: false, message: converted.message } : { ok: true, value: converted };
+}
+
+/** Offsets of the start of every line of `text`. */
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
   return starts;
 }
 
 /**
- * Passes bytes through unchanged while checking they are UTF-8 and counting lines; invalid bytes fail the stream
- * with their line and column (csv-parse would silently replace them).
+ * The text of one chunk of a file, for error messages: turns an offset, or a record's line and a field's index, into
+ * line and column (columns count UTF-16 code units from 1, as editors do). Built only for a chunk with an error.
  */
-class Utf8Guard extends Transform {
-  private carry = Buffer.alloc(0);
-  private linesBefore = 0;
-  private lastLineStart: Buffer = Buffer.alloc(0);
+export class ChunkText {
+  readonly text: string;
+  private readonly lineStarts: number[];
 
-  constructor(private readonly path: string) {
-    super();
+  constructor(
+    bytes: Uint8Array,
+    private readonly firstLine: number,
+  ) {
+    this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    this.lineStarts = lineStartsOf(this.text);
   }
 
-  /** Bytes at the end that may be the start of a multi-byte sequence continued in the next chunk. */
-  private static incompleteTail(buffer: Buffer): number {
-    for (let back = 1; back <= Math.min(3, buffer.length); back += 1) {
-      const byte = buffer[buffer.length - back];
-      if ((byte & 0xc0) !== 0x80) {
-        const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
-        return needed > back ? back : 0;
-      }
-    }
-    return 0;
+  /** Where `line` starts in the text. */
+  offsetOf(line: number): number {
+    return this.lineStarts[Math.min(Math.max(line - this.firstLine, 0), this.lineStarts.length - 1)];
   }
 
-  private fail(buffer: Buffer): Error {
-    const decoder = new TextDecoder('utf-8', { fatal: true });
-    let offset = 0;
-    while (offset < buffer.length) {
-      const byte = buffer[offset];
-      const size = byte < 0x80 ? 1 : byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 0;
-      try {
-        if (size === 0) throw new Error('continuation byte');
-        decoder.decode(buffer.subarray(offset, offset + size));
-        offset += size;
-      } catch {
-        break;
-      }
+  position(offset: number): { line: number; column: number } {
+    let [low, high] = [0, this.lineStarts.length - 1];
+    while (low < high) {
+      const middle = Math.ceil((low + high) / 2);
+      if (this.lineStarts[middle] <= offset) low = middle;
+      else high = middle - 1;
     }
-    const before = Buffer.concat([this.lastLineStart, buffer.subarray(0, offset)]);
-    const lastNewline = before.lastIndexOf(0x0a);
-    const linesInChunk = buffer.subarray(0, offset).reduce((n, b) => n + (b === 0x0a ? 1 : 0), 0);
-    const lineText = before
-      .subarray(lastNewline + 1)
-      .toString('utf8')
-      .replace(/^\ufeff/, '');
-    const error = new Error('invalid UTF-8') as Error & { located: LocatedError };
-    error.located = {
-      path: this.path,
-      line: this.linesBefore + linesInChunk + 1,
-      column: [...lineText].length + 1,
-      message: `invalid UTF-8 byte 0x${buffer[offset].toString(16).padStart(2, '0')} (export the file as UTF-8)`,
-    };
-    return error;
+    return { line: this.firstLine + low, column: offset - this.lineStarts[low] + 1 };
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    const buffer = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
-    const tail = Utf8Guard.incompleteTail(buffer);
-    const complete = buffer.subarray(0, buffer.length - tail);
-    this.carry = Buffer.from(buffer.subarray(buffer.length - tail));
-    if (!isUtf8(complete)) {
-      done(this.fail(complete));
-      return;
+  /**
+   * Where field `index` of the record starting on `line` starts (its last field when it has fewer), and the field's
+   * value. A quoted field may span lines, so a later field may start on a later line.
+   */
+  field(line: number, index: number): { line: number; column: number; value: string } {
+    const { text } = this;
+    let start = this.offsetOf(line);
+    let field = 0;
+    let quoted = false;
+    for (let i = start; i < text.length && field < index; i += 1) {
+      const ch = text[i];
+      if (ch === '"') {
+        if (quoted && text[i + 1] === '"') i += 1;
+        else quoted = !quoted;
+      } else if (ch === ',' && !quoted) {
+        field += 1;
+        start = i + 1;
+      } else if (ch === '\n' && !quoted) break;
     }
-    let newline = complete.indexOf(0x0a);
-    let lastNewline = -1;
-    while (newline !== -1) {
-      this.linesBefore += 1;
-      lastNewline = newline;
-      newline = complete.indexOf(0x0a, newline + 1);
-    }
-    this.lastLineStart =
-      lastNewline === -1
-        ? Buffer.concat([this.lastLineStart, complete]).subarray(-4096)
-        : Buffer.from(complete.subarray(lastNewline + 1)).subarray(-4096);
-    done(null, complete);
-  }
-
-  override _flush(done: TransformCallback): void {
-    if (this.carry.length > 0) {
-      done(this.fail(this.carry));
-      return;
-    }
-    done();
+    return { ...this.position(start), value: fieldValue(text, start) };
   }
 }
 
-export interface ValidRow {
-  /** Line of the record's first field (the header is line 1). */
-  readonly line: number;
-  readonly values: SqlValue[];
-}
-
-/** An error found before its column is known: the line of the record and the index of the field. */
-export interface PendingError {
-  readonly line: number;
-  /** Index of the offending field in the record; columns are resolved from the file afterwards. */
-  readonly field: number;
-  readonly message: string;
-}
-
-export interface ValidationResult {
-  readonly rowsRead: number;
-  readonly rowsRejected: number;
-  readonly errors: LocatedError[];
-  /** True when `maxErrors` was reached and reading stopped. */
-  readonly truncated: boolean;
-}
-
-export interface ValidateOptions {
-  /** Stop reading once this many errors are collected. */
-  readonly maxErrors: number;
-  /** Receives every valid row in file order; may apply backpressure by returning a promise. */
-  readonly onRow: (row: ValidRow) => void | Promise<void>;
+/** The value of the field starting at `start`, unquoted, at most 200 characters (for messages). */
+function fieldValue(text: string, start: number): string {
+  if (text[start] !== '"') return /^[^,\r\n]{0,200}/.exec(text.slice(start, start + 201))![0];
+  const quoted = /^"((?:[^"]|""){0,200})/.exec(text.slice(start, start + 402))!;
+  return quoted[1].replace(/""/g, '"');
 }
 
 /**
- * Finds the quote that broke parsing in the record starting at `fromLine`: the opening quote of a field that is
- * never closed, or whose closing quote is followed by something other than a delimiter.
+ * The quote that breaks the record starting at `from`, following csv-parse's rules: a quote inside a field that did not
+ * start with one (a bare quote, `Bob "Bobby"`), or a quoted field that is never closed (its opening quote; a later
+ * quote followed by more text is taken as one that was meant to be doubled, not as its end).
  */
-async function locateQuoteProblem(path: string, fromLine: number): Promise<{ line: number; column: number } | undefined> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let lineNumber = 0;
-  let quoted = false;
-  let opening: { line: number; column: number } | undefined;
-  try {
-    for await (const rawLine of lines) {
-      lineNumber += 1;
-      if (lineNumber < fromLine) continue;
-      const text = lineNumber === 1 ? rawLine.replace(/^\ufeff/, '') : rawLine.replace(/\r$/, '');
-      for (let i = 0; i < text.length; i += 1) {
-        if (text[i] !== '"') continue;
-        if (!quoted) {
-          if (i === 0 || text[i - 1] === ',') {
-            quoted = true;
-            opening = { line: lineNumber, column: i + 1 };
-          }
-        } else if (text[i + 1] === '"') {
-          i += 1;
-        } else if (i + 1 < text.length && text[i + 1] !== ',') {
-          return opening;
-        } else {
-          quoted = false;
-        }
-      }
-      if (!quoted && lineNumber > fromLine + 1000) break;
-    }
-  } finally {
-    lines.close();
-  }
-  return quoted ? opening : undefined;
-}
-
-/**
- * Turns pending errors into located ones: one streaming pass over the file reads just the records that have
- * errors and finds where each offending field starts. Only runs when there are errors, so the happy path never
- * pays for column positions.
- */
-export async function resolveColumns(path: string, pending: readonly PendingError[]): Promise<LocatedError[]> {
-  if (pending.length === 0) return [];
-  const wanted = new Map<number, PendingError[]>();
-  for (const error of pending) wanted.set(error.line, [...(wanted.get(error.line) ?? []), error]);
-  const located = new Map<PendingError, LocatedError>();
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  const lastLine = Math.max(...wanted.keys());
-  let lineNumber = 0;
-  let record: { start: number; text: string } | undefined;
-  const quotesOpen = (text: string): boolean => (text.match(/"/g)?.length ?? 0) % 2 === 1;
-  const finish = (start: number, text: string): void => {
-    const starts = fieldStarts(text, start);
-    for (const error of wanted.get(start) ?? []) {
-      const at = starts[Math.min(error.field, starts.length - 1)];
-      located.set(error, { path, line: at.line, column: at.column, message: error.message });
-    }
-  };
-  try {
-    for await (const rawLine of lines) {
-      lineNumber += 1;
-      const text = (lineNumber === 1 ? rawLine.replace(/^\ufeff/, '') : rawLine).replace(/\r$/, '');
-      if (record) {
-        record.text += `\n${text}`;
-        if (!quotesOpen(record.text)) {
-          finish(record.start, record.text);
-          record = undefined;
-        }
-      } else if (wanted.has(lineNumber)) {
-        if (quotesOpen(text)) record = { start: lineNumber, text };
-        else finish(lineNumber, text);
-      }
-      if (lineNumber >= lastLine && !record) break;
-    }
-  } finally {
-    lines.close();
-  }
-  return pending.map((error) => located.get(error) ?? { path, line: error.line, column: 1, message: error.message });
-}
-
-/**
- * Streams one CSV export through csv-parse and checks it against a contract table: the header (names and order),
- * field counts, and each field's format, calendar, range, length and enum. Memory stays flat whatever the size.
- */
-export async function validateCsvFile(path: string, table: Table, options: ValidateOptions): Promise<ValidationResult> {
-  const pending: PendingError[] = [];
-  const located: LocatedError[] = [];
-  let rowsRead = 0;
-  let rowsRejected = 0;
-  const full = (): boolean => pending.length + located.length >= options.maxErrors;
-  const finish = async (): Promise<ValidationResult> => {
-    const errors = [...(await resolveColumns(path, pending)), ...located].slice(0, options.maxErrors);
-    return { rowsRead, rowsRejected, errors, truncated: full() };
-  };
-
-  if ((await stat(path)).size === 0) {
-    located.push({ path, line: 1, column: 1, message: `file is empty; expected the header ${table.columns.map((c) => c.name).join(',')}` });
-    return finish();
-  }
-
-  const source = createReadStream(path, { highWaterMark: 256 * 1024 });
-  const guard = new Utf8Guard(path);
-  const parser = parse({ bom: true, relax_column_count: true, skip_empty_lines: false });
-  source.pipe(guard).pipe(parser);
-  guard.on('error', (error) => parser.destroy(error));
-  source.on('error', (error) => parser.destroy(error));
-
-  const expected = table.columns.map((c) => c.name);
-  const width = expected.length;
-  let line = 1;
-  let sawHeader = false;
-  try {
-    for await (const fields of parser as AsyncIterable<string[]>) {
-      const recordLine = line;
-      line += 1;
-      for (const field of fields) if (field.includes('\n')) line += field.split('\n').length - 1;
-      if (!sawHeader) {
-        sawHeader = true;
-        const headerProblems = checkHeader(fields, expected);
-        for (const { index, message } of headerProblems) pending.push({ line: recordLine, field: index, message });
-        if (headerProblems.length > 0) break;
+export function quoteProblem(text: string, from: number): { offset: number; kind: 'bare' | 'unclosed'; fieldStart: number } | undefined {
+  let fieldStart = from;
+  let quotedFrom = -1;
+  for (let i = from; i < text.length; i += 1) {
+    const ch = text[i];
+    if (quotedFrom !== -1) {
+      if (ch !== '"') continue;
+      if (text[i + 1] === '"') {
+        i += 1;
         continue;
       }
-      rowsRead += 1;
-      if (fields.length !== width) {
-        rowsRejected += 1;
-        pending.push({
-          line: recordLine,
-          field: Math.min(fields.length, width),
-          message: `expected ${width} fields, found ${fields.length}`,
-        });
-      } else {
-        const values = new Array<SqlValue>(width);
-        let rejected = false;
-        for (let index = 0; index < width; index += 1) {
-          const converted = convertField(table.columns[index], fields[index]);
-          if (converted.ok) {
-            values[index] = converted.value;
-          } else {
-            rejected = true;
-            if (!full()) pending.push({ line: recordLine, field: index, message: converted.message });
-          }
-        }
-        if (rejected) rowsRejected += 1;
-        else {
-          const waiting = options.onRow({ line: recordLine, values });
-          if (waiting) await waiting;
-        }
-      }
-      if (full()) break;
-    }
-  } catch (error) {
-    const failure = error as Error & { located?: LocatedError; code?: string; lines?: number };
-    if (failure.located) located.push(failure.located);
-    else if (failure.code?.startsWith('CSV_')) {
-      const quote = failure.code.includes('QUOTE') ? await locateQuoteProblem(path, line) : undefined;
-      located.push(
-        quote
-          ? { path, ...quote, message: 'quoted field is not closed (a quote inside a value must be doubled)' }
-          : { path, line: failure.lines ?? line, column: 1, message: failure.message.replace(/^.*?: /, '') },
-      );
-    } else throw error;
-  } finally {
-    source.destroy();
+      const next = text[i + 1];
+      if (next !== undefined && next !== ',' && next !== '\n' && !(next === '\r' && text[i + 2] === '\n'))
+        return { offset: quotedFrom, kind: 'unclosed', fieldStart };
+      quotedFrom = -1;
+    } else if (ch === '"') {
+      if (i !== fieldStart) return { offset: i, kind: 'bare', fieldStart };
+      quotedFrom = i;
+    } else if (ch === ',') fieldStart = i + 1;
+    else if (ch === '\n') return undefined;
   }
-  if (!sawHeader && pending.length + located.length === 0) located.push({ path, line: 1, column: 1, message: 'no header line' });
-  else if (sawHeader && rowsRead === 0 && pending.length + located.length === 0) {
-    located.push({ path, line: 2, column: 1, message: 'the file has a header but no data rows' });
+  return quotedFrom === -1 ? undefined : { offset: quotedFrom, kind: 'unclosed', fieldStart };
+}
+
+/** Offset of the first byte of `bytes` that is not part of valid UTF-8, or -1. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const lead = bytes[i];
+    const size = lead < 0x80 ? 1 : lead >= 0xc2 && lead < 0xe0 ? 2 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xf0 && lead < 0xf5 ? 4 : 0;
+    if (size === 0 || !isUtf8(bytes.subarray(i, i + size))) return i;
+    i += size;
   }
-  return finish();
+  return -1;
+}
+
+/** Where invalid UTF-8 starts in a chunk that is not all UTF-8 (csv-parse would silently replace those bytes). */
+function utf8Problem(path: string, bytes: Uint8Array, firstLine: number): LocatedError {
+  let lineStart = 0;
+  let line = firstLine;
+  for (
+    let lineFeed = bytes.indexOf(0x0a);
+    lineFeed !== -1 && isUtf8(bytes.subarray(lineStart, lineFeed));
+    lineFeed = bytes.indexOf(0x0a, lineStart)
+  ) {
+    lineStart = lineFeed + 1;
+    line += 1;
+  }
+  const bad = lineStart + firstInvalidUtf8(bytes.subarray(lineStart));
+  const before = Buffer.from(bytes.buffer, bytes.byteOffset + lineStart, bad - lineStart).toString('utf8');
+  return {
+    path,
+    line,
+    column: before.length + 1,
+    message: `invalid UTF-8 byte 0x${bytes[bad].toString(16).padStart(2, '0')} (export the file as UTF-8)`,
+  };
 }
 
 function checkHeader(fields: string[], expected: string[]): { index: number; message: string }[] {
@@ -456,4 +286,319 @@ function checkHeader(fields: string[], expected: string[]): { index: number; mes
     problems.push({ index, message: `header columns are out of order: found ${fields.join(',')}, expected ${expected.join(',')}` });
   }
   return problems;
+}
+
+/**
+ * Valid rows travel to the server as LOAD DATA's default text format: tab between fields, a line feed after each row,
+ * `\N` for NULL and a backslash before a backslash, tab, line break or NUL in a value.
+ */
+const TSV_SPECIAL = /[\\\t\n\r\0]/;
+const TSV_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+const TSV_UNESCAPES: Readonly<Record<string, string>> = { '\\': '\\', t: '\t', n: '\n', r: '\r', '0': '\0' };
+
+function tsvField(value: SqlValue): string {
+  if (value === null) return '\\N';
+  return TSV_SPECIAL.test(value) ? value.replace(/[\\\t\n\r\0]/g, (ch) => TSV_ESCAPES[ch]) : value;
+}
+
+/** The rows of text written by `validateChunk`, as values again. */
+export function tsvRows(tsv: Uint8Array): SqlValue[][] {
+  const text = Buffer.from(tsv.buffer, tsv.byteOffset, tsv.byteLength).toString('utf8');
+  if (text === '') return [];
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((line) =>
+      line.split('\t').map((field) => (field === '\\N' ? null : field.replace(/\\(.)/g, (_, ch: string) => TSV_UNESCAPES[ch]))),
+    );
+}
+
+/** One chunk of a file to validate against its table. */
+export interface ChunkTask {
+  readonly table: Table;
+  readonly path: string;
+  readonly chunk: CsvChunk;
+  /** Stop collecting errors, and reading, at this many. */
+  readonly maxErrors: number;
+}
+
+/** What validating a chunk found. */
+export interface ValidatedChunk {
+  /** The chunk's bytes, back to the caller, which locates key errors in them. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly firstLine: number;
+  /** Data records read (the header is not one). */
+  readonly rows: number;
+  readonly rejected: number;
+  /** In file order. */
+  readonly errors: LocatedError[];
+  /** Nothing after this chunk can be read reliably (a broken header or quote, invalid UTF-8), or maxErrors was reached. */
+  readonly stopped: boolean;
+  /** The valid rows, converted, as LOAD DATA text. */
+  readonly tsv: Uint8Array<ArrayBuffer>;
+  /** For each valid row: the line it starts on, its primary key, and each foreign key (null for NULL). */
+  readonly lines: readonly number[];
+  readonly keys: readonly KeyCode[];
+  readonly references: readonly (readonly (KeyCode | null)[])[];
+}
+
+const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_RECORD_BYTES } as const;
+const MIB = `${MAX_RECORD_BYTES / 1024 / 1024} MiB`;
+
+const lineFeedsIn = (fields: readonly string[]): number => fields.reduce((n, field) => n + field.split('\n').length - 1, 0);
+
+/** Where and why a record could not be parsed at all; `line` is where it starts. */
+function syntaxProblem(task: ChunkTask, text: ChunkText, line: number, error: CsvError): LocatedError {
+  const { path, table } = task;
+  const found = quoteProblem(text.text, text.offsetOf(line));
+  if (error.code === 'CSV_MAX_RECORD_SIZE') {
+    const index = Number((error as CsvError & { index?: number }).index ?? 0);
+    const field = text.field(line, index);
+    const name = table.columns[index]?.name ?? `field ${index + 1}`;
+    return {
+      path,
+      line: field.line,
+      column: field.column,
+      message:
+        found?.kind === 'unclosed'
+          ? `${name}: quoted field is not closed within ${MIB}, the longest record the loader reads (a quote inside a value must be doubled)`
+          : `${name} makes the record longer than ${MIB}, the longest the loader reads (no column holds more than a few hundred characters)`,
+    };
+  }
+  if (!found) {
+    const at = task.chunk.firstLine + Math.max(Number(error.lines ?? 1) - 1, 0);
+    return { path, line: at, column: 1, message: error.message.replace(/^.*?: /, '') };
+  }
+  const where = text.position(found.offset);
+  if (found.kind === 'unclosed') return { path, ...where, message: 'quoted field is not closed (a quote inside a value must be doubled)' };
+  const value = fieldValue(text.text, found.fieldStart);
+  const example = value.length <= 40 ? `, as in "${value.replace(/"/g, '""')}"` : '';
+  return { path, ...where, message: `a quote inside an unquoted value: quote the whole value and double each quote in it${example}` };
+}
+
+const NO_ROWS = { tsv: new Uint8Array(0), lines: [], keys: [], references: [] } as const;
+
+/**
+ * Checks one chunk of a CSV export against its table: the header (in the first chunk), field counts, each field's
+ * format, calendar, range, length and enum, and control characters; converts the valid rows for MySQL and notes
+ * their keys. Runs on a validation thread or on this one, so it reads nothing but its task.
+ */
+export function validateChunk(task: ChunkTask): ValidatedChunk {
+  const { table, path, chunk } = task;
+  const { bytes, firstLine } = chunk;
+  const errors: LocatedError[] = [];
+  let chunkText: ChunkText | undefined;
+  const text = (): ChunkText => (chunkText ??= new ChunkText(bytes, firstLine));
+  const fieldError = (line: number, index: number, message: string): void => {
+    if (errors.length >= task.maxErrors) return;
+    const { line: at, column } = text().field(line, index);
+    errors.push({ path, line: at, column, message });
+  };
+  if (!isUtf8(bytes)) {
+    errors.push(utf8Problem(path, bytes, firstLine));
+    return { bytes, firstLine, rows: 0, rejected: 0, errors, stopped: true, ...NO_ROWS };
+  }
+
+  const options = { ...CSV_OPTIONS, record_delimiter: chunk.recordDelimiter };
+  let records: string[][];
+  let syntaxError: CsvError | undefined;
+  try {
+    records = parse(bytes, options);
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    syntaxError = error;
+    // Parsed again, slower, to keep the records before the error.
+    const before: string[][] = [];
+    try {
+      parse(bytes, { ...options, on_record: (record: string[]) => void before.push(record) });
+    } catch {
+      // The same error, now after the records before it.
+    }
+    records = before;
+  }
+
+  const { columns } = table;
+  const converters = columns.map(converterFor);
+  const width = columns.length;
+  const names = columns.map((c) => c.name);
+  const keyColumn = names.indexOf(table.primaryKey);
+  const encodeKey = keyEncoder(columns[keyColumn]);
+  const foreignKeys = columns.flatMap((column, index) => (column.references ? [{ index, encode: keyEncoder(column) }] : []));
+  let tsv = '';
+  const lines: number[] = [];
+  const keys: KeyCode[] = [];
+  const references: (KeyCode | null)[][] = foreignKeys.map(() => []);
+  const values = new Array<SqlValue>(width);
+  let [rows, rejected, line, recordLine, stopped] = [0, 0, firstLine, firstLine, false];
+  for (let r = 0; r < records.length && !stopped; r += 1) {
+    const fields = records[r];
+    recordLine = line;
+    if (chunk.header && r === 0) {
+      line += 1 + lineFeedsIn(fields);
+      const problems = checkHeader(fields, names);
+      for (const { index, message } of problems) fieldError(recordLine, index, message);
+      stopped = problems.length > 0;
+      continue;
+    }
+    rows += 1;
+    let valid = fields.length === width;
+    if (!valid) fieldError(recordLine, Math.min(fields.length, width), `expected ${width} fields, found ${fields.length}`);
+    else {
+      for (let index = 0; index < width; index += 1) {
+        const converted = converters[index](fields[index]);
+        if (converted instanceof Refusal) {
+          valid = false;
+          fieldError(recordLine, index, converted.message);
+        } else values[index] = converted;
+      }
+    }
+    if (valid) {
+      // No valid field holds a line break, so the record is one line.
+      line += 1;
+      let row = tsvField(values[0]);
+      for (let index = 1; index < width; index += 1) row += `\t${tsvField(values[index])}`;
+      tsv += `${row}\n`;
+      lines.push(recordLine);
+      keys.push(encodeKey(values[keyColumn]!));
+      foreignKeys.forEach(({ index, encode }, k) => {
+        const value = values[index];
+        references[k].push(value === null ? null : encode(value));
+      });
+    } else {
+      line += 1 + lineFeedsIn(fields);
+      rejected += 1;
+    }
+    stopped = errors.length >= task.maxErrors;
+  }
+  if (!stopped && syntaxError) {
+    errors.push(syntaxProblem(task, text(), line, syntaxError));
+    stopped = true;
+  } else if (!stopped && chunk.cut) {
+    errors.push({
+      path,
+      line: recordLine,
+      column: 1,
+      message: `the record starting here is longer than ${MIB}, the longest the loader reads`,
+    });
+    stopped = true;
+  }
+  return { bytes, firstLine, rows, rejected, errors, stopped, tsv: new TextEncoder().encode(tsv), lines, keys, references };
+}
+
+/** Validates one chunk somewhere (on this thread or a validation thread). */
+export type ChunkValidator = (task: ChunkTask) => Promise<ValidatedChunk>;
+
+const emptyResult = (firstLine: number, error: LocatedError): ValidatedChunk => ({
+  bytes: new Uint8Array(0),
+  firstLine,
+  rows: 0,
+  rejected: 0,
+  errors: [error],
+  stopped: true,
+  tsv: new Uint8Array(0),
+  lines: [],
+  keys: [],
+  references: [],
+});
+
+/**
+ * Validates a whole file, chunk by chunk, yielding each chunk's result in file order while up to `ahead` later chunks
+ * are being validated; stops after a chunk that stops the file. A file without a header or data rows ends with a
+ * result holding that error. `remainingErrors` is read as each chunk is handed out, so a chunk stops at the budget.
+ */
+export async function* validatedChunks(
+  input: InputFile,
+  table: Table,
+  validate: ChunkValidator,
+  options: { readonly ahead: number; readonly remainingErrors: () => number },
+): AsyncGenerator<ValidatedChunk> {
+  const path = input.path;
+  const inFlight: Promise<ValidatedChunk>[] = [];
+  const chunks = csvChunks(input);
+  let [chunkCount, rows, stopped] = [0, 0, false];
+  try {
+    const next = async (): Promise<ValidatedChunk> => {
+      const done = await inFlight.shift()!;
+      rows += done.rows;
+      stopped = done.stopped;
+      return done;
+    };
+    for await (const chunk of chunks) {
+      chunkCount += 1;
+      const pending = validate({ table, path, chunk, maxErrors: options.remainingErrors() });
+      // Handled when its turn comes; until then a failure must not count as unhandled.
+      pending.catch(() => undefined);
+      inFlight.push(pending);
+      if (inFlight.length >= options.ahead) yield await next();
+      if (stopped) return;
+    }
+    while (inFlight.length > 0 && !stopped) yield await next();
+    if (stopped) return;
+    const expected = table.columns.map((c) => c.name).join(',');
+    if (chunkCount === 0) {
+      const empty = (await input.handle.stat()).size === 0;
+      yield emptyResult(1, {
+        path,
+        line: 1,
+        column: 1,
+        message: empty ? `file is empty; expected the header ${expected}` : 'no header line',
+      });
+    } else if (rows === 0) {
+      yield emptyResult(2, { path, line: 2, column: 1, message: 'the file has a header but no data rows' });
+    }
+  } finally {
+    await chunks.return(undefined);
+    await Promise.allSettled(inFlight);
+  }
+}
+
+export interface ValidRow {
+  /** Line of the record's first field (the header is line 1). */
+  readonly line: number;
+  readonly values: SqlValue[];
+}
+
+export interface ValidationResult {
+  readonly rowsRead: number;
+  readonly rowsRejected: number;
+  readonly errors: LocatedError[];
+  /** True when `maxErrors` was reached and reading stopped. */
+  readonly truncated: boolean;
+}
+
+/**
+ * Streams one CSV export through validation on this thread, handing each valid row, converted for MySQL, to `onRow`
+ * (which may apply backpressure by returning a promise). Checks the format only; the loader adds key checks. Memory
+ * stays flat whatever the size.
+ */
+export async function validateCsvFile(
+  path: string,
+  table: Table,
+  options: { readonly maxErrors: number; readonly onRow: (row: ValidRow) => void | Promise<void> },
+): Promise<ValidationResult> {
+  const errors: LocatedError[] = [];
+  let [rowsRead, rowsRejected] = [0, 0];
+  const remainingErrors = (): number => options.maxErrors - errors.length;
+  const input = await openInput(path).catch((error: Error) => {
+    if (error instanceof UnreadableInputError) return error;
+    throw error;
+  });
+  if (input instanceof UnreadableInputError) {
+    return { rowsRead, rowsRejected, errors: [{ path, line: input.line, column: 1, message: input.message }], truncated: false };
+  }
+  try {
+    const validate: ChunkValidator = (task) => Promise.resolve(validateChunk(task));
+    for await (const chunk of validatedChunks(input, table, validate, { ahead: 1, remainingErrors })) {
+      rowsRead += chunk.rows;
+      rowsRejected += chunk.rejected;
+      errors.push(...chunk.errors.slice(0, remainingErrors()));
+      for (const [i, values] of tsvRows(chunk.tsv).entries()) {
+        const waiting = options.onRow({ line: chunk.lines[i], values });
+        if (waiting) await waiting;
+      }
+    }
+  } finally {
+    await input.handle.close();
+  }
+  return { rowsRead, rowsRejected, errors, truncated: errors.length >= options.maxErrors };
 }

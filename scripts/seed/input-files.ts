@@ -1,6 +1,7 @@
-import { readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Table } from '../../contract/clinic';
+import { unreadableReason } from './csv-chunks';
 import { TableFile } from './loader';
 
 export interface InputSelection {
@@ -11,15 +12,16 @@ export interface InputSelection {
   readonly errors: string[];
 }
 
-/** Why `path` cannot be read as an input file, or undefined when it is a regular file. */
+/** Why `path` cannot be read as an input file, or undefined when it is a readable regular file. */
 function notAFile(path: string): string | undefined {
   try {
     const stat = statSync(path);
     if (stat.isDirectory()) return 'is a folder, not a file';
-    return stat.isFile() ? undefined : 'is not a regular file';
+    if (!stat.isFile()) return 'is not a regular file';
+    accessSync(path, constants.R_OK);
+    return undefined;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : (error as Error).message;
+    return unreadableReason(error);
   }
 }
 

@@ -2,7 +2,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Column, tableNamed } from '../../../contract/clinic';
-import { ValidRow, convertField, fieldStarts, formatError, resolveColumns, validateCsvFile } from '../../../scripts/seed/csv-validation';
+import { MAX_RECORD_BYTES } from '../../../scripts/seed/csv-chunks';
+import {
+  ChunkText,
+  ValidRow,
+  convertField,
+  formatError,
+  quoteProblem,
+  tsvRows,
+  validateChunk,
+  validateCsvFile,
+} from '../../../scripts/seed/csv-validation';
 
 const column = (table: string, name: string): Column => tableNamed(table).columns.find((c) => c.name === name)!;
 
@@ -25,6 +35,8 @@ describe('converting one field', () => {
     ['an id', 'patient', 'person_id', 'PER1', 'PER1'],
     ['a zero-padded id', 'employee', 'employee_id', 'E0001', 'E0001'],
     ['text with apostrophes and spaces kept', 'patient', 'last_name', " O'Brien ", " O'Brien "],
+    ['a tab, the one control character text may hold', 'patient', 'address', '12 Main Street\tApt 4', '12 Main Street\tApt 4'],
+    ['a non-breaking space (not a control character)', 'patient', 'last_name', 'De\u00a0la Cruz', 'De\u00a0la Cruz'],
     ['an e-mail with a space in the local part', 'patient', 'email', 'mary ann@example.com', 'mary ann@example.com'],
     ['a zip with a leading zero', 'patient', 'zip', '02139', '02139'],
     ['an enum value', 'encounter', 'status', 'no show', 'no show'],
@@ -39,6 +51,12 @@ describe('converting one field', () => {
     ['a blank text', 'insurance', 'plan', '   ', 'plan is blank'],
     ['a line break', 'insurance', 'plan', 'Blue\nShield', 'plan contains a line break'],
     ['a carriage return', 'insurance', 'plan', 'Blue\rShield', 'plan contains a line break'],
+    ['a NUL', 'insurance', 'plan', 'Blue\0Shield', 'plan contains the control character U+0000 at character 5'],
+    ['a bell', 'patient', 'last_name', 'O\u0007Brien', 'last_name contains the control character U+0007 at character 2'],
+    ['an escape', 'patient', 'address', '\u001b[31m12 Main Street', 'address contains the control character U+001B at character 1'],
+    ['a DEL', 'employee', 'first_name', 'Ann\u007f', 'first_name contains the control character U+007F at character 4'],
+    ['a C1 control', 'insurance', 'plan', 'Plan\u0085', 'plan contains the control character U+0085 at character 5'],
+    ['a NUL in an e-mail address', 'patient', 'email', 'ann\0@example.com', 'email contains the control character U+0000 at character 4'],
     ['an ISO date', 'patient', 'dob', '1990-01-02', '"1990-01-02" is not a date M/D/YYYY'],
     ['February 30th', 'patient', 'dob', '2/30/1990', '"2/30/1990" is not a real calendar date'],
     ['a 13th month', 'patient', 'dob', '13/1/1990', '"13/1/1990" is not a real calendar date'],
@@ -76,7 +94,6 @@ describe('where each field of a record starts', () => {
     [
       'plain fields',
       'a,b,c',
-      3,
       [
         [3, 1],
         [3, 3],
@@ -86,43 +103,59 @@ describe('where each field of a record starts', () => {
     [
       'an empty field',
       'a,,c',
-      1,
       [
-        [1, 1],
-        [1, 3],
-        [1, 4],
+        [3, 1],
+        [3, 3],
+        [3, 4],
       ],
     ],
     [
       'a quoted comma',
       '"x,y",z',
-      1,
       [
-        [1, 1],
-        [1, 7],
+        [3, 1],
+        [3, 7],
       ],
     ],
     [
       'a doubled quote',
       '"a""b",c',
-      1,
       [
-        [1, 1],
-        [1, 8],
+        [3, 1],
+        [3, 8],
       ],
     ],
     [
       'a quoted line break',
       '"Blue\nShield",INS1,x',
-      5,
       [
-        [5, 1],
-        [6, 9],
-        [6, 14],
+        [3, 1],
+        [4, 9],
+        [4, 14],
       ],
     ],
-  ])('%s', (_case, raw, firstLine, starts) => {
-    expect(fieldStarts(raw, firstLine)).toEqual(starts.map(([line, col]) => ({ line, column: col })));
+  ])('%s', (_case, raw, starts) => {
+    const text = new ChunkText(Buffer.from(raw), 3);
+    expect(starts.map((_, index) => text.field(3, index))).toEqual(
+      starts.map(([line, column]) => expect.objectContaining({ line, column })),
+    );
+  });
+
+  test('a record is found by its line; a field past the last is the last; values come unquoted', () => {
+    const text = new ChunkText(Buffer.from('insid,plan\nINS1,"Blue ""Gold"""\nINS2,Aetna\n'), 3);
+    expect(text.field(4, 1)).toEqual({ line: 4, column: 6, value: 'Blue "Gold"' });
+    expect(text.field(5, 1)).toEqual({ line: 5, column: 6, value: 'Aetna' });
+    expect(text.field(5, 7)).toEqual({ line: 5, column: 6, value: 'Aetna' });
+    expect(text.position(text.offsetOf(5) + 2)).toEqual({ line: 5, column: 3 });
+  });
+
+  test.each([
+    ['a bare quote in an unquoted value', 'E1,Bob "Bobby",x', { offset: 7, kind: 'bare', fieldStart: 3 }],
+    ['a quoted value never closed', 'E1,"Bob,x', { offset: 3, kind: 'unclosed', fieldStart: 3 }],
+    ['a closing quote followed by more text', 'E1,"Bob" Smith,x', { offset: 3, kind: 'unclosed', fieldStart: 3 }],
+    ['well-formed quotes up to the end of the record', 'E1,"Bob ""Bobby""",x\n"next', undefined],
+  ])('the quote that breaks a record: %s', (_case, text, problem) => {
+    expect(quoteProblem(text, 0)).toEqual(problem);
   });
 });
 
@@ -242,26 +275,94 @@ describe('validating a CSV file', () => {
   });
 });
 
-describe('locating errors after the fact', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'csv-resolve-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+describe('validating one chunk', () => {
+  const chunkOf = (text: string, where: { firstLine: number; header: boolean } = { firstLine: 1, header: true }) => ({
+    bytes: new Uint8Array(Buffer.from(text)),
+    ...where,
+    recordDelimiter: '\n' as const,
+    cut: false,
+  });
 
-  test('pending errors get the line and column of their field, in the order given; none costs no read', async () => {
-    const path = join(dir, 'insurance.csv');
-    writeFileSync(path, 'insid,plan\nINS1,"Blue\nShield",x\nINS2,Aetna\n');
-    expect(await resolveColumns(join(dir, 'missing.csv'), [])).toEqual([]);
-    expect(
-      await resolveColumns(path, [
-        { line: 4, field: 1, message: 'second' },
-        { line: 2, field: 2, message: 'first' },
-      ]),
-    ).toEqual([
-      { path, line: 4, column: 6, message: 'second' },
-      { path, line: 3, column: 9, message: 'first' },
+  test('valid rows become LOAD DATA text with their lines, keys and references; NULL, tab and backslash are escaped', () => {
+    const patient = tableNamed('patient');
+    const table = { ...patient, columns: patient.columns.map((c) => (c.name === 'address' ? { ...c, nullable: true } : c)) };
+    const result = validateChunk({
+      table,
+      path: 'patient.csv',
+      chunk: chunkOf(
+        'PER7,Ann,Lee,ann@example.com,1/2/1990,,02139,INS3\nPER0008,Bo,"Back\\slash\tTab",bo@example.com,3/4/1980,"1 Main St",12345,INS1\n',
+        { firstLine: 10, header: false },
+      ),
+      maxErrors: 10,
+    });
+    expect(result).toMatchObject({ firstLine: 10, rows: 2, rejected: 0, errors: [], stopped: false, lines: [10, 11] });
+    expect(Buffer.from(result.tsv).toString()).toBe(
+      'PER7\tAnn\tLee\tann@example.com\t1990-01-02\t\\N\t02139\tINS3\n' +
+        'PER0008\tBo\tBack\\\\slash\\tTab\tbo@example.com\t1980-03-04\t1 Main St\t12345\tINS1\n',
+    );
+    expect(tsvRows(result.tsv)).toEqual([
+      ['PER7', 'Ann', 'Lee', 'ann@example.com', '1990-01-02', null, '02139', 'INS3'],
+      ['PER0008', 'Bo', 'Back\\slash\tTab', 'bo@example.com', '1980-03-04', '1 Main St', '12345', 'INS1'],
+    ]);
+    // Ids become exact numbers, the digits' value times 16 plus their count: PER7 and PER0007 stay apart.
+    expect(result.keys).toEqual([7 * 16 + 1, 8 * 16 + 4]);
+    expect(result.references).toEqual([[3 * 16 + 1, 1 * 16 + 1]]);
+  });
+
+  test('a syntax error keeps the rows before it, names the quote and its fix, and stops the file', () => {
+    const result = validateChunk({
+      table: tableNamed('insurance'),
+      path: 'insurance.csv',
+      chunk: chunkOf('insid,plan\nINS1,Blue\nINS2,Bob "Bobby"\nINS3,Aetna\n'),
+      maxErrors: 10,
+    });
+    expect(result).toMatchObject({ rows: 1, stopped: true, lines: [2] });
+    expect(result.errors.map(formatError)).toEqual([
+      'insurance.csv:3:10: a quote inside an unquoted value: quote the whole value and double each quote in it, as in "Bob ""Bobby"""',
     ]);
   });
+});
 
-  test('formatError reads like a compiler error', () => {
-    expect(formatError({ path: 'seed/patient.csv', line: 4, column: 12, message: 'bad' })).toBe('seed/patient.csv:4:12: bad');
+describe('the record-size bound', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'csv-bound-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const header = 'employee_id,first_name,last_name,email,phone_number,title\n';
+  const row = (n: number): string => `E${n},Ann,Lee,ann@example.com,555-123-4567,nurse\n`;
+  const validate = async (name: string, content: string): Promise<{ path: string; messages: string[]; seconds: number }> => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    const started = Date.now();
+    const result = await validateCsvFile(path, tableNamed('employee'), { maxErrors: 10, onRow: () => undefined });
+    return { path, messages: result.errors.map(formatError), seconds: (Date.now() - started) / 1000 };
+  };
+
+  test('is a documented 1 MiB, a hundred times the longest valid record', () => {
+    expect(MAX_RECORD_BYTES).toBe(1024 * 1024);
   });
+
+  test('a 2 MB field is refused naming the file, line, column and field, instead of crashing', async () => {
+    const { path, messages, seconds } = await validate(
+      'long-field.csv',
+      `${header}${row(1)}E2,Ann,${'x'.repeat(2_000_000)},ann@example.com,555-123-4567,nurse\n${row(3)}`,
+    );
+    expect(messages).toEqual([
+      `${path}:3:8: last_name makes the record longer than 1 MiB, the longest the loader reads (no column holds more than a few hundred characters)`,
+    ]);
+    expect(seconds).toBeLessThan(5);
+  });
+
+  test('a quote never closed is reported at its opening quote once the bound is reached', async () => {
+    const rows = Array.from({ length: 40_000 }, (_, i) => row(i + 3)).join('');
+    const { path, messages } = await validate(
+      'open-quote.csv',
+      `${header}${row(1)}E2,"Ann,Lee,ann@example.com,555-123-4567,nurse\n${rows}`,
+    );
+    expect(messages).toEqual([
+      `${path}:3:4: first_name: quoted field is not closed within 1 MiB, the longest record the loader reads (a quote inside a value must be doubled)`,
+    ]);
+  });
+});
+
+test('formatError reads like a compiler error', () => {
+  expect(formatError({ path: 'seed/patient.csv', line: 4, column: 12, message: 'bad' })).toBe('seed/patient.csv:4:12: bad');
 });

@@ -1,11 +1,14 @@
 /** @needs mariadb: starts a throwaway MariaDB server (npm run test:unit leaves this suite out). */
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RowDataPacket } from 'mysql2/promise';
 import { CLINIC_TABLES } from '../../../contract/clinic';
+import { EnvironmentError, InputError } from '../../../scripts/cli/errors';
 import { formatError } from '../../../scripts/seed/csv-validation';
+import { generateSeed } from '../../../scripts/seed/generator';
 import { selectInputFiles } from '../../../scripts/seed/input-files';
-import { LoadMethod, LoadOptions, LoadReport, loadClinicData } from '../../../scripts/seed/loader';
+import { LoadMethod, LoadOptions, LoadReport, TableFile, loadClinicData } from '../../../scripts/seed/loader';
 import { SEED_DIR, freshDatabase, lineOf, replaceLine, seedCopy, snapshot, useLocalMariadb } from '../../helpers/mariadb';
 
 describe('seed loader on a real MariaDB', () => {
@@ -341,7 +344,7 @@ describe('seed loader on a real MariaDB', () => {
       /encounter\.csv:7:6: patient "PER99999" matches no patient\.person_id/,
     ],
   ])(
-    'on a first load straight into empty tables, %s rejected by the server is still located, and nothing remains',
+    'on a first load straight into empty tables, %s is found before any row is sent, and nothing remains',
     async (_case, table, edit, expected) => {
       const database = await freshDatabase(server.admin());
       const report = await load(database, seedCopy({ [table]: edit }));
@@ -362,10 +365,249 @@ describe('seed loader on a real MariaDB', () => {
     ]);
   });
 
+  test('a value that differs only in trailing spaces is updated, and then unchanged', async () => {
+    const database = await seeded();
+    const dir = seedCopy({ insurance: (text) => replaceLine(text, 2, `${lineOf(text, 2).replace(/"$/, '  "')}`) });
+    const first = await load(database, dir);
+    expect(first.tables.find((t) => t.table === 'insurance')).toMatchObject({ updated: 1, unchanged: 4 });
+    expect(
+      (
+        await rowsOf(database, "SELECT LENGTH(plan) - LENGTH(TRIM(TRAILING ' ' FROM plan)) AS spaces FROM insurance WHERE insid = 'INS1'")
+      )[0].spaces,
+    ).toBe(2);
+    const again = await load(database, dir);
+    expect(again.tables.find((t) => t.table === 'insurance')).toMatchObject({ updated: 0, unchanged: 5 });
+  });
+
+  test.each([
+    ['a NUL', '\0', 'U+0000'],
+    ['an escape character', '\u001b', 'U+001B'],
+  ])('%s in a value is refused, located, and nothing is stored', async (_case, character, code) => {
+    const database = await freshDatabase(server.admin());
+    const dir = seedCopy({ patient: (text) => replaceLine(text, 3, lineOf(text, 3).replace(/^(PER2,)([^,]+),/, `$1$2${character},`)) });
+    const report = await load(database, dir);
+    const text = readFileSync(join(dir, 'patient.csv'), 'utf8');
+    expect(report.errors.map(formatError)).toEqual([
+      `${join(dir, 'patient.csv')}:3:6: first_name contains the control character ${code} at character ${lineOf(text, 3).split(',')[1].length}`,
+    ]);
+    expect(await snapshot(server.admin(), database)).toEqual({});
+  });
+
+  test('a tab in a value is data: stored as it is', async () => {
+    const database = await freshDatabase(server.admin());
+    const dir = seedCopy({ patient: (text) => replaceLine(text, 2, lineOf(text, 2).replace(/,"([^"]+)",/, ',"$1\tApt 4",')) });
+    expect((await load(database, dir)).ok).toBe(true);
+    expect((await rowsOf(database, "SELECT address FROM patient WHERE person_id = 'PER1'"))[0].address).toMatch(/\tApt 4$/);
+  });
+
+  test('validating on threads loads exactly what validating on this thread loads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loader-threads-'));
+    try {
+      await generateSeed({ outDir: dir, scale: 20 });
+      const checksums: Record<string, string>[] = [];
+      for (const threads of [0, 2]) {
+        const database = await freshDatabase(server.admin());
+        expect((await load(database, dir, { threads })).ok).toBe(true);
+        checksums.push(await snapshot(server.admin(), database));
+      }
+      expect(checksums[1]).toEqual(checksums[0]);
+      expect(checksums[0].patient).toMatch(/^10000:/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('errors stop at --max-errors', async () => {
     const database = await freshDatabase(server.admin());
     const dir = seedCopy({ patient: (t) => t.replace(/,INS[0-9],?/g, (m) => m.replace(/INS[0-9]/, 'INSX')) });
     const report = await load(database, dir, { maxErrors: 7 });
     expect(report.errors).toHaveLength(7);
+  });
+});
+
+describe('faults: each ends within 5 s, says what happened and where, and leaves the database exactly as it was', () => {
+  const server = useLocalMariadb();
+  const work = mkdtempSync(join(tmpdir(), 'loader-faults-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  /** Every table of the database (contract tables or not) with its engine and CHECKSUM TABLE. */
+  const state = async (database: string): Promise<Record<string, string>> => {
+    const [tables] = await server
+      .admin()
+      .query<
+        RowDataPacket[]
+      >('SELECT TABLE_NAME AS name, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [database]);
+    const found: Record<string, string> = {};
+    for (const { name, engine } of tables) {
+      const [[checksum]] = await server.admin().query<RowDataPacket[]>(`CHECKSUM TABLE ${database}.${String(name)}`);
+      found[String(name)] = `${String(engine)}:${String(checksum.Checksum)}`;
+    }
+    return found;
+  };
+  /** A fresh database, or one holding the committed seed. */
+  const databases = async (): Promise<{ fresh: string; seeded: string }> => {
+    const fresh = await freshDatabase(server.admin());
+    const seeded = await freshDatabase(server.admin());
+    const connection = await server.db().connect(seeded);
+    try {
+      const { files } = selectInputFiles(CLINIC_TABLES, SEED_DIR, []);
+      expect((await loadClinicData({ connection, database: seeded, tables: CLINIC_TABLES, files })).ok).toBe(true);
+    } finally {
+      await connection.end();
+    }
+    return { fresh, seeded };
+  };
+  /**
+   * A patient export of `rows` rows (PER1 up, so the seed's encounters still find their patients), large enough to
+   * be validated on threads while earlier chunks are already streaming into the server.
+   */
+  const patients = (name: string, rows: number, edit: (line: number, text: string) => string = (_, text) => text): string => {
+    const lines = ['person_id,first_name,last_name,email,dob,address,zip,insurance'];
+    for (let n = 1; n <= rows; n += 1) {
+      lines.push(edit(n + 1, `PER${n},Ann,Lee,ann${n}@example.com,1/${(n % 28) + 1}/1990,"${n} Main Street",02139,INS${(n % 5) + 1}`));
+    }
+    const path = join(work, name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  };
+  const seedFiles = (replace: Record<string, string> = {}): TableFile[] =>
+    CLINIC_TABLES.map((table) => ({ table, path: replace[table.name] ?? join(SEED_DIR, `${table.name}.csv`) }));
+  const timed = async <T>(run: () => Promise<T>): Promise<{ outcome: T | Error; seconds: number }> => {
+    const started = Date.now();
+    const outcome = await run().catch((error: Error) => error);
+    return { outcome, seconds: (Date.now() - started) / 1000 };
+  };
+  const loadInto = (database: string, files: readonly TableFile[], extra: Partial<LoadOptions> = {}) =>
+    timed(async () => {
+      const connection = await server.db().connect(database);
+      try {
+        return await loadClinicData({ connection, database, tables: CLINIC_TABLES, files, ...extra });
+      } finally {
+        await connection.end().catch(() => undefined);
+      }
+    });
+
+  test.each(['fresh', 'seeded'] as const)(
+    'a bare quote deep in a large file (%s database): the open LOAD DATA is ended, rolled back and located',
+    async (kind) => {
+      const database = (await databases())[kind];
+      const path = patients(`bare-quote-${kind}.csv`, 12_000, (line, text) =>
+        line === 8000 ? text.replace(',Ann,', ',Bob "Bobby",') : text,
+      );
+      const before = await state(database);
+      const { outcome, seconds } = await loadInto(database, seedFiles({ patient: path }), { threads: 2 });
+      expect(outcome).toMatchObject({ ok: false, createdTables: [], notRestored: [] });
+      const report = outcome as LoadReport;
+      expect(report.errors.map(formatError)).toEqual([
+        `${path}:8000:${'PER7999,Bob '.length + 1}: a quote inside an unquoted value: quote the whole value and double each quote in it, as in "Bob ""Bobby"""`,
+      ]);
+      expect(report.droppedTables).toEqual(kind === 'fresh' ? [...CLINIC_TABLES].reverse().map((t) => t.name) : []);
+      expect(await state(database)).toEqual(before);
+      expect(seconds).toBeLessThan(5);
+    },
+  );
+
+  const unreadable: [string, () => string, RegExp][] = [
+    [
+      'a missing file',
+      () => join(work, 'nope.csv'),
+      /nope\.csv:1:1: cannot open the file: it does not exist \(the patient file\); nothing was changed$/,
+    ],
+    [
+      'a folder',
+      () => (mkdirSync(join(work, 'folder.csv'), { recursive: true }), join(work, 'folder.csv')),
+      /folder\.csv:1:1: cannot open the file: it is a folder, not a file \(the patient file\); nothing was changed$/,
+    ],
+    ...(process.getuid?.() === 0
+      ? []
+      : ([
+          [
+            'a file without read permission',
+            () => {
+              const path = patients('unreadable.csv', 10);
+              chmodSync(path, 0o000);
+              return path;
+            },
+            /unreadable\.csv:1:1: cannot open the file: it is not readable \(the patient file\); nothing was changed$/,
+          ],
+        ] as [string, () => string, RegExp][])),
+  ];
+  test.each(unreadable)('%s given to the loader is an input error before anything is touched', async (_case, path, message) => {
+    const { fresh, seeded } = await databases();
+    for (const database of [fresh, seeded]) {
+      const before = await state(database);
+      const { outcome, seconds } = await loadInto(database, seedFiles({ patient: path() }));
+      expect(outcome).toBeInstanceOf(InputError);
+      expect((outcome as Error).message).toMatch(message);
+      expect(await state(database)).toEqual(before);
+      expect(seconds).toBeLessThan(5);
+    }
+  });
+
+  test.each(['fresh', 'seeded'] as const)(
+    'a file that fails while being read (%s database) is an input error at its line; the run is undone',
+    async (kind) => {
+      const database = (await databases())[kind];
+      const before = await state(database);
+      // /proc/self/mem opens as a regular file, and reading it fails with EIO, whoever runs the test.
+      const { outcome, seconds } = await loadInto(database, seedFiles({ patient: '/proc/self/mem' }));
+      expect(outcome).toBeInstanceOf(InputError);
+      expect((outcome as Error).message).toMatch(
+        kind === 'fresh'
+          ? /^\/proc\/self\/mem:1:1: reading stopped here: .*EIO.*; the transaction was rolled back and the tables this run created \(account, encounter, appointment, patient, employee, insurance\) were dropped; the database is as it was$/
+          : /^\/proc\/self\/mem:1:1: reading stopped here: .*EIO.*; the transaction was rolled back; the database is as it was$/,
+      );
+      expect(await state(database)).toEqual(before);
+      expect(seconds).toBeLessThan(5);
+    },
+  );
+
+  test('a connection killed mid-load (fresh database): the failure is reported at once, and the created tables are dropped', async () => {
+    const database = await freshDatabase(server.admin());
+    const path = patients('killed.csv', 200_000);
+    const before = await state(database);
+    const connection = await server.db().connect(database);
+    const [[{ id }]] = await connection.query<RowDataPacket[]>('SELECT CONNECTION_ID() AS id');
+    let killedAt = 0;
+    const { outcome } = await timed(() =>
+      loadClinicData({
+        connection,
+        database,
+        tables: CLINIC_TABLES,
+        files: seedFiles({ patient: path }),
+        onProgress: async ({ phase, table, rows }) => {
+          if (phase !== 'validate' || table !== 'patient' || rows < 100_000 || killedAt > 0) return;
+          await server.admin().query(`KILL CONNECTION ${Number(id)}`);
+          killedAt = Date.now();
+        },
+      }),
+    );
+    const secondsAfterKill = (Date.now() - killedAt) / 1000;
+    await connection.end().catch(() => undefined);
+    expect(killedAt).toBeGreaterThan(0);
+    expect(outcome).toBeInstanceOf(EnvironmentError);
+    expect((outcome as Error).message).toMatch(
+      new RegExp(
+        `^${path.replace(/[.]/g, '\\.')}:[0-9]+:1 \\(patient\\): lost the connection to the server \\(.+\\); nothing was committed \\(the server rolls back the open transaction of a connection that ends\\) and the tables this run created \\(account, encounter, appointment, patient, employee, insurance\\) were dropped; the database is as it was$`,
+      ),
+    );
+    expect(await state(database)).toEqual(before);
+    expect(secondsAfterKill).toBeLessThan(5);
+  });
+
+  test('20,000 duplicate keys are all found in one pass, within 5 s', async () => {
+    const database = await freshDatabase(server.admin());
+    const path = patients('duplicates.csv', 40_000, (line, text) =>
+      line > 20_001 ? text.replace(/^PER[0-9]+,/, `PER${line - 20_001},`) : text,
+    );
+    const { outcome, seconds } = await loadInto(database, seedFiles({ patient: path }), { maxErrors: 100_000 });
+    const report = outcome as LoadReport;
+    expect(report.ok).toBe(false);
+    expect(report.errors).toHaveLength(20_000);
+    expect(formatError(report.errors[0])).toBe(`${path}:20002:1: duplicate person_id "PER1" (first at line 2)`);
+    expect(formatError(report.errors[19_999])).toBe(`${path}:40001:1: duplicate person_id "PER20000" (first at line 20001)`);
+    expect(report.tables.find((t) => t.table === 'patient')).toMatchObject({ read: 40_000, rejected: 20_000 });
+    expect(await state(database)).toEqual({});
+    expect(seconds).toBeLessThan(5);
   });
 });

@@ -18,6 +18,8 @@ export default tseslint.config(
   { languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } } },
   // Policy rules read synthesized Terraform JSON and `terraform show -json` plans, whose shape is the provider's.
   { files: ['scripts/policy/**/*.ts'], rules: untypedJson },
+  // The cost model prices synthesized Terraform JSON, of the same shape.
+  { files: ['config/cost-model.ts'], rules: untypedJson },
   // Tests read synthesized stacks and plans as JSON, and mock services with async fakes that need not await.
   { files: ['__tests__/**/*.ts'], rules: { ...untypedJson, '@typescript-eslint/require-await': 'off' } },
   { files: ['**/*.mjs'], ...tseslint.configs.disableTypeChecked },

@@ -8,7 +8,7 @@ import {
   StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
 import { CLINIC_TABLES } from '../contract/clinic';
-import { AthenaEngine, Row, SqlEngine } from '../scripts/smoke/engines';
+import { AthenaEngine, Row, SourceEngine } from '../scripts/smoke/engines';
 import { mysqlDialect } from '../scripts/smoke/checksum';
 import { runSmoke } from '../scripts/smoke/steps';
 import { Deadline, realClock } from '../scripts/smoke/waiting';
@@ -45,10 +45,12 @@ async function measure(onConcurrency: (n: number) => void): Promise<{ concurrenc
       ],
     },
   });
-  const source: SqlEngine = {
+  const source: SourceEngine = {
     name: 'mysql',
     dialect: mysqlDialect,
     query: (): Promise<Row[]> => Promise.resolve([{ row_count: '1', checksum_a: '2', checksum_b: '3' }]),
+    inSnapshot: (read) => read(),
+    execute: () => Promise.resolve(),
   };
   const engine = new AthenaEngine(new AthenaClient({ region: 'us-east-1' }), {
     clock: realClock,
@@ -67,7 +69,7 @@ async function measure(onConcurrency: (n: number) => void): Promise<{ concurrenc
         tables: CLINIC_TABLES,
         clock: realClock,
         deadline: Deadline.in(realClock, 60_000),
-        names: { dmsTaskArn: '', crawlerName: '', glueDatabase: '', externalSchemaSql: '' },
+        names: { dmsTaskArn: '', crawlerNames: {}, mergeStateMachineArn: '', glueDatabase: '', externalSchemaSql: '' },
         source,
         readers: [{ persona: 'smoke-runner', engine }],
         concurrency,

@@ -45,6 +45,7 @@ function defineAccount(name: string, id: string): AccountConfig {
     region,
     lakeAdministratorUsers: ['lake-admin'],
     deployRoleName: `${project}-deploy`,
+    planRoleName: `${project}-plan`,
     importExistingDmsRoles: false,
     stateBackend,
     tags: { ...commonTags, Account: name },

@@ -29,13 +29,16 @@ const everyEnvironment = {
     instanceType: 't4g.nano',
     amiSsmParameter: '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64',
   },
-  database: { engineVersion: '8.0', auditLog: true },
+  // In RDS standard support (8.0 left it on 2026-07-31; its Extended Support bills per vCPU-hour), a DMS source
+  // ("Sources for AWS DMS" lists MySQL 8.4), and the MariaDB Audit Plugin option is offered on every 8.4 version
+  // (README, "Monthly cost estimate").
+  database: { engineVersion: '8.4', auditLog: true },
   migration: { sourceCaBundleFile: rdsCaBundleFile(region) },
   analytics: { athenaEngineVersion: 'Athena engine version 3' },
   warehouse: { baseRpu: 8 },
   // Every ten minutes: with DMS writing a change to S3 within a minute (CdcMaxBatchInterval 60 s) and a merge that
-  // takes a few minutes, a committed change is queryable within 15 minutes (README, "Freshness").
-  merge: { schedule: 'rate(10 minutes)', maintenanceSchedule: 'cron(30 4 * * ? *)' },
+  // takes a few minutes, a committed change is queryable within 15 minutes (README, "Raw change log and current state").
+  merge: { schedule: 'rate(10 minutes)', maintenanceSchedule: 'cron(30 4 * * ? *)', freshnessTargetMinutes: 15 },
 } satisfies {
   readonly network: Partial<NetworkConfig>;
   readonly accessHost: Partial<AccessHostConfig>;
@@ -75,9 +78,15 @@ export const dev = defineEnvironment('dev', nonprodAccount, {
   network: {
     ...everyEnvironment.network,
     vpcCidr: '10.20.0.0/16',
+    interfaceEndpointAzCount: 1,
+    // The release workflow seeds and smoke-checks every environment's database through a port forward through this
+    // host (.github/workflows/release-environment.yml). Dev reaches it over SSH through an EC2 Instance Connect
+    // Endpoint, which bills nothing by the hour, instead of the ssm and ssmmessages endpoints (README, "Operator access
+    // to the database").
     accessHost: {
       ...everyEnvironment.accessHost,
-      enabled: false,
+      enabled: true,
+      connection: 'instance-connect-endpoint',
     },
   },
   database: {
@@ -98,9 +107,8 @@ export const dev = defineEnvironment('dev', nonprodAccount, {
   },
   migration: {
     ...everyEnvironment.migration,
-    replicationInstanceClass: 'dms.t3.micro',
-    allocatedStorageGiB: 20,
-    multiAz: false,
+    // Full loads at releases only: capacity exists while a load runs (and until DMS deprovisions it), none between.
+    capacity: { kind: 'serverless', minCapacityUnits: 1, maxCapacityUnits: 1, multiAz: false },
     mode: 'full-load',
     cdcLatencyAlarmSeconds: 600,
   },
@@ -110,7 +118,9 @@ export const dev = defineEnvironment('dev', nonprodAccount, {
   },
   lake: {
     changeLog: { infrequentAccessAfterDays: 30, expireAfterDays: 365 },
-    merge: { ...everyEnvironment.merge, bytesScannedCutoffPerQuery: 1_000_000_000 },
+    // Full loads only: the data changes at releases, whose smoke run starts the merge itself after the load. A daily
+    // merge keeps the staleness alarm watching (three days without a successful merge) for a fraction of the cost.
+    merge: { ...everyEnvironment.merge, schedule: 'rate(1 day)', bytesScannedCutoffPerQuery: 1_000_000_000 },
   },
   warehouse: {
     ...everyEnvironment.warehouse,
@@ -118,16 +128,22 @@ export const dev = defineEnvironment('dev', nonprodAccount, {
     monthlyRpuHoursLimit: 100,
   },
   logRetentionDays: 365,
-  monthlyBudgetUsd: 400,
+  // npm run cost: about $48 at rest (a daily merge, and the access host reached through an EC2 Instance Connect
+  // Endpoint rather than two interface endpoints) and $77 in a month of four releases.
+  monthlyBudgetUsd: 120,
+  // A release a week; nobody queries the warehouse but the smoke checks.
+  usage: { releasesPerMonth: 4, warehouseRpuHoursPerMonth: 0, athenaBytesScannedPerMonth: 1e9, logGbPerMonth: 1, storedGb: 2 },
 });
 
 export const prod = defineEnvironment('prod', prodAccount, {
   network: {
     ...everyEnvironment.network,
     vpcCidr: '10.30.0.0/16',
+    interfaceEndpointAzCount: 3,
     accessHost: {
       ...everyEnvironment.accessHost,
       enabled: true,
+      connection: 'session-manager',
     },
   },
   database: {
@@ -148,9 +164,8 @@ export const prod = defineEnvironment('prod', prodAccount, {
   },
   migration: {
     ...everyEnvironment.migration,
-    replicationInstanceClass: 'dms.t3.medium',
-    allocatedStorageGiB: 50,
-    multiAz: true,
+    // Change capture runs all the time: a provisioned instance, with a standby in a second AZ.
+    capacity: { kind: 'instance', replicationInstanceClass: 'dms.t3.medium', allocatedStorageGiB: 50, multiAz: true },
     mode: 'full-load-and-cdc',
     cdcLatencyAlarmSeconds: 300,
   },
@@ -169,7 +184,11 @@ export const prod = defineEnvironment('prod', prodAccount, {
     monthlyRpuHoursLimit: 400,
   },
   logRetentionDays: 2192,
-  monthlyBudgetUsd: 1200,
+  // npm run cost: about $510 at rest and $525 in a month of two releases and the clinic's reports.
+  monthlyBudgetUsd: 650,
+  // Two releases a month; the clinic's reports: about 30 RPU-hours (some 200 one-minute queries at 8 RPUs) and 20 GB
+  // of Athena scans a month.
+  usage: { releasesPerMonth: 2, warehouseRpuHoursPerMonth: 30, athenaBytesScannedPerMonth: 20e9, logGbPerMonth: 3, storedGb: 10 },
 });
 
 /** The environments this repository deploys, each in one of the accounts of `config/accounts.ts`. */

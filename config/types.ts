@@ -18,13 +18,35 @@ export interface NetworkConfig {
   readonly availabilityZones: readonly string[];
   /** @default 'vpc-endpoints-only' */
   readonly internetEgress: InternetEgress;
-  /** Operator access host reached only through SSM Session Manager port forwarding. */
+  /**
+   * How many of `availabilityZones` (from the first) hold a network interface of each interface endpoint. Clients in
+   * the other AZs reach it across AZs; an AZ outage then cuts them off AWS APIs, so an environment that must stay up
+   * uses every AZ. Each endpoint bills per AZ and hour.
+   */
+  readonly interfaceEndpointAzCount: number;
+  /** Operator access host, reached through Session Manager or an EC2 Instance Connect Endpoint (`connection`). */
   readonly accessHost: AccessHostConfig;
 }
+
+/** How operators and the release reach the access host, to forward a local port to the database through it. */
+export type AccessHostConnection =
+  /**
+   * SSM Session Manager port forwarding: no inbound rule at all on the host, but the `ssm` and `ssmmessages` interface
+   * endpoints (billed per AZ and hour) and the Session Manager core policy on the host's role.
+   */
+  | 'session-manager'
+  /**
+   * SSH through an EC2 Instance Connect Endpoint (no hourly charge) with a one-minute key pushed by
+   * `ec2-instance-connect:SendSSHPublicKey`, and an SSH local forward to the database. The host admits port 22 from
+   * the endpoint's security group only, and has no instance role. A tunnel lasts at most an hour.
+   */
+  | 'instance-connect-endpoint';
 
 export interface AccessHostConfig {
   /** @default false */
   readonly enabled: boolean;
+  /** @default 'session-manager' */
+  readonly connection?: AccessHostConnection;
   /** EC2 instance type, for example `t4g.nano`. */
   readonly instanceType: string;
   /**
@@ -38,7 +60,7 @@ export interface AccessHostConfig {
 export type MysqlMajorVersion = '8.0' | '8.4';
 
 export interface DatabaseConfig {
-  /** @default '8.0' */
+  /** @default '8.4' */
   readonly engineVersion: MysqlMajorVersion;
   /** RDS class such as `db.t4g.micro`. */
   readonly instanceClass: string;
@@ -77,12 +99,31 @@ export type MigrationMode =
   /** Full load, then ongoing change capture from the binary log. Needs binary-log retention on RDS. */
   | 'full-load-and-cdc';
 
+/** The DMS capacity that runs the replication. */
+export type MigrationCapacity =
+  /** A provisioned replication instance and a replication task: billed every hour it exists. */
+  | {
+      readonly kind: 'instance';
+      /** DMS replication instance class such as `dms.t3.micro`. */
+      readonly replicationInstanceClass: string;
+      /** Storage of the replication instance in GiB (task logs and cached changes). */
+      readonly allocatedStorageGiB: number;
+      readonly multiAz: boolean;
+    }
+  /**
+   * DMS Serverless: a replication configuration that DMS provisions capacity for when the replication starts, and
+   * deprovisions after it stops; nothing is billed while no replication is provisioned. For full loads only.
+   */
+  | {
+      readonly kind: 'serverless';
+      /** DMS capacity units (1 DCU = 2 GB of memory): 1, 2, 4, 8, 16, 32, 64, 128, 192, 256 or 384. */
+      readonly minCapacityUnits: number;
+      readonly maxCapacityUnits: number;
+      readonly multiAz: boolean;
+    };
+
 export interface MigrationConfig {
-  /** DMS replication instance class such as `dms.t3.micro`. */
-  readonly replicationInstanceClass: string;
-  /** Storage of the replication instance in GiB (task logs and cached changes). */
-  readonly allocatedStorageGiB: number;
-  readonly multiAz: boolean;
+  readonly capacity: MigrationCapacity;
   /** @default 'full-load' */
   readonly mode: MigrationMode;
   /** CDC latency (seconds) that raises an alarm, when CDC is on. */
@@ -143,7 +184,17 @@ export interface MergeConfig {
   readonly maintenanceSchedule: string;
   /** The merge workgroup refuses a query once it has scanned this many bytes (at least 10 MB). */
   readonly bytesScannedCutoffPerQuery: number;
+  /**
+   * How soon a change committed in RDS must be queryable in the current tables: the smoke checks' probe row fails
+   * past it, and validation refuses a schedule whose period plus DMS's change batch (CdcMaxBatchInterval) cannot
+   * meet it.
+   * @default DEFAULT_FRESHNESS_TARGET_MINUTES
+   */
+  readonly freshnessTargetMinutes?: number;
 }
+
+/** A committed change is queryable in Athena and Redshift within 15 minutes unless config says otherwise. */
+export const DEFAULT_FRESHNESS_TARGET_MINUTES = 15;
 
 /** The zones of the lake: the change log (raw) and the current state (Apache Iceberg) merged from it. */
 export interface LakeConfig {
@@ -168,6 +219,23 @@ export interface WarehouseConfig {
   readonly maxRpu: number;
   /** Monthly RPU-hours after which the workgroup is deactivated (cost guard). */
   readonly monthlyRpuHoursLimit: number;
+}
+
+/**
+ * What the environment is expected to do in a month, for the cost estimate (`npm run cost`) and the budget alerts
+ * built from it. Nothing here changes a resource.
+ */
+export interface UsageConfig {
+  /** Releases a month: each runs the seed, a DMS full load, the crawlers and the smoke checks. */
+  readonly releasesPerMonth: number;
+  /** Redshift Serverless RPU-hours of people's queries a month, beyond the releases' smoke checks. */
+  readonly warehouseRpuHoursPerMonth: number;
+  /** Bytes Athena scans a month for people's queries, beyond the merge and the smoke checks. */
+  readonly athenaBytesScannedPerMonth: number;
+  /** GB of VPC flow logs, database and service logs ingested into CloudWatch Logs a month. */
+  readonly logGbPerMonth: number;
+  /** GB the lake, the Athena results and the access logs hold, versions included. */
+  readonly storedGb: number;
 }
 
 export interface StateBackendConfig {
@@ -203,6 +271,12 @@ export interface AccountConfig {
   /** Name of the role that deploys the account's stacks (CI's OIDC role); environments derive their deploy role from it. */
   readonly deployRoleName: string;
   /**
+   * Name of the role the pull-request and drift plans run as (CI's OIDC role, made by hand like the deploy role; the
+   * repository variable `AWS_PLAN_ROLE_ARN_<ENV>` holds its ARN, `.github/workflows/plan.yml`). The baseline makes it a
+   * Lake Formation read-only admin, so `terraform plan` can read the settings and grants it refreshes, and change none.
+   */
+  readonly planRoleName: string;
+  /**
    * The account already has `dms-vpc-role` and `dms-cloudwatch-logs-role` (made by the console or another tool): the
    * baseline imports them (Terraform import blocks) instead of failing with EntityAlreadyExists, and manages them from
    * then on.
@@ -235,8 +309,13 @@ export interface EnvironmentConfig {
   readonly lake: LakeConfig;
   readonly governance: GovernanceConfig;
   readonly warehouse: WarehouseConfig;
-  /** Monthly cost budget in USD; an AWS Budgets alert fires before it is reached. */
+  /**
+   * Monthly cost budget in USD: the AWS Budgets actual-spend alert fires when it is reached, and config validation
+   * warns when the at-rest estimate (`npm run cost`) exceeds it.
+   */
   readonly monthlyBudgetUsd: number;
+  /** Expected activity, for the cost estimate and the budget's forecast alert. */
+  readonly usage: UsageConfig;
   /** Addresses that receive budget alerts and pipeline failure notifications (SNS e-mail subscriptions). */
   readonly alertEmails: readonly string[];
   /** Remote state, in the account's state bucket; a local backend when absent. */

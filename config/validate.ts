@@ -1,6 +1,6 @@
 import * as ipaddr from 'ipaddr.js';
 import { baselineStateKey, environmentStateKey, stateBucketName } from './accounts';
-import { AccountConfig, EnvironmentConfig, StateBackendConfig } from './types';
+import { AccountConfig, DEFAULT_FRESHNESS_TARGET_MINUTES, EnvironmentConfig, StateBackendConfig } from './types';
 
 /** Raised at synth time when settings cannot produce a safe, valid deployment; it lists every problem at once. */
 export class ConfigError extends Error {
@@ -28,10 +28,17 @@ export const SIX_YEARS_DAYS = 2192;
 /** Athena's smallest bytes-scanned cutoff per query. */
 const MIN_BYTES_SCANNED_CUTOFF = 10_000_000;
 /**
- * The longest schedule whose staleness (three periods without a successful merge) one CloudWatch alarm can watch:
- * an alarm evaluates at most one day (period x evaluation periods).
+ * The longest schedule whose staleness (three periods without a successful merge, `STALE_AFTER_MERGE_PERIODS`) one
+ * CloudWatch alarm can watch: an alarm evaluates at most seven days (period x evaluation periods), one day when its
+ * period is under an hour, which three periods of a schedule under 20 minutes always are
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html, Period).
  */
-const MAX_MERGE_INTERVAL_MINUTES = 480;
+const MAX_MERGE_INTERVAL_MINUTES = (7 * 24 * 60) / 3;
+/**
+ * DMS's change batch in minutes: how long a committed change may wait before DMS writes it to S3
+ * (`CDC_MAX_BATCH_INTERVAL_SECONDS` of the migration, which a test keeps equal).
+ */
+export const DMS_CHANGE_BATCH_MINUTES = 1;
 /** The fewest days before S3 moves an object to Standard-IA, and the least it keeps an object there before Glacier. */
 const MIN_INFREQUENT_ACCESS_DAYS = 30;
 
@@ -121,7 +128,16 @@ function lakeProblems(config: EnvironmentConfig): string[] {
   );
   add(
     interval !== undefined && interval > MAX_MERGE_INTERVAL_MINUTES,
-    `lake.merge.schedule "${merge.schedule}" is longer than ${MAX_MERGE_INTERVAL_MINUTES} minutes: three periods exceed the day a CloudWatch alarm can evaluate`,
+    `lake.merge.schedule "${merge.schedule}" is longer than ${MAX_MERGE_INTERVAL_MINUTES} minutes: three periods exceed the seven days a CloudWatch alarm can evaluate`,
+  );
+  // Only change capture brings changes between releases; with full loads the release's smoke run starts the merge
+  // right after the load, so the schedule does not bound how soon a change is queryable.
+  const capturesChanges = config.migration.mode === 'full-load-and-cdc';
+  const target = merge.freshnessTargetMinutes ?? DEFAULT_FRESHNESS_TARGET_MINUTES;
+  add(!Number.isInteger(target) || target < 1, `lake.merge.freshnessTargetMinutes ${target} must be a whole number of minutes >= 1`);
+  add(
+    capturesChanges && interval !== undefined && interval + DMS_CHANGE_BATCH_MINUTES >= target,
+    `lake.merge.schedule "${merge.schedule}" cannot meet lake.merge.freshnessTargetMinutes ${target}: a change can wait ${DMS_CHANGE_BATCH_MINUTES} minute for DMS's change batch and ${interval} minutes for the next merge, before the merge itself runs`,
   );
   add(
     !/^(cron|rate)\(.+\)$/.test(merge.maintenanceSchedule),
@@ -164,6 +180,12 @@ export function configProblems(config: EnvironmentConfig): string[] {
     );
   }
   add(
+    !Number.isInteger(network.interfaceEndpointAzCount) ||
+      network.interfaceEndpointAzCount < 1 ||
+      network.interfaceEndpointAzCount > network.availabilityZones.length,
+    `network.interfaceEndpointAzCount ${network.interfaceEndpointAzCount} must be a whole number from 1 to the ${network.availabilityZones.length} availability zones`,
+  );
+  add(
     network.accessHost.enabled && !EC2_TYPE.test(network.accessHost.instanceType),
     `network.accessHost.instanceType "${network.accessHost.instanceType}" is not an EC2 instance type such as t4g.nano`,
   );
@@ -202,10 +224,7 @@ export function configProblems(config: EnvironmentConfig): string[] {
     'storage.forceDestroyBuckets cannot be true in an environment whose database has deletion protection: it would let a destroy delete the lake',
   );
   add(!(config.monthlyBudgetUsd > 0), `monthlyBudgetUsd ${config.monthlyBudgetUsd} must be positive`);
-  add(
-    !/^dms\.[a-z][a-z0-9]*\.(micro|small|medium|large|xlarge|[0-9]+xlarge)$/.test(config.migration.replicationInstanceClass),
-    `migration.replicationInstanceClass "${config.migration.replicationInstanceClass}" is not a DMS instance class such as dms.t3.micro`,
-  );
+  problems.push(...migrationCapacityProblems(config));
   add(
     !/^[^\s]+\.pem$/.test(config.migration.sourceCaBundleFile),
     `migration.sourceCaBundleFile "${config.migration.sourceCaBundleFile}" must be the path of a PEM file (*.pem): the CA bundle DMS verifies the source with`,
@@ -234,9 +253,70 @@ export function configProblems(config: EnvironmentConfig): string[] {
   add(maxRpu < baseRpu || maxRpu % 8 !== 0, `warehouse.maxRpu ${maxRpu} must be a multiple of 8 no lower than baseRpu`);
   add(!(monthlyRpuHoursLimit > 0), `warehouse.monthlyRpuHoursLimit ${monthlyRpuHoursLimit} must be positive`);
   add(config.alertEmails.length === 0, 'alertEmails must name at least one address for budget and failure alerts');
+  for (const [key, value] of Object.entries(config.usage)) {
+    add(!(Number.isFinite(value) && value >= 0), `usage.${key} ${value} must be a number >= 0`);
+  }
   problems.push(...lakeProblems(config));
   problems.push(...stateBackendProblems(config.stateBackend));
   return problems;
+}
+
+/**
+ * DMS Serverless capacity units a replication may be given
+ * (https://docs.aws.amazon.com/dms/latest/APIReference/API_ComputeConfig.html, MaxCapacityUnits).
+ */
+export const DMS_CAPACITY_UNITS = [1, 2, 4, 8, 16, 32, 64, 128, 192, 256, 384] as const;
+
+function migrationCapacityProblems(config: EnvironmentConfig): string[] {
+  const { capacity, mode } = config.migration;
+  if (capacity.kind === 'instance') {
+    return /^dms\.[a-z][a-z0-9]*\.(micro|small|medium|large|xlarge|[0-9]+xlarge)$/.test(capacity.replicationInstanceClass)
+      ? []
+      : [
+          `migration.capacity.replicationInstanceClass "${capacity.replicationInstanceClass}" is not a DMS instance class such as dms.t3.micro`,
+        ];
+  }
+  const units = DMS_CAPACITY_UNITS as readonly number[];
+  return [
+    ...(['minCapacityUnits', 'maxCapacityUnits'] as const)
+      .filter((key) => !units.includes(capacity[key]))
+      .map((key) => `migration.capacity.${key} ${capacity[key]} is not a DMS capacity unit count (${units.join(', ')})`),
+    ...(capacity.minCapacityUnits > capacity.maxCapacityUnits
+      ? [`migration.capacity.minCapacityUnits ${capacity.minCapacityUnits} exceeds maxCapacityUnits ${capacity.maxCapacityUnits}`]
+      : []),
+    // Change capture keeps a serverless replication provisioned, and billed, all the time; the CDC-latency alarm
+    // and the release's resume logic are a replication task's.
+    ...(mode === 'full-load-and-cdc'
+      ? ['migration.capacity serverless is for full loads only: change capture (full-load-and-cdc) runs on an instance']
+      : []),
+  ];
+}
+
+/** A monthly estimate, as `npm run cost` computes it from the synthesized stacks. */
+export interface MonthlyEstimate {
+  /** What the environment costs with nothing running but what must. */
+  readonly atRestUsd: number;
+  /** The expected month: at rest plus `usage` (releases, queries). */
+  readonly expectedUsd: number;
+}
+
+/**
+ * Warnings, not errors: an estimate is a model, and an environment may be meant to cost more than its budget for a
+ * while. Shown at synth (cdktf annotations) and by `npm run cost`.
+ */
+export function budgetWarnings(config: EnvironmentConfig, estimate: MonthlyEstimate): string[] {
+  const usd = (value: number): string => `$${value.toFixed(2)}`;
+  if (estimate.atRestUsd > config.monthlyBudgetUsd) {
+    return [
+      `environment "${config.name}": the at-rest estimate ${usd(estimate.atRestUsd)} a month exceeds monthlyBudgetUsd ${usd(config.monthlyBudgetUsd)} (npm run cost)`,
+    ];
+  }
+  if (estimate.expectedUsd > config.monthlyBudgetUsd) {
+    return [
+      `environment "${config.name}": the expected month ${usd(estimate.expectedUsd)} (at rest plus usage) exceeds monthlyBudgetUsd ${usd(config.monthlyBudgetUsd)}; the budget alert will fire (npm run cost)`,
+    ];
+  }
+  return [];
 }
 
 function stateBackendProblems(backend: StateBackendConfig | undefined): string[] {
@@ -265,6 +345,7 @@ export function accountProblems(account: AccountConfig): string[] {
   add(!ACCOUNT_ID.test(account.id), `id "${account.id}" must be 12 digits`);
   add(!REGION.test(account.region), `region "${account.region}" is not an AWS region name such as us-east-1`);
   add(!IAM_NAME.test(account.deployRoleName), `deployRoleName "${account.deployRoleName}" is not an IAM role name`);
+  add(!IAM_NAME.test(account.planRoleName), `planRoleName "${account.planRoleName}" is not an IAM role name`);
   for (const user of account.lakeAdministratorUsers) {
     add(!IAM_NAME.test(user), `lakeAdministratorUsers: "${user}" is not an IAM user name`);
   }

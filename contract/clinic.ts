@@ -19,6 +19,8 @@ export type SqlType =
   | { readonly kind: 'char'; readonly length: number }
   | { readonly kind: 'date' }
   | { readonly kind: 'time' }
+  /** A date and time of day to the second, without a time zone (MySQL `DATETIME`); the platform writes it in UTC. */
+  | { readonly kind: 'datetime' }
   | { readonly kind: 'decimal'; readonly precision: number; readonly scale: number }
   | { readonly kind: 'enum'; readonly values: readonly string[] };
 
@@ -53,6 +55,13 @@ export interface Column {
   readonly csv: CsvFormat;
   readonly classification: Classification;
   readonly references?: ForeignKey;
+  /**
+   * The value MySQL gives a row that has none (`DEFAULT`), written as MySQL reads it for the type (`'0.00'`,
+   * `'2024-01-31'`, an enum value). What lets a NOT NULL column be added to a deployed table: its existing rows
+   * take this value (`npm run seed -- --migrate`). The CSV exports still carry the column.
+   * @default no default
+   */
+  readonly default?: string;
   readonly description: string;
 }
 
@@ -62,6 +71,13 @@ export interface Table {
   readonly primaryKey: string;
   /** Columns in the order of the CSV export and of the MySQL table. */
   readonly columns: readonly Column[];
+  /**
+   * `false` for a table the clinic does not export, which the platform writes itself (the smoke run's probe): the
+   * seed generator makes no file for it and the seed loader needs none, but it is created, captured by DMS, merged
+   * and catalogued like every other table.
+   * @default true
+   */
+  readonly seeded?: false;
 }
 
 type ColumnSpec = Omit<Column, 'name'>;
@@ -90,12 +106,17 @@ const time = required({ kind: 'time' }, { kind: 'time-12h' });
 const oneOf = (values: readonly string[], classification: Classification, description: string): ColumnSpec =>
   required({ kind: 'enum', values }, { kind: 'enum' })(classification, description);
 
-function table(name: string, description: string, columns: Record<string, ColumnSpec>): Table {
+function table(name: string, description: string, columns: Record<string, ColumnSpec>, options: Pick<Table, 'seeded'> = {}): Table {
   const list = Object.entries(columns).map(([columnName, column]) => ({ name: columnName, ...column }));
-  return { name, description, primaryKey: list[0].name, columns: list };
+  return { name, description, primaryKey: list[0].name, columns: list, ...options };
 }
 
-/** The six tables, parents before children (the load order). */
+/** The table the release's smoke run writes a probe row into, to measure how soon a change reaches the lake. */
+export const SMOKE_PROBE_TABLE = 'smoke_probe';
+/** The probe table's columns, which the smoke run writes and reads back. */
+export const SMOKE_PROBE_COLUMNS = { id: 'probe_id', writtenAt: 'written_at', note: 'note' } as const;
+
+/** The clinic's six tables, parents before children (the load order), then the smoke run's probe table. */
 export const CLINIC_TABLES: readonly Table[] = [
   table('insurance', 'Insurance plans the clinic bills', {
     insid: id('INS', 'non-sensitive', 'Insurance plan id'),
@@ -157,7 +178,42 @@ export const CLINIC_TABLES: readonly Table[] = [
       description: 'Balance in USD',
     },
   }),
+  // Nothing about patients or staff: a row per smoke run, so analysts and Redshift are granted none of it
+  // (READABLE_COLUMNS) and the smoke runner alone reads it back.
+  table(
+    SMOKE_PROBE_TABLE,
+    'One row per release smoke run, written to the source to time its way to the current tables',
+    {
+      [SMOKE_PROBE_COLUMNS.id]: {
+        type: { kind: 'char', length: 36 },
+        nullable: false,
+        csv: {
+          kind: 'pattern',
+          pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+          description: 'a lower-case UUID',
+        },
+        classification: 'non-sensitive',
+        description: 'Random id of the smoke run that wrote the row',
+      },
+      [SMOKE_PROBE_COLUMNS.writtenAt]: {
+        type: { kind: 'datetime' },
+        nullable: false,
+        csv: {
+          kind: 'pattern',
+          pattern: /^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$/,
+          description: 'a UTC date and time YYYY-MM-DD HH:MM:SS',
+        },
+        classification: 'non-sensitive',
+        description: 'When the source committed the row, UTC',
+      },
+      [SMOKE_PROBE_COLUMNS.note]: text(200, 'non-sensitive', 'What wrote the row (the smoke run), never data about a person'),
+    },
+    { seeded: false },
+  ),
 ];
+
+/** Whether the clinic's exports hold the table (the seed loads it), rather than the platform writing it. */
+export const isSeeded = (table: Table): boolean => table.seeded !== false;
 
 export function tableNamed(name: string, tables: readonly Table[] = CLINIC_TABLES): Table {
   const found = tables.find((t) => t.name === name);

@@ -1,4 +1,4 @@
-import { CLINIC_TABLES, Column, SqlType, Table } from './clinic';
+import { CLINIC_TABLES, Column, SqlType, Table, isSeeded } from './clinic';
 
 /** The schema (MySQL database) DMS reads, which is also the folder under the raw-zone prefix. */
 export const SOURCE_SCHEMA = 'unicornhealth';
@@ -21,7 +21,8 @@ export function dmsTableMappings(tables: readonly Table[] = CLINIC_TABLES, schem
 
 /**
  * The type a Parquet column written by DMS has in the Glue catalog (Hive DDL spelling): text and enums are strings,
- * dates stay dates, money stays an exact decimal. TIME has no Athena column type and is carried as a string.
+ * dates stay dates, date-times are timestamps, money stays an exact decimal. TIME has no Athena column type and is
+ * carried as a string.
  */
 export function glueType(type: SqlType): string {
   return type.kind === 'decimal' ? `decimal(${type.precision},${type.scale})` : GLUE_TYPES[type.kind];
@@ -34,6 +35,9 @@ const GLUE_TYPES: Record<Exclude<SqlType['kind'], 'decimal'>, string> = {
   enum: 'string',
   time: 'string',
   date: 'date',
+  // DMS writes a DATETIME as a Parquet timestamp, in milliseconds with `ParquetTimestampInMillisecond`, the precision
+  // Athena and Glue read (https://docs.aws.amazon.com/dms/latest/APIReference/API_S3Settings.html).
+  datetime: 'timestamp',
 };
 
 /** Key of one table's objects under the lake bucket: `<raw prefix>/<schema>/<table>/`. */
@@ -48,18 +52,24 @@ export const currentTablePrefix = (currentPrefix: string, table: Table): string 
 /** Columns a reader without access to direct identifiers is granted (an allow-list: new columns start hidden). */
 export const grantableColumns = (table: Table): Column[] => table.columns.filter((c) => c.classification !== 'direct-identifier');
 
+/**
+ * What analysts and Redshift read of a table: the grantable columns of the clinic's tables, nothing of the tables the
+ * platform writes for itself (the smoke probe), which are not clinic data.
+ */
+const clinicDataColumns = (table: Table): Column[] => (isSeeded(table) ? grantableColumns(table) : []);
+
 /** The personas that read the lake in AWS, each through its own role and engine. */
 export type ReaderPersona = 'smoke-runner' | 'analyst' | 'redshift';
 
 /**
  * The columns each persona's Lake Formation grants give it. The stacks grant exactly these and the smoke checks
  * expect exactly these: the release's smoke runner reconciles every column, analysts and Redshift never see a direct
- * identifier.
+ * identifier, nor the smoke probe. A persona with no column of a table gets no grant on it at all.
  */
 export const READABLE_COLUMNS: Readonly<Record<ReaderPersona, (table: Table) => Column[]>> = {
   'smoke-runner': (table) => [...table.columns],
-  analyst: grantableColumns,
-  redshift: grantableColumns,
+  analyst: clinicDataColumns,
+  redshift: clinicDataColumns,
 };
 
 /** Personas that must be refused every direct identifier: the governance checks query each one as them. */

@@ -18,6 +18,8 @@ export function columnType(type: SqlType): string {
       return 'date';
     case 'time':
       return 'time';
+    case 'datetime':
+      return 'datetime';
     case 'decimal':
       return `decimal(${type.precision},${type.scale})`;
     case 'enum':
@@ -25,29 +27,39 @@ export function columnType(type: SqlType): string {
   }
 }
 
-function columnDefinition(column: Column): string {
-  return `${quoteIdentifier(column.name)} ${columnType(column.type)} ${column.nullable ? 'NULL' : 'NOT NULL'} COMMENT ${quoteString(
+/** A column as `CREATE TABLE` and `ALTER TABLE ... ADD COLUMN` declare it: name, type, NULL, default, comment. */
+export function columnDefinition(column: Column): string {
+  const defaultValue = column.default === undefined ? '' : ` DEFAULT ${quoteString(column.default)}`;
+  return `${quoteIdentifier(column.name)} ${columnType(column.type)} ${column.nullable ? 'NULL' : 'NOT NULL'}${defaultValue} COMMENT ${quoteString(
     `${column.classification}: ${column.description}`,
   )}`;
 }
 
+/** The named constraints of one column: its foreign key, and a CHECK for patterned text. */
+export function columnConstraints(table: Table, column: Column): string[] {
+  const constraints: string[] = [];
+  if (column.references) {
+    constraints.push(
+      `CONSTRAINT ${quoteIdentifier(`fk_${table.name}_${column.name}`)} FOREIGN KEY (${quoteIdentifier(column.name)}) ` +
+        `REFERENCES ${quoteIdentifier(column.references.table)} (${quoteIdentifier(column.references.column)})`,
+    );
+  }
+  // Patterned text only: a DATETIME written in a pattern is already checked by its type.
+  if (column.csv.kind === 'pattern' && (column.type.kind === 'char' || column.type.kind === 'varchar')) {
+    constraints.push(
+      `CONSTRAINT ${quoteIdentifier(`chk_${table.name}_${column.name}`)} CHECK (${quoteIdentifier(column.name)} REGEXP ${quoteString(column.csv.pattern.source)})`,
+    );
+  }
+  return constraints;
+}
+
 /** `CREATE TABLE` for one contract table: keys, foreign keys and CHECK constraints for patterned text. */
 export function createTableSql(table: Table): string {
-  const lines = table.columns.map(columnDefinition);
-  lines.push(`PRIMARY KEY (${quoteIdentifier(table.primaryKey)})`);
-  for (const column of table.columns) {
-    if (column.references) {
-      lines.push(
-        `CONSTRAINT ${quoteIdentifier(`fk_${table.name}_${column.name}`)} FOREIGN KEY (${quoteIdentifier(column.name)}) ` +
-          `REFERENCES ${quoteIdentifier(column.references.table)} (${quoteIdentifier(column.references.column)})`,
-      );
-    }
-    if (column.csv.kind === 'pattern') {
-      lines.push(
-        `CONSTRAINT ${quoteIdentifier(`chk_${table.name}_${column.name}`)} CHECK (${quoteIdentifier(column.name)} REGEXP ${quoteString(column.csv.pattern.source)})`,
-      );
-    }
-  }
+  const lines = [
+    ...table.columns.map(columnDefinition),
+    `PRIMARY KEY (${quoteIdentifier(table.primaryKey)})`,
+    ...table.columns.flatMap((column) => columnConstraints(table, column)),
+  ];
   return (
     `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(table.name)} (\n  ${lines.join(',\n  ')}\n) ` +
     `ENGINE=InnoDB DEFAULT CHARSET=${TABLE_CHARSET} COLLATE=${TABLE_COLLATION} COMMENT=${quoteString(table.description)}`

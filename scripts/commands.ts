@@ -29,6 +29,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     () => import('./preflight/command'),
   ),
   entry(
+    'cost',
+    'Monthly cost of each environment, at rest and with its activity, from the synthesized stacks',
+    () => import('./cost/command'),
+  ),
+  entry(
     'plan-offline',
     'Plan every synthesized stack offline with the terraform CLI and a provider mirror',
     () => import('./terraform/plan-offline-command'),

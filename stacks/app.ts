@@ -30,7 +30,11 @@ export function buildApp(
       ),
     ]),
   );
-  for (const config of environments) new PlatformStack(app, config).addDependency(baselines.get(config.account)!);
+  for (const config of environments) {
+    const baseline = baselines.get(config.account)!;
+    const sharing = environments.filter((e) => e.account === config.account).length;
+    new PlatformStack(app, config, undefined, { stack: baseline, environments: sharing }).addDependency(baseline);
+  }
   return app;
 }
 

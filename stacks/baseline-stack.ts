@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { TerraformOutput } from 'cdktf';
-import { baselineStateKey } from '../config/accounts';
+import { accountRoleArn, baselineStateKey } from '../config/accounts';
 import { AccountConfig, EnvironmentConfig } from '../config/types';
 import { assertValidPlatform } from '../config/validate';
 import { catalogKeyAliasName } from './core/account-baseline';
@@ -62,6 +62,7 @@ export class AccountBaselineStack extends AccountStack {
       environments,
       lakeAdministratorUsers: account.lakeAdministratorUsers,
       catalogKey: this.catalogKey,
+      readOnlyAdminArns: [accountRoleArn(account, account.planRoleName)],
     });
     this.dmsRoles = new DmsAccountRoles(this, 'dms-roles', { environment, importExistingDmsRoles: account.importExistingDmsRoles });
 

@@ -1,15 +1,16 @@
 import { Construct } from 'constructs';
-import { TerraformOutput } from 'cdktf';
+import { Annotations, TerraformOutput, TerraformStack } from 'cdktf';
+import { EnvironmentEstimate, estimateEnvironment } from '../config/cost-model';
 import { environmentStateKey } from '../config/accounts';
 import { EnvironmentConfig } from '../config/types';
-import { assertValidConfig } from '../config/validate';
+import { assertValidConfig, budgetWarnings } from '../config/validate';
 import { CLINIC_TABLES, Table } from '../contract/clinic';
 import { catalogKeyAliasName, lakeAdminRoleArn } from './core/account-baseline';
 import { AccountStack } from './core/account-stack';
 import { AwsEnvironment, awsEnvironment, bucketArn, roleArn } from './core/aws-environment';
 import { denyLakeDecryptOutsideLakeFormation } from './core/lake-access';
 import { CustomerManagedKey } from './constructs/customer-managed-key';
-import { BASE_INTERFACE_ENDPOINTS, Network, SESSION_MANAGER_ENDPOINTS, WAREHOUSE_ENDPOINTS } from './constructs/network';
+import { Network } from './constructs/network';
 import { LakeStorage, lakeBucketName } from './constructs/lake-storage';
 import { Database } from './constructs/database';
 import { AccessHost } from './constructs/access-host';
@@ -55,12 +56,21 @@ export class PlatformStack extends AccountStack {
   readonly mergeSchedules: MergeSchedules;
   readonly warehouse: Warehouse;
   readonly monitoring: Monitoring;
+  /** The monthly cost of this environment as synthesized (`npm run cost` computes the same from `cdk.tf.json`). */
+  readonly costEstimate: EnvironmentEstimate;
 
   /**
    * @param tables the data contract's tables; a different list is for tests that show how the platform follows
    *   a change of the contract.
+   * @param accountBaseline the account's baseline stack and how many environments share it: its cost is in the
+   *   account's bill, which the budget watches
    */
-  constructor(scope: Construct, config: EnvironmentConfig, tables: readonly Table[] = CLINIC_TABLES) {
+  constructor(
+    scope: Construct,
+    config: EnvironmentConfig,
+    tables: readonly Table[] = CLINIC_TABLES,
+    accountBaseline?: { readonly stack: TerraformStack; readonly environments: number },
+  ) {
     super(scope, stackName(assertValidConfig(config)), {
       ...config,
       accountName: config.account,
@@ -80,14 +90,10 @@ export class PlatformStack extends AccountStack {
     this.keys = keys;
 
     const { accessHost, ...networkConfig } = config.network;
+    // Interface endpoints follow the services that call AWS APIs from the VPC (core/interface-endpoints.ts).
     this.network = new Network(this, 'network', {
       ...common,
       ...networkConfig,
-      interfaceEndpointServices: [
-        ...BASE_INTERFACE_ENDPOINTS,
-        ...WAREHOUSE_ENDPOINTS,
-        ...(accessHost.enabled ? SESSION_MANAGER_ENDPOINTS : []),
-      ],
       logsKey: keys.logs,
       flowLogRetentionDays: config.logRetentionDays,
     });
@@ -183,6 +189,22 @@ export class PlatformStack extends AccountStack {
     });
 
     this.addOutputs();
+
+    // The estimate sets the budget's forecast alert and warns when the environment cannot stay within its budget.
+    // Budgets cost nothing, so setting the alert after estimating does not change the estimate.
+    this.costEstimate = estimateEnvironment({
+      config,
+      stack: this.toTerraform(),
+      stackName: stackName(config),
+      baseline: accountBaseline && { stack: accountBaseline.stack.toTerraform(), share: 1 / accountBaseline.environments },
+    });
+    this.monitoring.alertOnSpend(this.costEstimate.expectedUsd);
+    for (const warning of budgetWarnings(config, {
+      atRestUsd: this.costEstimate.atRest.totalUsd,
+      expectedUsd: this.costEstimate.expectedUsd,
+    })) {
+      Annotations.of(this).addWarning(warning);
+    }
   }
 
   /** @param lakeDecrypterRoleArns the roles that may decrypt lake objects through S3 (every other principal is denied) */
@@ -260,8 +282,16 @@ export class PlatformStack extends AccountStack {
     output('kms_lake_key_arn', this.keys.lake.arn, 'KMS key of the lake, DMS target, Glue and Athena');
     output('kms_database_key_arn', this.keys.database.arn, 'KMS key of RDS and its secrets');
     output('kms_logs_key_arn', this.keys.logs.arn, 'KMS key of the CloudWatch log groups');
-    output('dms_replication_instance_arn', this.migration.instance.replicationInstanceArn, 'DMS replication instance');
-    output('dms_task_arn', this.migration.task.replicationTaskArn, 'DMS replication task RDS -> raw zone');
+    // The DMS capacity of the environment: an instance and its task, or a serverless replication; the others are empty
+    // so that every environment has the same outputs (npm run smoke takes whichever is set).
+    const { instance, task, replicationConfig } = this.migration;
+    output('dms_replication_instance_arn', instance?.replicationInstanceArn ?? '', 'DMS replication instance (empty with DMS Serverless)');
+    output('dms_task_arn', task?.replicationTaskArn ?? '', 'DMS replication task RDS -> raw zone (empty with DMS Serverless)');
+    output(
+      'dms_replication_config_arn',
+      replicationConfig?.arn ?? '',
+      'DMS Serverless replication RDS -> raw zone (empty with a replication instance)',
+    );
     output('dms_source_endpoint_arn', this.migration.sourceEndpoint.endpointArn, 'DMS MySQL source endpoint');
     output('dms_target_endpoint_arn', this.migration.targetEndpoint.endpointArn, 'DMS S3 target endpoint');
     output(
@@ -311,6 +341,17 @@ export class PlatformStack extends AccountStack {
     output('crawler_role_arn', this.catalog.crawlerRole.arn, 'Glue crawler role');
     output('merge_role_arn', this.merge.mergeRole.arn, 'Role the merge runs as (reads the change log, writes the current state)');
     output('alerts_topic_arn', this.monitoring.topic.arn, 'SNS topic of failures and budget alerts');
-    output('access_host_instance_id', this.accessHost?.instance.id ?? '', 'Session Manager access host (empty when disabled)');
+    output('access_host_instance_id', this.accessHost?.instance.id ?? '', 'Database access host (empty when disabled)');
+    // How the release workflow and operators reach the host: Session Manager, or SSH through the endpoint below.
+    output(
+      'access_host_connection',
+      this.accessHost?.connection ?? '',
+      'session-manager or instance-connect-endpoint: how the access host is reached (empty when disabled)',
+    );
+    output(
+      'instance_connect_endpoint_id',
+      this.accessHost?.instanceConnectEndpoint?.id ?? '',
+      'EC2 Instance Connect Endpoint to the access host (empty unless access_host_connection is instance-connect-endpoint)',
+    );
   }
 }

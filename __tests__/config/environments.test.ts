@@ -1,5 +1,5 @@
 import { accountRoleArn, accounts } from '../../config/accounts';
-import { environments, prod } from '../../config/environments';
+import { dev, environments, prod } from '../../config/environments';
 import { configProblems } from '../../config/validate';
 
 describe('the environments', () => {
@@ -24,9 +24,18 @@ describe('the environments', () => {
     expect(prod.storage.forceDestroyBuckets).toBe(false);
   });
 
-  test('prod keeps the change log, the audit trail of the clinic’s data, six years; every environment merges every ten minutes', () => {
+  test('prod keeps the change log, the audit trail of the clinic’s data, six years; change capture merges every ten minutes, full loads daily', () => {
     expect(prod.lake.changeLog).toEqual({ infrequentAccessAfterDays: 30, glacierAfterDays: 90, expireAfterDays: 2192 });
-    for (const config of environments) expect(config.lake.merge.schedule).toBe('rate(10 minutes)');
+    for (const config of environments) {
+      expect(config.lake.merge.schedule).toBe(config.migration.mode === 'full-load-and-cdc' ? 'rate(10 minutes)' : 'rate(1 day)');
+    }
+    expect(prod.lake.merge.schedule).toBe('rate(10 minutes)');
+    expect(dev.lake.merge.schedule).toBe('rate(1 day)');
+  });
+
+  test('dev reaches its access host through an EC2 Instance Connect Endpoint, prod through Session Manager', () => {
+    expect(dev.network.accessHost.connection).toBe('instance-connect-endpoint');
+    expect(prod.network.accessHost.connection).toBe('session-manager');
   });
 
   test.each(environments.map((e) => [e.name, e] as const))(

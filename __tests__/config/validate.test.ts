@@ -2,6 +2,7 @@ import { nonprodAccount, prodAccount } from '../../config/accounts';
 import { dev, prod } from '../../config/environments';
 import {
   ConfigError,
+  DMS_CHANGE_BATCH_MINUTES,
   PlatformConfig,
   accountIdWarnings,
   accountProblems,
@@ -12,6 +13,7 @@ import {
   platformProblems,
   rateMinutes,
 } from '../../config/validate';
+import { CDC_MAX_BATCH_INTERVAL_SECONDS } from '../../stacks/constructs/migration';
 import { withConfig } from '../helpers/synth';
 
 describe('environment configuration', () => {
@@ -54,9 +56,34 @@ describe('environment configuration', () => {
     ['a non-positive budget', { monthlyBudgetUsd: 0 }, /monthlyBudgetUsd 0 must be positive/],
     [
       'a DMS class of unknown shape',
-      { migration: { replicationInstanceClass: 't3.micro' } },
-      /migration.replicationInstanceClass "t3.micro" is not a DMS instance class/,
+      {
+        migration: {
+          capacity: { kind: 'instance' as const, replicationInstanceClass: 't3.micro', allocatedStorageGiB: 20, multiAz: false },
+        },
+      },
+      /migration.capacity.replicationInstanceClass "t3.micro" is not a DMS instance class/,
     ],
+    [
+      'a DMS Serverless capacity that is no DCU count',
+      { migration: { capacity: { kind: 'serverless' as const, minCapacityUnits: 3, maxCapacityUnits: 2, multiAz: false } } },
+      /minCapacityUnits 3 is not a DMS capacity unit count[\s\S]*minCapacityUnits 3 exceeds maxCapacityUnits 2/,
+    ],
+    [
+      'DMS Serverless with change capture',
+      {
+        migration: {
+          mode: 'full-load-and-cdc' as const,
+          capacity: { kind: 'serverless' as const, minCapacityUnits: 1, maxCapacityUnits: 1, multiAz: false },
+        },
+      },
+      /serverless is for full loads only/,
+    ],
+    [
+      'interface endpoints in more AZs than there are',
+      { network: { interfaceEndpointAzCount: 4 } },
+      /interfaceEndpointAzCount 4 must be a whole number from 1 to the 3/,
+    ],
+    ['a negative usage', { usage: { releasesPerMonth: -1 } }, /usage.releasesPerMonth -1 must be a number >= 0/],
     [
       'a group as Lake Formation admin',
       { governance: { deployRoleArn: 'arn:aws:iam::111111111111:group/LakeAdministrators' } },
@@ -115,7 +142,11 @@ describe('environment configuration', () => {
       { lake: { merge: { schedule: 'rate(10 minute)' } } },
       /must be a rate expression/,
     ],
-    ['a merge too rare for one alarm to watch', { lake: { merge: { schedule: 'rate(9 hours)' } } }, /is longer than 480 minutes/],
+    [
+      'a merge too rare for one alarm to watch',
+      { lake: { merge: { schedule: 'rate(57 hours)' } } },
+      /is longer than 3360 minutes: three periods exceed the seven days/,
+    ],
     [
       'a maintenance schedule that is no expression',
       { lake: { merge: { maintenanceSchedule: 'daily at 4' } } },
@@ -125,6 +156,11 @@ describe('environment configuration', () => {
       'a merge cutoff below 10 MB',
       { lake: { merge: { bytesScannedCutoffPerQuery: 1000 } } },
       /lake.merge.bytesScannedCutoffPerQuery 1000 is below Athena's 10 MB minimum/,
+    ],
+    [
+      'a freshness target in fractions of a minute',
+      { lake: { merge: { freshnessTargetMinutes: 14.5 } } },
+      /lake.merge.freshnessTargetMinutes 14.5 must be a whole number of minutes/,
     ],
   ])('rejects %s', (_case, patch, message) => {
     const config = withConfig(dev, patch);
@@ -140,6 +176,30 @@ describe('environment configuration', () => {
       configProblems(withChangeLog({ infrequentAccessAfterDays: 30, expireAfterDays: 365, expiryBeforeSixYearsAccepted: true })),
     ).toEqual([]);
     expect(configProblems(prod)).toEqual([]);
+  });
+
+  test('with change capture, a merge schedule that cannot meet the freshness target is refused', () => {
+    const config = withConfig(prod, { lake: { merge: { schedule: 'rate(15 minutes)' } } });
+    expect(() => assertValidConfig(config)).toThrow(
+      /lake.merge.schedule "rate\(15 minutes\)" cannot meet lake.merge.freshnessTargetMinutes 15: a change can wait 1 minute for DMS's change batch and 15 minutes for the next merge/,
+    );
+  });
+
+  test('with full loads only, the smoke run merges after the load: a daily merge is valid, up to what one alarm can watch', () => {
+    expect(dev.migration.mode).toBe('full-load');
+    expect(configProblems(withConfig(dev, { lake: { merge: { schedule: 'rate(1 day)' } } }))).toEqual([]);
+    expect(configProblems(withConfig(dev, { lake: { merge: { schedule: 'rate(56 hours)' } } }))).toEqual([]);
+    expect(configProblems(withConfig(dev, { lake: { merge: { schedule: 'rate(3 days)' } } }))).toEqual([
+      'lake.merge.schedule "rate(3 days)" is longer than 3360 minutes: three periods exceed the seven days a CloudWatch alarm can evaluate',
+    ]);
+  });
+
+  test('a slower merge schedule is valid with a freshness target it can meet', () => {
+    expect(configProblems(withConfig(dev, { lake: { merge: { schedule: 'rate(30 minutes)', freshnessTargetMinutes: 45 } } }))).toEqual([]);
+  });
+
+  test("the freshness arithmetic counts DMS's change batch as the migration sets it", () => {
+    expect(DMS_CHANGE_BATCH_MINUTES * 60).toBe(CDC_MAX_BATCH_INTERVAL_SECONDS);
   });
 
   test.each([
@@ -191,6 +251,7 @@ describe('account configuration', () => {
     ['an id that is not 12 digits', { id: '12345', stateBackend: undefined }, /id "12345" must be 12 digits/],
     ['a bad region', { region: 'east' }, /region "east" is not an AWS region name/],
     ['a deploy role name IAM refuses', { deployRoleName: 'deploy role' }, /deployRoleName "deploy role" is not an IAM role name/],
+    ['a plan role name IAM refuses', { planRoleName: 'plan/role' }, /planRoleName "plan\/role" is not an IAM role name/],
     ['an administrator that is not a user name', { lakeAdministratorUsers: ['alice', 'bob smith'] }, /"bob smith" is not an IAM user name/],
     ['an administrator twice', { lakeAdministratorUsers: ['alice', 'alice'] }, /lakeAdministratorUsers has duplicates/],
     [

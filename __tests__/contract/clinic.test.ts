@@ -1,4 +1,4 @@
-import { CLINIC_TABLES, Table, directIdentifierColumns, tableNamed } from '../../contract/clinic';
+import { CLINIC_TABLES, SMOKE_PROBE_TABLE, Table, directIdentifierColumns, isSeeded, tableNamed } from '../../contract/clinic';
 
 describe('the clinic data contract', () => {
   test('table names are unique, and column names unique within each table', () => {
@@ -28,10 +28,24 @@ describe('the clinic data contract', () => {
     },
   );
 
-  test.each(CLINIC_TABLES.map((t) => [t.name, t] as const))('%s: keys are required ids', (_name, table) => {
+  test.each(CLINIC_TABLES.filter(isSeeded).map((t) => [t.name, t] as const))('%s: keys are required ids', (_name, table) => {
     const key = table.columns[0];
     expect(key.nullable).toBe(false);
     expect(key.csv.kind).toBe('id');
+  });
+
+  test('the smoke probe is the one table the clinic does not export: last, about nobody, keyed by a random id', () => {
+    expect(CLINIC_TABLES.filter((t) => !isSeeded(t)).map((t) => t.name)).toEqual([SMOKE_PROBE_TABLE]);
+    const probe = tableNamed(SMOKE_PROBE_TABLE);
+    expect(CLINIC_TABLES.at(-1)).toBe(probe);
+    expect(probe.columns.map((c) => [c.name, c.type.kind, c.classification, c.nullable])).toEqual([
+      ['probe_id', 'char', 'non-sensitive', false],
+      ['written_at', 'datetime', 'non-sensitive', false],
+      ['note', 'varchar', 'non-sensitive', false],
+    ]);
+    expect(probe.columns.some((c) => c.references)).toBe(false);
+    const [id] = probe.columns;
+    expect(id.csv.kind === 'pattern' && id.csv.pattern.test('0b9f4c3e-8a1d-4e2f-9c7b-5d6e7f8a9b0c')).toBe(true);
   });
 
   test('tableNamed finds a table, in the contract or in a given list', () => {
@@ -45,7 +59,7 @@ describe('the clinic data contract', () => {
       'an unknown name',
       'patients',
       CLINIC_TABLES,
-      'no table "patients" in the contract (tables: insurance, employee, patient, appointment, encounter, account)',
+      'no table "patients" in the contract (tables: insurance, employee, patient, appointment, encounter, account, smoke_probe)',
     ],
     [
       'a name missing from the given list',

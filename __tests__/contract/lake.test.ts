@@ -1,5 +1,5 @@
-import { CLINIC_TABLES, SqlType, tableNamed } from '../../contract/clinic';
-import { SOURCE_SCHEMA, dmsTableMappings, glueType, grantableColumns, rawTablePrefix } from '../../contract/lake';
+import { CLINIC_TABLES, SMOKE_PROBE_TABLE, SqlType, tableNamed } from '../../contract/clinic';
+import { READABLE_COLUMNS, SOURCE_SCHEMA, dmsTableMappings, glueType, grantableColumns, rawTablePrefix } from '../../contract/lake';
 
 interface SelectionRule {
   'rule-type': string;
@@ -49,6 +49,7 @@ describe('Glue types', () => {
     [{ kind: 'enum', values: ['no show', 'completed'] }, 'string'],
     [{ kind: 'time' }, 'string'],
     [{ kind: 'date' }, 'date'],
+    [{ kind: 'datetime' }, 'timestamp'],
     [{ kind: 'decimal', precision: 10, scale: 2 }, 'decimal(10,2)'],
     [{ kind: 'decimal', precision: 38, scale: 0 }, 'decimal(38,0)'],
   ] as [SqlType, string][])('%j is %s', (type, glue) => {
@@ -57,7 +58,7 @@ describe('Glue types', () => {
 
   test('every column of the contract has a Glue type', () => {
     for (const column of CLINIC_TABLES.flatMap((t) => t.columns))
-      expect(glueType(column.type)).toMatch(/^(string|date|decimal\(\d+,\d+\))$/);
+      expect(glueType(column.type)).toMatch(/^(string|date|timestamp|decimal\(\d+,\d+\))$/);
   });
 });
 
@@ -75,6 +76,16 @@ describe('lake layout and grants', () => {
       expect(granted).toEqual(table.columns.filter((c) => c.classification !== 'direct-identifier'));
     },
   );
+
+  test('the smoke probe is in the DMS mappings, readable by the smoke runner alone: analysts and Redshift get no column of it', () => {
+    const probe = tableNamed(SMOKE_PROBE_TABLE);
+    expect(rulesOf(dmsTableMappings()).map((r) => r['object-locator']['table-name'])).toContain(SMOKE_PROBE_TABLE);
+    expect(READABLE_COLUMNS['smoke-runner'](probe)).toEqual(probe.columns);
+    expect(READABLE_COLUMNS.analyst(probe)).toEqual([]);
+    expect(READABLE_COLUMNS.redshift(probe)).toEqual([]);
+    // Every column of it is non-sensitive: it is withheld as plumbing, not as PHI.
+    expect(grantableColumns(probe)).toEqual(probe.columns);
+  });
 
   test('a patient reader sees the record id and the insurance plan, never names, contact details, birth date or zip', () => {
     expect(grantableColumns(tableNamed('patient')).map((c) => c.name)).toEqual(['person_id', 'insurance']);

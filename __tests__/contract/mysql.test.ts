@@ -1,6 +1,6 @@
 /** @needs mariadb: starts a throwaway MariaDB server (npm run test:unit leaves this suite out). */
-import { CLINIC_TABLES } from '../../contract/clinic';
-import { columnType, compareSchema, schemaDdl } from '../../contract/mysql';
+import { CLINIC_TABLES, tableNamed } from '../../contract/clinic';
+import { columnType, compareSchema, createTableSql, schemaDdl } from '../../contract/mysql';
 import { checkSchema } from '../../scripts/seed/loader';
 import { freshDatabase, useLocalMariadb } from '../helpers/mariadb';
 
@@ -36,6 +36,15 @@ describe('the data contract and its MySQL DDL', () => {
     expect(columnType(CLINIC_TABLES.find((t) => t.name === 'account')!.columns.find((c) => c.name === 'account_balance')!.type)).toBe(
       'decimal(10,2)',
     );
+  });
+
+  test('a date-time is a DATETIME, checked by its type: patterns become CHECK constraints on text columns only', () => {
+    const probe = tableNamed('smoke_probe');
+    expect(columnType(probe.columns.find((c) => c.name === 'written_at')!.type)).toBe('datetime');
+    const ddl = createTableSql(probe);
+    expect(ddl).toContain('CONSTRAINT `chk_smoke_probe_probe_id` CHECK');
+    expect(ddl).not.toContain('chk_smoke_probe_written_at');
+    expect(createTableSql(tableNamed('employee'))).toContain('CONSTRAINT `chk_employee_phone_number` CHECK');
   });
 
   test('a missing table is reported as missing, not as a difference', () => {

@@ -385,6 +385,31 @@ export const AWS_RETURNS: readonly AwsReturnsEntry[] = [
     },
   },
   {
+    type: 'aws_dms_replication_config',
+    attributes: ['replication_settings'],
+    awsReturns:
+      "DescribeReplicationConfigs returns the complete settings like a task's, defaults filled in, with the read-only " +
+      'Logging.CloudWatchLogGroup named after the replication (dms-serverless-replication-<resource identifier>); the ' +
+      'provider suppresses the difference when every configured value is in what AWS returned, as for tasks ' +
+      '(suppressEquivalentTaskSettings). The compute config comes back with the maintenance window AWS chose.',
+    sources: [
+      'https://docs.aws.amazon.com/dms/latest/APIReference/API_DescribeReplicationConfigs.html',
+      `${PROVIDER}/issues/45376`,
+      `${PROVIDER}/pull/36936`,
+      `${PROVIDER_CODE}/dms/replication_config.go`,
+    ],
+    apply: (values) => {
+      if (typeof values.replication_settings !== 'string') return;
+      const settings = overlay(DMS_TASK_SETTINGS_DEFAULTS, JSON.parse(values.replication_settings));
+      if (settings.Logging?.EnableLogging)
+        settings.Logging.CloudWatchLogGroup = `dms-serverless-replication-${String(values.resource_identifier)}`;
+      values.replication_settings = JSON.stringify(settings);
+      if (typeof values.table_mappings === 'string') values.table_mappings = JSON.stringify(JSON.parse(values.table_mappings));
+      const compute = Array.isArray(values.compute_config) ? values.compute_config[0] : undefined;
+      if (compute && !compute.preferred_maintenance_window) compute.preferred_maintenance_window = 'sun:05:00-sun:05:30';
+    },
+  },
+  {
     type: 'aws_dms_s3_endpoint',
     attributes: ['endpoint_type', 'ssl_mode', 'kms_key_arn'],
     awsReturns:
@@ -644,6 +669,8 @@ export const AWS_RETURNS: readonly AwsReturnsEntry[] = [
 export const CHECKED_WITHOUT_ENTRY: Readonly<Record<string, string>> = {
   aws_vpc: 'Defaults (DNS support, tenancy, main route table, default ACL/SG) are Computed attributes.',
   aws_subnet: 'AZ id, ARN and owner are Computed.',
+  aws_ec2_instance_connect_endpoint:
+    'preserve_client_ip (provider default true) and security_group_ids are set explicitly and returned as given; DNS names, network interface ids, owner and VPC are Computed (https://registry.terraform.io/providers/hashicorp/aws/5.100.0/docs/resources/ec2_instance_connect_endpoint).',
   aws_route_table: 'Routes are Optional+Computed (attributes as blocks); no inline routes are configured.',
   aws_route_table_association: 'Only ids.',
   aws_default_security_group: 'The provider removes the default rules and reads back exactly the configured (empty) rules.',

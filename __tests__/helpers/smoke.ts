@@ -19,12 +19,14 @@ import {
   DescribeTableStatisticsCommand,
   StartReplicationTaskCommand,
 } from '@aws-sdk/client-database-migration-service';
-import { GetCrawlerCommand, GetTablesCommand, GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
-import { CLINIC_TABLES, directIdentifierColumns } from '../../contract/clinic';
+import { BatchGetCrawlersCommand, GetTablesCommand, GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
+import { DescribeExecutionCommand, ExecutionStatus, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { CLINIC_TABLES, SMOKE_PROBE_TABLE, directIdentifierColumns } from '../../contract/clinic';
+import { READABLE_COLUMNS } from '../../contract/lake';
 import { changeLogCatalogColumns, currentCatalogColumns } from '../../contract/merge';
 import { externalSchemaSql } from '../../contract/warehouse';
 import { mysqlDialect } from '../../scripts/smoke/checksum';
-import { AthenaEngine, RedshiftDataEngine, Row, SqlEngine } from '../../scripts/smoke/engines';
+import { AthenaEngine, RedshiftDataEngine, Row, SourceEngine } from '../../scripts/smoke/engines';
 import { SmokeContext } from '../../scripts/smoke/steps';
 import { Clock, Deadline } from '../../scripts/smoke/waiting';
 
@@ -44,8 +46,12 @@ export class VirtualClock implements Clock {
 /** Table → [rows, checksum_a, checksum_b] as every engine should report it. */
 export type Fingerprints = Record<string, [number, number, number]>;
 
+/** Rows per table at scale 1, and the probe rows earlier smoke runs left. */
+const ROWS: Record<string, number> = { insurance: 5, employee: 25, patient: 500, appointment: 100, encounter: 250, account: 250 };
+ROWS[SMOKE_PROBE_TABLE] = 3;
+
 export const SOURCE: Fingerprints = Object.fromEntries(
-  CLINIC_TABLES.map((t, i): [string, [number, number, number]] => [t.name, [[5, 25, 500, 100, 250, 250][i], 1_000_000 + i, 2_000_000 + i]]),
+  CLINIC_TABLES.map((t, i): [string, [number, number, number]] => [t.name, [ROWS[t.name], 1_000_000 + i, 2_000_000 + i]]),
 );
 
 const tableOf = (sql: string): string => {
@@ -54,14 +60,37 @@ const tableOf = (sql: string): string => {
   return match[1];
 };
 
-/** The source: an in-memory engine answering the checksum query from fixed fingerprints. */
-export function fakeSource(fingerprints: Fingerprints = SOURCE): SqlEngine {
+/** What the fake source was asked: every statement in order, with the snapshot's start and end as their own entries. */
+export interface SourceLog {
+  readonly statements: string[];
+}
+
+/**
+ * The source: an in-memory engine answering the checksum query from fixed fingerprints, logging the snapshot it is
+ * read in and what is written to it.
+ */
+export function fakeSource(fingerprints: Fingerprints = SOURCE, log: SourceLog = { statements: [] }): SourceEngine {
+  let inSnapshot = false;
   return {
     name: 'mysql',
     dialect: mysqlDialect,
     query: async (sql: string): Promise<Row[]> => {
+      log.statements.push(`${inSnapshot ? 'snapshot: ' : ''}${sql}`);
       const [rows, a, b] = fingerprints[tableOf(sql)];
       return [{ row_count: String(rows), checksum_a: String(a), checksum_b: String(b) }];
+    },
+    inSnapshot: async (read) => {
+      log.statements.push('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+      inSnapshot = true;
+      try {
+        return await read();
+      } finally {
+        inSnapshot = false;
+        log.statements.push('COMMIT');
+      }
+    },
+    execute: async (sql: string) => {
+      log.statements.push(sql);
     },
   };
 }
@@ -73,6 +102,8 @@ export interface LakeBehaviour {
   readonly failures?: ReadonlyArray<[RegExp, string]>;
   /** Per-query latency in virtual ms, keyed by table, added while the query is RUNNING. */
   readonly polls?: number;
+  /** Whether the probe row is in the current table yet, asked at each query of it. @default always */
+  readonly probeVisible?: () => boolean;
 }
 
 /**
@@ -114,6 +145,15 @@ export function mockAthena(behaviour: LakeBehaviour = {}) {
   });
   athena.on(GetQueryResultsCommand).callsFake(async (input) => {
     const sql = queries.sql(input.QueryExecutionId);
+    if (/AS visible FROM/.test(sql)) {
+      const visible = (behaviour.probeVisible ?? (() => true))() ? '1' : '0';
+      return {
+        ResultSet: {
+          ResultSetMetadata: { ColumnInfo: [{ Name: 'visible', Type: 'bigint' }] },
+          Rows: [{ Data: [{ VarCharValue: 'visible' }] }, { Data: [{ VarCharValue: visible }] }],
+        },
+      };
+    }
     if (!/row_count/.test(sql)) {
       return {
         ResultSet: {
@@ -169,6 +209,8 @@ export function mockRedshiftData(behaviour: LakeBehaviour = {}) {
 
 export interface DmsBehaviour {
   readonly failWith?: string;
+  /** The task is `full-load-and-cdc` and already running, its full load done: the step joins it. */
+  readonly cdcRunning?: boolean;
   readonly fullLoadRows?: Record<string, number>;
   readonly missingTable?: string;
 }
@@ -184,6 +226,12 @@ export function mockDms(clock: VirtualClock, behaviour: DmsBehaviour = {}) {
   });
   dms.on(DescribeReplicationTasksCommand).callsFake(async () => {
     const base = { ReplicationTaskArn: TASK_ARN, MigrationType: 'full-load' as const };
+    if (behaviour.cdcRunning) {
+      const stats = { FullLoadProgressPercent: 100 };
+      return {
+        ReplicationTasks: [{ ...base, MigrationType: 'full-load-and-cdc' as const, Status: 'running', ReplicationTaskStats: stats }],
+      };
+    }
     if (!started) return { ReplicationTasks: [{ ...base, Status: 'ready' }] };
     polls += 1;
     if (polls === 1) return { ReplicationTasks: [{ ...base, Status: 'starting' }] };
@@ -218,13 +266,26 @@ export const GLUE_DATABASE = 'unicornhealth_dev';
 export const CHANGE_LOG_DATABASE = 'unicornhealth_dev_changes';
 
 export interface GlueBehaviour {
-  readonly crawlFails?: string;
+  /** Crawls that fail, by contract table, with Glue's error message. */
+  readonly crawlFails?: Readonly<Record<string, string>>;
   /** Columns of a table of a database, instead of what the design gives it (undefined: the design's). */
   readonly columnsOf?: (table: string, database: string) => { Name: string; Type: string }[] | undefined;
   /** Tables a database lists, instead of every contract table. */
   readonly tables?: (database: string) => string[];
-  readonly crawlerAlreadyRunning?: boolean;
+  /** Crawlers (by name) already crawling when the run starts them. */
+  readonly crawlersAlreadyRunning?: readonly string[];
+  /** How many polls each crawler stays RUNNING (then one STOPPING, then READY). @default 1 */
+  readonly crawlPolls?: number;
+  /** Every crawl ends before the first poll: READY at once, its last crawl started after StartCrawler. */
+  readonly crawlsEndBeforeFirstPoll?: boolean;
+  /** Crawlers (by name) READY from a crawl that ended an hour before the run, whose StartCrawler is lost. */
+  readonly crawlersNeverStart?: readonly string[];
 }
+
+/** The crawler of each contract table, named as the stack names them. */
+export const CRAWLER_NAMES: Readonly<Record<string, string>> = Object.fromEntries(
+  CLINIC_TABLES.map((t) => [t.name, `unicornhealth-dev-raw-${t.name.toLowerCase()}`]),
+);
 
 /** The columns the design gives each database's tables, per contract table. */
 const DESIGNED_COLUMNS: Readonly<Record<string, typeof currentCatalogColumns>> = {
@@ -233,24 +294,43 @@ const DESIGNED_COLUMNS: Readonly<Record<string, typeof currentCatalogColumns>> =
 };
 
 /**
- * Glue: the crawler goes RUNNING → STOPPING → READY, then GetTables per database in two pages; an unknown database
- * is refused as Glue refuses it.
+ * Glue: each crawler, once started, goes RUNNING → STOPPING → READY over the BatchGetCrawlers polls, then GetTables
+ * per database in two pages; an unknown crawler or database is refused as Glue refuses it.
  */
-export function mockGlue(behaviour: GlueBehaviour = {}) {
+export function mockGlue(clock: VirtualClock, behaviour: GlueBehaviour = {}) {
   const glue = mockClient(GlueClient);
-  let polls = 0;
-  glue.on(StartCrawlerCommand).callsFake(async () => {
-    if (behaviour.crawlerAlreadyRunning)
-      throw Object.assign(new Error('Crawler with name x has already started'), { name: 'CrawlerRunningException' });
+  const polls = new Map<string, number>();
+  const startTimes = new Map<string, Date>();
+  const tableOfCrawler = new Map(Object.entries(CRAWLER_NAMES).map(([table, name]) => [name, table]));
+  glue.on(StartCrawlerCommand).callsFake(async (input) => {
+    if (!tableOfCrawler.has(input.Name))
+      throw Object.assign(new Error(`Crawler entry with name ${input.Name} does not exist`), { name: 'EntityNotFoundException' });
+    if (behaviour.crawlersAlreadyRunning?.includes(input.Name))
+      throw Object.assign(new Error(`Crawler with name ${input.Name} has already started`), { name: 'CrawlerRunningException' });
+    if (!behaviour.crawlersNeverStart?.includes(input.Name)) {
+      polls.set(input.Name, 0);
+      startTimes.set(input.Name, new Date(clock.now() + 1_000));
+    }
     return {};
   });
-  glue.on(GetCrawlerCommand).callsFake(async () => {
-    polls += 1;
-    const State = ['RUNNING', 'STOPPING', 'READY'][Math.min(polls - 1, 2)] as 'RUNNING';
-    const LastCrawl = behaviour.crawlFails
-      ? { Status: 'FAILED' as const, ErrorMessage: behaviour.crawlFails }
-      : { Status: 'SUCCEEDED' as const };
-    return { Crawler: { Name: 'crawler', State, LastCrawl } };
+  glue.on(BatchGetCrawlersCommand).callsFake(async (input) => {
+    const names: string[] = input.CrawlerNames ?? [];
+    const running = behaviour.crawlPolls ?? 1;
+    const crawlers = names
+      .filter((name) => tableOfCrawler.has(name))
+      .map((name) => {
+        const seen = (polls.get(name) ?? 0) + 1;
+        polls.set(name, seen);
+        const ended = behaviour.crawlsEndBeforeFirstPoll || behaviour.crawlersNeverStart?.includes(name);
+        const State = ended ? 'READY' : seen <= running ? 'RUNNING' : seen === running + 1 ? 'STOPPING' : 'READY';
+        const failure = behaviour.crawlFails?.[tableOfCrawler.get(name)!];
+        const StartTime = startTimes.get(name) ?? new Date(clock.now() - 3_600_000);
+        const LastCrawl = failure
+          ? { Status: 'FAILED' as const, ErrorMessage: failure, StartTime }
+          : { Status: 'SUCCEEDED' as const, StartTime };
+        return { Name: name, State: State as 'RUNNING', LastCrawl };
+      });
+    return { Crawlers: crawlers, CrawlersNotFound: names.filter((name) => !tableOfCrawler.has(name)) };
   });
   glue.on(GetTablesCommand).callsFake(async (input) => {
     const database = input.DatabaseName!;
@@ -271,15 +351,54 @@ export function mockGlue(behaviour: GlueBehaviour = {}) {
   return glue;
 }
 
-/** What Lake Formation does to a query of a column the persona was not granted: the engine reports it failed. */
+/**
+ * What Lake Formation does to a query of a column the persona was not granted, and to a table it was granted nothing
+ * of (the probe, for analysts and Redshift): the engine reports it failed.
+ */
 export const LAKE_FORMATION_REFUSES_IDENTIFIERS: LakeBehaviour = {
-  failures: directIdentifierColumns().flatMap(({ table, columns }) =>
-    columns.map((column): [RegExp, string] => [
-      new RegExp(`^SELECT "${column}" FROM (lake\\.)?"${table}"`),
-      `COLUMN_NOT_FOUND: Column '${column}' cannot be resolved or requester is not authorized to access requested resources`,
+  failures: [
+    ...directIdentifierColumns().flatMap(({ table, columns }) =>
+      columns.map((column): [RegExp, string] => [
+        new RegExp(`^SELECT "${column}" FROM (lake\\.)?"${table}"`),
+        `COLUMN_NOT_FOUND: Column '${column}' cannot be resolved or requester is not authorized to access requested resources`,
+      ]),
+    ),
+    ...CLINIC_TABLES.filter((t) => READABLE_COLUMNS.analyst(t).length === 0).map((t): [RegExp, string] => [
+      new RegExp(`^SELECT count\\(\\*\\) AS n FROM (lake\\.)?"${t.name}"`),
+      `TABLE_NOT_FOUND: Table 'awsdatacatalog.unicornhealth_dev.${t.name}' does not exist`,
     ]),
-  ),
+  ],
 };
+
+/** The merge state machine of the mocked account. */
+export const MERGE_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111111111111:stateMachine:unicornhealth-dev-merge';
+
+export interface SfnBehaviour {
+  /** How the execution ends. @default SUCCEEDED */
+  readonly status?: ExecutionStatus;
+  readonly error?: string;
+  readonly cause?: string;
+  /** How many DescribeExecution polls it stays RUNNING. @default 2 */
+  readonly runningPolls?: number;
+}
+
+/** Step Functions: StartExecution, then RUNNING for a few polls, then the scripted end with its error and cause. */
+export function mockSfn(behaviour: SfnBehaviour = {}) {
+  const sfn = mockClient(SFNClient);
+  let polls = 0;
+  sfn.on(StartExecutionCommand).callsFake(async (input) => ({
+    executionArn: `${input.stateMachineArn!.replace(':stateMachine:', ':execution:')}:${input.name}`,
+    startDate: new Date(),
+  }));
+  sfn.on(DescribeExecutionCommand).callsFake(async (input) => {
+    polls += 1;
+    const base = { executionArn: input.executionArn, stateMachineArn: MERGE_STATE_MACHINE_ARN, startDate: new Date() };
+    if (polls <= (behaviour.runningPolls ?? 2)) return { ...base, status: 'RUNNING' };
+    const status = behaviour.status ?? 'SUCCEEDED';
+    return { ...base, status, stopDate: new Date(), ...(status === 'SUCCEEDED' ? {} : { error: behaviour.error, cause: behaviour.cause }) };
+  });
+  return sfn;
+}
 
 export const TASK_ARN = 'arn:aws:dms:us-east-1:111111111111:task:ABCDEFGHIJKLMNOP';
 
@@ -290,6 +409,9 @@ export interface ContextOptions {
   readonly redshift?: LakeBehaviour;
   readonly dms?: DmsBehaviour;
   readonly glue?: GlueBehaviour;
+  readonly sfn?: SfnBehaviour;
+  /** Where the fake source logs its statements. */
+  readonly sourceLog?: SourceLog;
 }
 
 /** Athena as the smoke run builds it, on the (mocked) client and a virtual clock with short backoff. */
@@ -321,14 +443,17 @@ export function smokeContext(options: ContextOptions = {}): { ctx: SmokeContext;
   const redshiftMock = mockRedshiftData(options.redshift ?? LAKE_FORMATION_REFUSES_IDENTIFIERS);
   const redshift = redshiftEngine(clock);
   const dmsMock = mockDms(clock, options.dms);
-  const glueMock = mockGlue(options.glue);
+  const glueMock = mockGlue(clock, options.glue);
+  const sfnMock = mockSfn(options.sfn);
+  let ids = 0;
   const ctx: SmokeContext = {
     tables: CLINIC_TABLES,
     clock,
     deadline: Deadline.in(clock, options.timeoutMs ?? 3_600_000),
     names: {
       dmsTaskArn: TASK_ARN,
-      crawlerName: 'crawler',
+      crawlerNames: CRAWLER_NAMES,
+      mergeStateMachineArn: MERGE_STATE_MACHINE_ARN,
       glueDatabase: GLUE_DATABASE,
       changeLogDatabase: CHANGE_LOG_DATABASE,
       externalSchemaSql: externalSchemaSql({
@@ -337,7 +462,7 @@ export function smokeContext(options: ContextOptions = {}): { ctx: SmokeContext;
         region: 'us-east-1',
       }),
     },
-    source: fakeSource(),
+    source: fakeSource(SOURCE, options.sourceLog),
     readers: [
       { persona: 'smoke-runner', engine: athena },
       { persona: 'analyst', engine: athena },
@@ -346,7 +471,9 @@ export function smokeContext(options: ContextOptions = {}): { ctx: SmokeContext;
     executeOnWarehouse: (sql, deadline) => redshift.execute(sql, deadline),
     dms: new DatabaseMigrationServiceClient({ region: 'us-east-1' }),
     glue: new GlueClient({ region: 'us-east-1' }),
+    sfn: new SFNClient({ region: 'us-east-1' }),
     backoff: { baseMs: 100, capMs: 1000 },
+    newId: () => `00000000-0000-4000-8000-${String((ids += 1)).padStart(12, '0')}`,
   };
-  return { ctx, clock, mocks: { athenaMock, redshiftMock, dmsMock, glueMock } };
+  return { ctx, clock, mocks: { athenaMock, redshiftMock, dmsMock, glueMock, sfnMock } };
 }

@@ -77,10 +77,18 @@ describe('AccountBaselineStack', () => {
     const stack = baselines.prod;
     expect(stack.one('aws_lakeformation_data_lake_settings')).toEqual({
       admins: [stack.ref('aws_iam_role', 'prod-lake-admin-role', 'arn'), prod.governance.deployRoleArn],
+      read_only_admins: ['arn:aws:iam::222222222222:role/unicornhealth-plan'],
       create_database_default_permissions: [],
       create_table_default_permissions: [],
       allow_full_table_external_data_access: false,
     });
+  });
+
+  test.each(names)('%s: the plan role is a read-only Lake Formation admin, so terraform plan reads the grants it refreshes', (name) => {
+    const { admins, read_only_admins } = baselines[name].one('aws_lakeformation_data_lake_settings');
+    const planRole = `arn:aws:iam::${accounts[name].id}:role/${accounts[name].planRoleName}`;
+    expect(read_only_admins).toEqual([planRole]);
+    expect(admins).not.toContain(planRole);
   });
 
   test.each(names)('%s: the environment stack names the baseline’s catalog key and lake-admin role as the baseline makes them', (name) => {

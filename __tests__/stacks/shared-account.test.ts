@@ -58,6 +58,7 @@ describe('a second environment in one account: staging beside dev', () => {
     lake: dev.lake,
     warehouse: dev.warehouse,
     monthlyBudgetUsd: dev.monthlyBudgetUsd,
+    usage: dev.usage,
   });
   const environments = [dev, staging, prod];
   const outdir = mkdtempSync(join(tmpdir(), 'unicornhealth-staging-'));

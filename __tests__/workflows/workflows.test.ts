@@ -1,4 +1,6 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateWorkflow } from '@action-validator/core';
 import { parse } from 'yaml';
@@ -52,6 +54,13 @@ describe('every workflow file', () => {
 
   test.each(FILES)('%s is valid against the GitHub Actions workflow schema', (name) => {
     expect(validateWorkflow(text(name)).errors).toEqual([]);
+  });
+
+  test.each(FILES)('%s: every terraform init installs exactly the committed provider lock file, which nothing removes', (name) => {
+    const inits = text(name).match(/\bterraform(?: -chdir=\S+)? init(?=\s)[^\n]*/g) ?? [];
+    if (name !== 'release.yml') expect(inits.length).toBeGreaterThan(0);
+    for (const init of inits) expect(init).toContain('-lockfile=readonly');
+    expect(text(name)).not.toMatch(/rm [^\n]*\.terraform\.lock\.hcl|-upgrade\b/);
   });
 
   test('the validator refuses a broken workflow (it runs here, offline)', () => {
@@ -199,13 +208,20 @@ describe('the release (release.yml and release-environment.yml)', () => {
     expect(runs(job)).not.toContain('-auto-approve');
   });
 
-  test('seed and smoke reach the database through a Session Manager port forward, stopped at the end whatever happened', () => {
+  test('seed and smoke reach the database through a port forward through the access host, stopped at the end whatever happened', () => {
     const job = chain.jobs.apply;
+    const connection = stepIndex(job, /output -raw access_host_connection/);
     const plugin = stepIndex(
       job,
       /https:\/\/s3\.amazonaws\.com\/session-manager-downloads\/plugin\/latest\/ubuntu_64bit\/session-manager-plugin\.deb/,
     );
     const forward = stepIndex(job, /aws ssm start-session --target "\$host_id" --document-name AWS-StartPortForwardingSessionToRemoteHost/);
+    // The mode comes from the stack's output; the Session Manager plugin is installed only where it is used.
+    expect(steps(job)[connection].id).toBe('access-host');
+    expect(steps(job)[connection].run).toContain('echo "connection=$connection" >> "$GITHUB_OUTPUT"');
+    expect(steps(job)[plugin].if).toBe("steps.access-host.outputs.connection == 'session-manager'");
+    expect(steps(job)[forward].env).toEqual({ CONNECTION: '${{ steps.access-host.outputs.connection }}' });
+    expect(connection).toBeLessThan(plugin);
     const seed = stepIndex(job, /^npm run seed /);
     const smoke = stepIndex(job, /^npm run smoke /);
     const stop = stepIndex(job, /kill -TERM -- "-\$PORT_FORWARD_PID"/);
@@ -224,6 +240,112 @@ describe('the release (release.yml and release-environment.yml)', () => {
       expect(run).not.toContain('--tls-servername');
     }
     expect(steps(job)[seed].run).toContain('--dms-user');
+    // The reviewed contract's additive schema changes are applied; destructive ones stop the release (exit 2).
+    expect(steps(job)[seed].run).toContain('--migrate');
+  });
+});
+
+/**
+ * The port-forward step's script, run by bash with stub `terraform`, `aws`, `ssh-keygen`, `ssh`, `setsid` and `npm`
+ * on the PATH that record how they were called: what each connection mode runs, not only what the file says.
+ */
+describe('the release’s port forward, run against stub commands', () => {
+  const job = workflow('release-environment.yml').jobs.apply;
+  const script = stepOf(job, /output -raw access_host_instance_id/).run!;
+  const OUTPUTS = {
+    access_host_instance_id: 'i-0123456789abcdef0',
+    rds_endpoint: 'db.abc.us-east-1.rds.amazonaws.com',
+    rds_port: '3306',
+    instance_connect_endpoint_id: 'eice-0123456789abcdef0',
+  };
+
+  function runForward(connection: string, outputs: Record<string, string> = OUTPUTS): { status: number; calls: string[]; env: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'port-forward-'));
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const stub = (name: string, body = ''): void => {
+      writeFileSync(join(bin, name), `#!/bin/bash\nprintf '%s\\n' "${name} $*" >> "${dir}/calls"\n${body}\n`, { mode: 0o755 });
+    };
+    const cases = Object.entries(outputs)
+      .map(([key, value]) => `  *" ${key}") printf '%s' '${value}' ;;`)
+      .join('\n');
+    stub('terraform', `case "$*" in\n${cases}\n  *) exit 1 ;;\nesac`);
+    stub('aws');
+    stub('ssh');
+    stub('npm');
+    stub('ssh-keygen', 'file="${@: -1}"; touch "$file" "$file.pub"');
+    // setsid runs its command (in the same session here), so that the stubs record it and $! is its PID.
+    writeFileSync(join(bin, 'setsid'), '#!/bin/bash\nexec "$@"\n', { mode: 0o755 });
+    writeFileSync(join(dir, 'calls'), '');
+    writeFileSync(join(dir, 'env'), '');
+    const result = spawnSync('bash', ['-c', script], {
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        STACK: 'unicornhealth-dev',
+        LOCAL_PORT: '13306',
+        RUNNER_TEMP: dir,
+        GITHUB_ENV: join(dir, 'env'),
+        CONNECTION: connection,
+      },
+      encoding: 'utf8',
+    });
+    // The forward runs in the background: wait (up to 5 s) for it to have written its call.
+    if (result.status === 0) {
+      spawnSync('bash', ['-c', `for _ in $(seq 50); do grep -Eq '^(ssh|aws ssm) ' "${dir}/calls" && break; sleep 0.1; done`]);
+    }
+    const calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').filter(Boolean);
+    const env = readFileSync(join(dir, 'env'), 'utf8');
+    rmSync(dir, { recursive: true, force: true });
+    return { status: result.status ?? -1, calls, env: env.replace(dir, '$RUNNER_TEMP') };
+  }
+
+  test('session-manager: a Session Manager port forward to the RDS endpoint, no SSH and no key', () => {
+    const { status, calls, env } = runForward('session-manager');
+    expect(status).toBe(0);
+    const aws = calls.filter((c) => c.startsWith('aws '));
+    expect(aws).toEqual([
+      `aws ssm start-session --target ${OUTPUTS.access_host_instance_id} --document-name AWS-StartPortForwardingSessionToRemoteHost --parameters {"host":["${OUTPUTS.rds_endpoint}"],"portNumber":["3306"],"localPortNumber":["13306"]}`,
+    ]);
+    expect(calls.filter((c) => /^ssh(-keygen)? /.test(c))).toEqual([]);
+    expect(calls).not.toContainEqual(expect.stringContaining('instance_connect_endpoint_id'));
+    expect(env).toMatch(/^PORT_FORWARD_PID=\d+$/m);
+    expect(calls).toContainEqual(expect.stringMatching(/^npm run -s github -- wait-for-port --port 13306 --timeout \d+ --pid \d+ --log /));
+  });
+
+  test('instance-connect-endpoint: a fresh key sent for ec2-user, then SSH through the endpoint with a local forward to MySQL', () => {
+    const { status, calls, env } = runForward('instance-connect-endpoint');
+    expect(status).toBe(0);
+    const keygen = calls.findIndex((c) => c.startsWith('ssh-keygen '));
+    const send = calls.findIndex((c) => c.startsWith('aws ec2-instance-connect send-ssh-public-key '));
+    const ssh = calls.findIndex((c) => c.startsWith('ssh '));
+    expect(calls[keygen]).toMatch(/^ssh-keygen -q -t ed25519 -N {2}-f \S+\/tunnel-key$/);
+    expect(calls[send]).toMatch(
+      new RegExp(
+        `--instance-id ${OUTPUTS.access_host_instance_id} --instance-os-user ec2-user --ssh-public-key file://\\S+/tunnel-key\\.pub$`,
+      ),
+    );
+    expect(keygen).toBeLessThan(send);
+    expect(send).toBeLessThan(ssh);
+    const command = calls[ssh];
+    expect(command).toContain(`-N -L 13306:${OUTPUTS.rds_endpoint}:3306`);
+    expect(command).toContain('-o ExitOnForwardFailure=yes');
+    expect(command).toContain('-o StrictHostKeyChecking=accept-new');
+    expect(command).toContain(
+      `-o ProxyCommand=aws ec2-instance-connect open-tunnel --instance-id %h --instance-connect-endpoint-id ${OUTPUTS.instance_connect_endpoint_id} --max-tunnel-duration 3600`,
+    );
+    expect(command).toMatch(new RegExp(`ec2-user@${OUTPUTS.access_host_instance_id}$`));
+    expect(calls.filter((c) => c.startsWith('aws ssm '))).toEqual([]);
+    expect(env).toMatch(/^PORT_FORWARD_PID=\d+$/m);
+    expect(calls).toContainEqual(expect.stringMatching(/^npm run -s github -- wait-for-port --port 13306 --timeout \d+ --pid \d+ --log /));
+  });
+
+  test('an unknown mode, or no access host, stops the release before any forward', () => {
+    const unknown = runForward('bastion');
+    expect(unknown.status).toBe(1);
+    expect(unknown.calls.filter((c) => /^(aws|ssh|npm) /.test(c))).toEqual([]);
+    const noHost = runForward('instance-connect-endpoint', { ...OUTPUTS, access_host_instance_id: '' });
+    expect(noHost.status).toBe(1);
+    expect(noHost.calls.filter((c) => /^(aws|ssh|npm) /.test(c))).toEqual([]);
   });
 });
 

@@ -226,7 +226,21 @@ export async function runCli(entries: readonly CommandEntry[], argv: readonly st
  * and temporary folder is gone.
  */
 export function exitWhenDone(run: Promise<number>): void {
-  void run.then((code) => {
+  void run.then(async (code) => {
+    await flushed(process.stdout);
+    await flushed(process.stderr);
     if (!interrupted()) process.exit(code);
+  });
+}
+
+/**
+ * Resolves once everything written so far has been handed to the operating system. Writes to a pipe are asynchronous
+ * on POSIX (https://nodejs.org/api/process.html#a-note-on-process-io), so exiting at once would cut a large `--json`
+ * document read through `| jq` at the pipe's buffer size.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) resolve();
+    else stream.write('', () => resolve());
   });
 }

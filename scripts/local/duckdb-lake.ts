@@ -11,11 +11,16 @@ import { Dialect, duckdbDialect, mysqlDialect } from '../smoke/checksum';
 import { QueryFailed, Row, SqlEngine } from '../smoke/engines';
 import { CatalogTable } from '../smoke/steps';
 
-/** The Parquet type DMS writes for a contract column, as DuckDB spells it (TIME is carried as text, as in Glue). */
+/**
+ * The Parquet type DMS writes for a contract column, as DuckDB spells it (TIME is carried as text, as in Glue; a
+ * DATETIME is a timestamp).
+ */
 export function parquetType(column: Table['columns'][number]): string {
   switch (column.type.kind) {
     case 'date':
       return 'DATE';
+    case 'datetime':
+      return 'TIMESTAMP';
     case 'decimal':
       return `DECIMAL(${column.type.precision},${column.type.scale})`;
     default:
@@ -234,7 +239,11 @@ export class DuckDbLake {
     await connection.run(`CREATE SCHEMA ${CHANGE_LOG_SCHEMA}`);
     for (const name of [...folders].sort()) {
       const files = join(tableFolder(options.lakeDir, rawPrefix, name), '*.parquet');
-      await connection.run(`CREATE VIEW ${CHANGE_LOG_SCHEMA}."${name}" AS SELECT * FROM read_parquet(${sqlString(files)})`);
+      // By column name, as Athena reads Parquet (https://docs.aws.amazon.com/athena/latest/ug/handling-schema-updates-chapter.html):
+      // files written before a column was added to the contract lack it, and their rows read NULL in it.
+      await connection.run(
+        `CREATE VIEW ${CHANGE_LOG_SCHEMA}."${name}" AS SELECT * FROM read_parquet(${sqlString(files)}, union_by_name = true)`,
+      );
     }
     for (const table of options.tables) {
       const columns = [...table.columns.map((c) => `"${c.name.toLowerCase()}" ${parquetType(c)}`), `${LAST_CHANGE_SEQUENCE} VARCHAR`];

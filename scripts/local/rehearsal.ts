@@ -1,7 +1,8 @@
 import type { Connection } from 'mysql2/promise';
-import { Table } from '../../contract/clinic';
+import { Table, isSeeded } from '../../contract/clinic';
 import { ReaderPersona, SOURCE_SCHEMA } from '../../contract/lake';
 import { changeLogDatabaseOf } from '../../contract/merge';
+import { quoteIdentifier } from '../../contract/mysql';
 import { CheckFailedError } from '../cli/errors';
 import { registerCleanup } from '../cli/interrupts';
 import { selectInputFiles } from '../seed/input-files';
@@ -14,7 +15,10 @@ import { ChangeScript, applyChangeScript } from './change-script';
 import { ChangeLogProblem, DuckDbLake, LakeDatabases, MergeCounts, exportLikeDms } from './duckdb-lake';
 import { GrantedColumns } from './personas';
 
-/** The smoke steps a local rehearsal can run: there is no DMS task, crawler run or Redshift schema to create. */
+/**
+ * The smoke steps a local rehearsal can run: there is no DMS task, merge execution, crawler run or Redshift schema to
+ * start, and no probe row to time (the rehearsal merges after the change script, not on a schedule).
+ */
 export const LOCAL_STEPS: readonly StepName[] = ['source', 'glue', 'reconcile', 'governance'];
 
 /** The local catalog's two databases, named as Glue names them: `<db>` and `<db>_changes`. */
@@ -66,6 +70,10 @@ export async function seedAndExport(options: SeedAndExportOptions): Promise<Seed
     prune: true,
   });
   if (!load.ok) return { load, exported: {} };
+  // The tables the exports do not hold (the smoke probe) are made equal to them too: empty. The rehearsal's own
+  // database only (a server that is RDS was refused before anything was written).
+  for (const table of options.tables.filter((t) => !isSeeded(t)))
+    await options.connection.query(`DELETE FROM ${quoteIdentifier(table.name)}`);
   log(`seeded ${load.tables.map((t) => `${t.table} ${t.read}`).join(', ')}`);
   const exportOptions = { source: options.connection, tables: options.tables, lakeDir: options.lakeDir, workDir: options.workDir };
   const exported = await exportLikeDms({
@@ -103,7 +111,7 @@ export async function seedAndExport(options: SeedAndExportOptions): Promise<Seed
 /** What the merge did to one current-state table, run by run. */
 export interface TableMerge {
   readonly table: string;
-  /** The first scheduled run, over the full load. */
+  /** The first scheduled run, over the full load (nothing when the tables are rebuilt from the whole log). */
   readonly fullLoad: MergeCounts;
   /** The next run, over the change log as it is now. */
   readonly changes: MergeCounts;
@@ -131,15 +139,15 @@ export const unstableMerges = (merge: readonly TableMerge[]): TableMerge[] => me
 
 /**
  * Builds the current-state tables from the change log the way the scheduled merge does in AWS: the change log is
- * checked first (a problem stops the run), then each table is merged as the full load left the log, again over the
- * whole log, and a third time, which must change nothing.
+ * checked first (a problem stops the run), then each table is merged as the full load left the log (unless it is
+ * rebuilt), again over the whole log, and a third time, which must change nothing.
  */
-async function mergeLikeTheSchedule(lake: DuckDbLake): Promise<TableMerge[]> {
+async function mergeLikeTheSchedule(lake: DuckDbLake, rebuild: boolean): Promise<TableMerge[]> {
   const problems = await lake.changeLogProblems();
   if (problems.length > 0) throw new ChangeLogProblemsError(problems);
   const merges: TableMerge[] = [];
   for (const table of lake.logged) {
-    const fullLoad = await lake.merge(table, 'full load');
+    const fullLoad = rebuild ? { inserted: 0, updated: 0, deleted: 0 } : await lake.merge(table, 'full load');
     const changes = await lake.merge(table, 'change log');
     merges.push({ table: table.name, fullLoad, changes, again: await lake.merge(table, 'change log') });
   }
@@ -160,11 +168,18 @@ export async function checkLocalLake(options: {
   grants: ReadonlyMap<ReaderPersona, GrantedColumns>;
   /** Where DuckDB may spill beyond its memory limit (DuckDB's default is `.tmp` in the working folder). */
   workDir?: string;
+  /**
+   * Build the current tables from the whole change log at once, as the merge does into a current table that a
+   * contract change re-created (nothing applied yet), or with `{"rebuild": true}`: a full load written before a
+   * column was added cannot be merged alone under the new contract.
+   * @default false: first the full load, then the whole log, as the schedule would
+   */
+  rebuild?: boolean;
   timeoutMs?: number;
 }): Promise<RehearsalResult> {
   const lake = await DuckDbLake.open({ lakeDir: options.lakeDir, tables: options.tables, workDir: options.workDir });
   try {
-    const merge = await mergeLikeTheSchedule(lake);
+    const merge = await mergeLikeTheSchedule(lake, options.rebuild ?? false);
     const readers: LakeReader[] = [];
     for (const persona of LOCAL_PERSONAS) {
       const schema = persona.replace(/-/g, '_');
@@ -178,7 +193,8 @@ export async function checkLocalLake(options: {
         deadline: Deadline.in(realClock, options.timeoutMs ?? 10 * 60_000),
         names: {
           dmsTaskArn: '',
-          crawlerName: '',
+          crawlerNames: {},
+          mergeStateMachineArn: '',
           glueDatabase: LOCAL_DATABASES.current,
           changeLogDatabase: LOCAL_DATABASES.changeLog,
           externalSchemaSql: '',

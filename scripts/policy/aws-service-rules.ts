@@ -2,7 +2,8 @@
 import { AwsEnvironment, awsEnvironment } from '../../stacks/core/aws-environment';
 import { documentedTrust } from '../../stacks/core/trusted-services';
 import { PolicyStatement, Resource, StackModel, referenced, statementsOf } from './model';
-import { Rule, first, list, of, perResource, settingsFor, stackRule } from './rule-kit';
+import { Rule, first, list, of, perResource, referringOrNaming, settingsFor, stackRule } from './rule-kit';
+import { groupBy, indexOf } from './stack-index';
 
 /*
  * AWS service constraints: what AWS (or the Terraform provider) requires of a configuration that is otherwise valid,
@@ -12,6 +13,14 @@ import { Rule, first, list, of, perResource, settingsFor, stackRule } from './ru
 
 const DMS_GUIDE = 'https://docs.aws.amazon.com/dms/latest/userguide';
 const PROVIDER = 'https://github.com/hashicorp/terraform-provider-aws';
+
+/** What runs a DMS replication: a task on a replication instance, or a DMS Serverless replication configuration. */
+export const DMS_REPLICATIONS: readonly string[] = ['aws_dms_replication_task', 'aws_dms_replication_config'];
+
+/** The task settings of either: `replication_task_settings` of a task, `replication_settings` of a serverless one. */
+export function dmsSettingsOf(r: { readonly values: Record<string, any> }): string | undefined {
+  return r.values.replication_task_settings ?? r.values.replication_settings;
+}
 
 const allows = (s: PolicyStatement): boolean => s.effect === 'Allow';
 const denies = (s: PolicyStatement): boolean => s.effect === 'Deny';
@@ -37,7 +46,7 @@ function s3Arn(stack: StackModel, value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const match = /^\$\{(aws_s3_bucket\.[^.]+)\.arn\}(.*)$/.exec(value);
   if (!match) return value;
-  const bucket = stack.resources.find((r) => r.address === match[1]);
+  const bucket = indexOf(stack).at(match[1]);
   return bucket ? `arn:${stackEnvironment(stack).partition}:s3:::${bucket.values.bucket}${match[2]}` : value;
 }
 
@@ -53,9 +62,9 @@ function roleNameOf(stack: StackModel, value: unknown): string | undefined {
 
 /** The statements of a role's inline policies (aws_iam_role_policy), by reference or by role name. */
 function rolePolicyStatements(stack: StackModel, role: Resource): PolicyStatement[] {
-  return of(stack, 'aws_iam_role_policy')
-    .filter((p) => referenced(stack, p.values.role)?.address === role.address || p.values.role === role.values.name)
-    .flatMap((p) => statementsOf(stack, p.values.policy) ?? []);
+  return referringOrNaming(stack, 'aws_iam_role_policy', 'role', role, role.values.name).flatMap(
+    (p) => statementsOf(stack, p.values.policy) ?? [],
+  );
 }
 
 /** The roles a negated aws:PrincipalArn condition exempts from a Deny, by name; undefined when it has none. */
@@ -64,12 +73,27 @@ function exemptRoleNames(stack: StackModel, statement: PolicyStatement): string[
   return exemption?.values.map((value) => roleNameOf(stack, value) ?? value);
 }
 
-/** The Lake Formation locations registered in a bucket, each with the name of the role it is registered with. */
-function registeredLocations(stack: StackModel, bucketName: string): { readonly arn: string; readonly roleName?: string }[] {
-  return of(stack, 'aws_lakeformation_resource')
-    .map((r) => ({ arn: s3Arn(stack, r.values.arn) ?? '', roleName: roleNameOf(stack, r.values.role_arn) }))
-    .filter((location) => bucketOfArn(location.arn) === bucketName);
+interface RegisteredLocation {
+  readonly arn: string;
+  readonly roleName?: string;
 }
+
+/** The Lake Formation locations registered in a bucket, each with the name of the role it is registered with. */
+function registeredLocations(stack: StackModel, bucketName: string): readonly RegisteredLocation[] {
+  const byBucket = indexOf(stack).derive('registered locations by bucket', () =>
+    groupBy(
+      of(stack, 'aws_lakeformation_resource').map(
+        (r): RegisteredLocation => ({ arn: s3Arn(stack, r.values.arn) ?? '', roleName: roleNameOf(stack, r.values.role_arn) }),
+      ),
+      (location) => bucketOfArn(location.arn),
+    ),
+  );
+  return byBucket.get(bucketName) ?? [];
+}
+
+/** The bucket of the stack with a name. */
+const bucketNamed = (stack: StackModel, bucketName: string | undefined): Resource | undefined =>
+  indexOf(stack).withValue('aws_s3_bucket', 'bucket', bucketName)[0];
 
 /** The exemptions of a Deny must be exactly among `allowed` and include every name of `required`. */
 function exemptionProblem(
@@ -228,21 +252,21 @@ export const AWS_SERVICE_RULES: readonly Rule[] = [
 
   perResource(
     'UH-AWS-DMS-003',
-    'No DMS data validation on a task into S3 (it needs Athena and Glue, and fails on a Lake Formation location)',
-    ['aws_dms_replication_task', 'aws_dms_s3_endpoint'],
+    'No DMS data validation on a task or serverless replication into S3 (it needs Athena and Glue, and fails on a Lake Formation location)',
+    ['aws_dms_replication_task', 'aws_dms_replication_config', 'aws_dms_s3_endpoint'],
     {
       aws: [`${DMS_GUIDE}/CHAP_Validating_S3.html`, `${DMS_GUIDE}/CHAP_Validating.html`],
     },
     (r) => {
       try {
-        return JSON.parse(r.values.replication_task_settings ?? '{}').ValidationSettings?.EnableValidation === true
-          ? 'EnableValidation is true on a task whose target is S3'
+        return JSON.parse(dmsSettingsOf(r) ?? '{}').ValidationSettings?.EnableValidation === true
+          ? 'EnableValidation is true on a replication whose target is S3'
           : undefined;
       } catch {
         return 'task settings are not JSON';
       }
     },
-    (r, stack) => r.type === 'aws_dms_replication_task' && referenced(stack, r.values.target_endpoint_arn)?.type === 'aws_dms_s3_endpoint',
+    (r, stack) => DMS_REPLICATIONS.includes(r.type) && referenced(stack, r.values.target_endpoint_arn)?.type === 'aws_dms_s3_endpoint',
   ),
 
   perResource(
@@ -258,10 +282,7 @@ export const AWS_SERVICE_RULES: readonly Rule[] = [
     },
     (r, stack) => {
       const topic = referenced(stack, r.values.sns_topic_arn);
-      const policies = of(stack, 'aws_sns_topic_policy').filter(
-        (p) =>
-          topic !== undefined && (referenced(stack, p.values.arn)?.address === topic.address || p.values.arn === r.values.sns_topic_arn),
-      );
+      const policies = topic ? referringOrNaming(stack, 'aws_sns_topic_policy', 'arn', topic, r.values.sns_topic_arn) : [];
       if (policies.length === 0) return 'no topic policy in this stack lets DMS publish to the topic';
       const unordered = policies.filter((p) => !r.dependsOn.includes(p.address));
       return unordered.length
@@ -290,8 +311,8 @@ export const AWS_SERVICE_RULES: readonly Rule[] = [
 
   perResource(
     'UH-AWS-DMS-006',
-    'A DMS task into S3 writes a change log the merge can order: the operation of full-load rows, the commit time, and the change sequence of every table',
-    ['aws_dms_replication_task', 'aws_dms_s3_endpoint'],
+    'A DMS task or serverless replication into S3 writes a change log the merge can order: the operation of full-load rows, the commit time, and the change sequence of every table',
+    ['aws_dms_replication_task', 'aws_dms_replication_config', 'aws_dms_s3_endpoint'],
     {
       aws: [
         `${DMS_GUIDE}/CHAP_Target.S3.html#CHAP_Target.S3.Configuring`,
@@ -325,7 +346,7 @@ export const AWS_SERVICE_RULES: readonly Rule[] = [
         ? `no ${CHANGE_SEQUENCE_HEADER} column for ${unsequenced.map(key).join(', ')}: the merge cannot order its changes`
         : undefined;
     },
-    (r, stack) => r.type === 'aws_dms_replication_task' && referenced(stack, r.values.target_endpoint_arn)?.type === 'aws_dms_s3_endpoint',
+    (r, stack) => DMS_REPLICATIONS.includes(r.type) && referenced(stack, r.values.target_endpoint_arn)?.type === 'aws_dms_s3_endpoint',
   ),
 
   perResource(
@@ -407,7 +428,7 @@ export const AWS_SERVICE_RULES: readonly Rule[] = [
     (r, stack) => {
       const location = s3Arn(stack, r.values.arn);
       const bucketName = bucketOfArn(location);
-      const bucket = of(stack, 'aws_s3_bucket').find((b) => b.values.bucket === bucketName);
+      const bucket = bucketNamed(stack, bucketName);
       if (!bucket) return `the bucket of ${location} is not in this stack, so its policy cannot be checked`;
       const bucketArn = `arn:${stackEnvironment(stack).partition}:s3:::${bucketName}`;
       const statements = settingsFor(stack, bucket, 'aws_s3_bucket_policy').flatMap((p) => statementsOf(stack, p.values.policy) ?? []);
@@ -445,7 +466,7 @@ export const AWS_SERVICE_RULES: readonly Rule[] = [
     (r, stack) => {
       const env = stackEnvironment(stack);
       const bucketName = bucketOfArn(s3Arn(stack, r.values.arn));
-      const bucket = of(stack, 'aws_s3_bucket').find((b) => b.values.bucket === bucketName);
+      const bucket = bucketNamed(stack, bucketName);
       if (!bucket) return 'the registered bucket is not in this stack, so its key cannot be checked';
       const encryption = first(
         first(settingsFor(stack, bucket, 'aws_s3_bucket_server_side_encryption_configuration')[0]?.values.rule)
@@ -465,9 +486,9 @@ export const AWS_SERVICE_RULES: readonly Rule[] = [
       );
       if (!deny) return `${key.address} lets any principal with IAM access decrypt ${bucketName} objects through S3`;
       const registrationRoles = registeredLocations(stack, bucketName ?? '').flatMap((l) => (l.roleName ? [l.roleName] : []));
-      const writers = of(stack, 'aws_dms_s3_endpoint')
-        .filter((e) => e.values.bucket_name === bucketName || referenced(stack, e.values.bucket_name)?.address === bucket.address)
-        .flatMap((e) => list(roleNameOf(stack, e.values.service_access_role_arn)));
+      const writers = referringOrNaming(stack, 'aws_dms_s3_endpoint', 'bucket_name', bucket, bucketName).flatMap((e) =>
+        list(roleNameOf(stack, e.values.service_access_role_arn)),
+      );
       return exemptionProblem(
         exemptRoleNames(stack, deny) ?? [],
         [...registrationRoles, ...writers],
@@ -490,9 +511,8 @@ export const AWS_SERVICE_RULES: readonly Rule[] = [
     },
     (r, stack) => {
       const named = list<string>(r.values.admins).filter((admin) => referenced(stack, admin) === undefined);
-      const roles = of(stack, 'aws_iam_role');
       const early = named
-        .map((admin) => roles.find((role) => role.values.name === roleNameOf(stack, admin)))
+        .map((admin): Resource | undefined => indexOf(stack).withValue('aws_iam_role', 'name', roleNameOf(stack, admin))[0])
         .filter((role): role is Resource => role !== undefined && !r.dependsOn.includes(role.address));
       return early.length
         ? `names ${early.map((role) => role.values.name).join(', ')} by ARN without waiting for it: Lake Formation refuses an admin that does not exist yet`

@@ -1,4 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
+import { indexOf } from './stack-index';
+
 /** A Terraform resource as the policy rules see it, from a synthesized stack or a plan. */
 export interface Resource {
   readonly type: string;
@@ -147,10 +149,17 @@ const normalizeStatement = (s: any): PolicyStatement => ({
 
 /**
  * The statements of a policy attribute: a reference to a local policy document, the document's rendered JSON (in
- * a plan), or a JSON string. Undefined when the policy is not known (computed at apply time).
+ * a plan), or a JSON string. Undefined when the policy is not known (computed at apply time). Parsed once per stack
+ * and policy text, however many rules read it: the result is shared, never change it.
  */
 export function statementsOf(stack: StackModel, policy: unknown): PolicyStatement[] | undefined {
   if (typeof policy !== 'string') return undefined;
+  const parsed = indexOf(stack).derive('statements', () => new Map<string, PolicyStatement[] | undefined>());
+  if (!parsed.has(policy)) parsed.set(policy, parseStatements(stack, policy));
+  return parsed.get(policy);
+}
+
+function parseStatements(stack: StackModel, policy: string): PolicyStatement[] | undefined {
   const reference = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(policy);
   if (reference) {
     const document = stack.policyDocuments[reference[1]];
@@ -187,9 +196,11 @@ export function allPolicies(stack: StackModel): { resource: Resource; attribute:
   return found;
 }
 
-/** The target of a `${type.name.attr}` reference, if the value is one. */
+const REFERENCE = /^\$\{([a-z0-9_]+)\.([^.]+)\.[a-z_]+\}$/;
+
+/** The target of a `${type.name.attr}` reference, if the value is one (the first resource of that type and name). */
 export function referenced(stack: StackModel, value: unknown): Resource | undefined {
   if (typeof value !== 'string') return undefined;
-  const match = /^\$\{([a-z0-9_]+)\.([^.]+)\.[a-z_]+\}$/.exec(value);
-  return match ? stack.resources.find((r) => r.type === match[1] && r.name === match[2]) : undefined;
+  const match = REFERENCE.exec(value);
+  return match ? indexOf(stack).named(match[1], match[2]) : undefined;
 }

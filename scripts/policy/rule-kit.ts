@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { Resource, StackModel, StackScope, referenced } from './model';
+import { groupBy, indexOf } from './stack-index';
 
 /** Where a rule comes from: the scanners' ids it mirrors, the HIPAA safeguard it serves, the AWS pages it encodes. */
 export interface RuleSources {
@@ -29,7 +30,8 @@ export interface Rule {
   evaluate(stack: StackModel): Finding[];
 }
 
-export const of = (stack: StackModel, ...types: string[]): Resource[] => stack.resources.filter((r) => types.includes(r.type));
+/** The resources of some types, in the stack's order, from the stack's index. Shared: never change the array. */
+export const of = (stack: StackModel, ...types: string[]): readonly Resource[] => indexOf(stack).ofType(types);
 export const first = (value: any): any => (Array.isArray(value) ? value[0] : value);
 export const list = <T>(value: T | T[] | undefined | null): T[] =>
   value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
@@ -88,9 +90,34 @@ export const scoped =
 
 /** The resource a sub-resource (`bucket`, `vpc_id`, `resource_arn`) belongs to: a reference or a plain name. */
 export function owner(stack: StackModel, value: unknown, type: string, nameAttribute: string): Resource | undefined {
-  return referenced(stack, value) ?? stack.resources.find((r) => r.type === type && r.values[nameAttribute] === value);
+  return referenced(stack, value) ?? indexOf(stack).withValue(type, nameAttribute, value)[0];
 }
 
+/**
+ * The resources of `type` whose `attribute` refers to `target` (`${target.attr}`), in the stack's order: grouped
+ * once per stack, type and attribute, so asking for every target costs one pass.
+ */
+export function referring(stack: StackModel, type: string, attribute: string, target: Resource): readonly Resource[] {
+  const index = indexOf(stack);
+  return (
+    index
+      .derive(`referring ${type} ${attribute}`, () => groupBy(index.ofType([type]), (r) => referenced(stack, r.values[attribute])?.address))
+      .get(target.address) ?? []
+  );
+}
+
+/**
+ * The resources of `type` whose `attribute` refers to `target` or holds `value` (its name or ARN, compared with
+ * `===`), in the stack's order.
+ */
+export const referringOrNaming = (stack: StackModel, type: string, attribute: string, target: Resource, value: unknown): Resource[] =>
+  indexOf(stack).inStackOrder(referring(stack, type, attribute, target), indexOf(stack).withValue(type, attribute, value));
+
 /** The resources of a type that configure a bucket (its policy, encryption, logging), by reference or by name. */
-export const settingsFor = (stack: StackModel, bucket: Resource, type: string): Resource[] =>
-  of(stack, type).filter((r) => owner(stack, r.values.bucket, 'aws_s3_bucket', 'bucket')?.address === bucket.address);
+export function settingsFor(stack: StackModel, bucket: Resource, type: string): readonly Resource[] {
+  const index = indexOf(stack);
+  const byBucket = index.derive(`settings ${type}`, () =>
+    groupBy(index.ofType([type]), (r) => owner(stack, r.values.bucket, 'aws_s3_bucket', 'bucket')?.address),
+  );
+  return byBucket.get(bucket.address) ?? [];
+}

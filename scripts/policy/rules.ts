@@ -4,8 +4,9 @@ import { PERSONA_ROLE_SUFFIX } from '../../contract/lake';
 import { changeLogDatabaseOf } from '../../contract/merge';
 import { LAKE_ROLE_SUFFIX } from '../../stacks/core/lake-roles';
 import { PolicyStatement, Resource, StackModel, allPolicies, referenced, statementsOf } from './model';
-import { AWS_SERVICE_RULES } from './aws-service-rules';
-import { Rule, first, of, perResource, scoped, settingsFor, stackRule } from './rule-kit';
+import { AWS_SERVICE_RULES, DMS_REPLICATIONS, dmsSettingsOf } from './aws-service-rules';
+import { Rule, first, of, perResource, referring, referringOrNaming, scoped, settingsFor, stackRule } from './rule-kit';
+import { enclosed, indexOf, longest } from './stack-index';
 
 export type { Finding, Rule, RuleSources } from './rule-kit';
 
@@ -98,8 +99,51 @@ const principalRoleName = (stack: StackModel, value: unknown): string =>
     referenced(stack, value)?.values.name ?? (typeof value === 'string' ? (/:role\/(?:.*\/)?([^/]+)$/.exec(value)?.[1] ?? value) : ''),
   );
 
-/** Whether a value (an ARN, a map of dimensions, a reference) mentions a resource by its address. */
-const mentions = (value: unknown, resource: Resource): boolean => JSON.stringify(value ?? null).includes(`\${${resource.address}.`);
+/**
+ * What the texts hold between `open` and `close`, up to the longest of `names`: a name `n` of them is in the set
+ * exactly when some text includes `open + n + close`. Each text is read once, not once per name.
+ */
+function heldIn(texts: readonly string[], open: string, close: string, names: readonly string[]): Set<string> {
+  const maxLength = longest(names);
+  const held = new Set<string>();
+  for (const text of texts) for (const found of enclosed(text, open, close, maxLength)) held.add(found);
+  return held;
+}
+
+/**
+ * Which of `targets` each of `resources` mentions by address (`${address.` in the JSON of `valueOf(resource)`: an
+ * ARN, a map of dimensions, a reference): the resources by the address they mention, each in the stack's order.
+ * Each value is read once for all targets, not once per target.
+ */
+function mentioning(
+  resources: readonly Resource[],
+  valueOf: (resource: Resource) => unknown,
+  targets: readonly Resource[],
+): Map<string, Resource[]> {
+  const addresses = new Set(targets.map((t) => t.address));
+  const maxLength = longest(addresses);
+  const byTarget = new Map<string, Resource[]>();
+  for (const resource of resources) {
+    for (const address of enclosed(JSON.stringify(valueOf(resource) ?? null), '${', '.', maxLength)) {
+      if (!addresses.has(address)) continue;
+      const group = byTarget.get(address);
+      if (group) group.push(resource);
+      else byTarget.set(address, [resource]);
+    }
+  }
+  return byTarget;
+}
+
+/** Whether a principal is among the admins of the stack's Lake Formation settings (collected once per stack). */
+function isLakeAdmin(stack: StackModel, principal: unknown): boolean {
+  const { admins, other } = indexOf(stack).derive('lake formation admins', () => {
+    const settings = of(stack, 'aws_lakeformation_data_lake_settings');
+    // Admins are a list; anything else keeps the original test, which a string would answer by substring.
+    const lists = settings.map((s) => s.values.admins ?? []);
+    return { admins: new Set(lists.filter(Array.isArray).flat()), other: lists.filter((a) => !Array.isArray(a)) };
+  });
+  return admins.has(principal) || other.some((a: any) => a.includes(principal));
+}
 
 /** The HIPAA-minded rules: scanner equivalents and the platform's own safeguards. */
 export const HIPAA_RULES: readonly Rule[] = [
@@ -111,10 +155,7 @@ export const HIPAA_RULES: readonly Rule[] = [
     { checkov: ['CKV2_AWS_11'], trivy: ['AVD-AWS-0178'], cdkNag: 'HIPAA.Security-VPCFlowLogsEnabled', hipaa: HIPAA.audit },
     (stack) => {
       const missing = of(stack, 'aws_vpc').filter(
-        (vpc) =>
-          !of(stack, 'aws_flow_log').some(
-            (f) => referenced(stack, f.values.vpc_id)?.address === vpc.address && f.values.traffic_type === 'ALL',
-          ),
+        (vpc) => !referring(stack, 'aws_flow_log', 'vpc_id', vpc).some((f) => f.values.traffic_type === 'ALL'),
       );
       return missing.length ? `no ALL-traffic flow log for ${missing.map((v) => v.address).join(', ')}` : undefined;
     },
@@ -214,6 +255,29 @@ export const HIPAA_RULES: readonly Rule[] = [
       return table && !/nat-public/.test(table.name) ? `${table.address} routes to an internet gateway` : undefined;
     },
     (r) => typeof r.values.gateway_id === 'string' && /aws_internet_gateway/.test(r.values.gateway_id),
+  ),
+  perResource(
+    'UH-NET-012',
+    'SSH (22) is admitted only from an EC2 Instance Connect Endpoint’s security group',
+    ['aws_vpc_security_group_ingress_rule', 'aws_security_group_rule', 'aws_ec2_instance_connect_endpoint'],
+    // The endpoint's group is the source the EC2 User Guide gives for the instances' rule; who may open a tunnel is
+    // IAM's (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/eice-security-groups.html).
+    { checkov: ['CKV_AWS_24'], cdkNag: 'HIPAA.Security-EC2RestrictedSSH', hipaa: HIPAA.access },
+    (r, stack) => {
+      const source = r.values.referenced_security_group_id ?? r.values.source_security_group_id;
+      const endpointGroups = of(stack, 'aws_ec2_instance_connect_endpoint').flatMap((e) => e.values.security_group_ids ?? []);
+      return typeof source === 'string' && endpointGroups.includes(source)
+        ? undefined
+        : 'port 22 admitted from something other than an EC2 Instance Connect Endpoint’s security group';
+    },
+    (r) => {
+      // The endpoints are read for their groups only.
+      if (r.type === 'aws_ec2_instance_connect_endpoint') return false;
+      if (r.type === 'aws_security_group_rule' && r.values.type !== 'ingress') return false;
+      const protocol = String(r.values.ip_protocol ?? r.values.protocol);
+      if (protocol === '-1' || protocol === 'all') return true;
+      return (protocol === 'tcp' || protocol === '6') && r.values.from_port <= 22 && r.values.to_port >= 22;
+    },
   ),
 
   // RDS
@@ -355,10 +419,17 @@ export const HIPAA_RULES: readonly Rule[] = [
   ),
   perResource(
     'UH-DMS-002',
-    'DMS replication instances use a customer-managed key',
-    ['aws_dms_replication_instance'],
+    'DMS replication instances and serverless replications use a customer-managed key',
+    ['aws_dms_replication_instance', 'aws_dms_replication_config'],
     { checkov: ['CKV_AWS_212'], hipaa: HIPAA.encryptRest },
-    (r) => (!r.values.kms_key_arn ? 'no kms_key_arn' : undefined),
+    (r) =>
+      r.type === 'aws_dms_replication_config'
+        ? !first(r.values.compute_config)?.kms_key_id
+          ? 'no compute_config kms_key_id'
+          : undefined
+        : !r.values.kms_key_arn
+          ? 'no kms_key_arn'
+          : undefined,
   ),
   perResource(
     'UH-DMS-003',
@@ -403,13 +474,13 @@ export const HIPAA_RULES: readonly Rule[] = [
   ),
   perResource(
     'UH-DMS-008',
-    'DMS tasks check what they copy: row validation where DMS can validate the target; into S3, table errors stop the table and the task instead of skipping rows',
-    ['aws_dms_replication_task', 'aws_dms_s3_endpoint'],
+    'DMS tasks and serverless replications check what they copy: row validation where DMS can validate the target; into S3, table errors stop the table and the task instead of skipping rows',
+    ['aws_dms_replication_task', 'aws_dms_replication_config', 'aws_dms_s3_endpoint'],
     { hipaa: HIPAA.integrity },
     (r, stack) => {
       let settings: any;
       try {
-        settings = JSON.parse(r.values.replication_task_settings ?? '{}');
+        settings = JSON.parse(dmsSettingsOf(r) ?? '{}');
       } catch {
         return 'task settings are not JSON';
       }
@@ -425,7 +496,7 @@ export const HIPAA_RULES: readonly Rule[] = [
       }
       return settings.ValidationSettings?.EnableValidation === true ? undefined : 'validation is off';
     },
-    (r) => r.type === 'aws_dms_replication_task',
+    (r) => DMS_REPLICATIONS.includes(r.type),
   ),
   perResource(
     'UH-DMS-009',
@@ -686,7 +757,7 @@ export const HIPAA_RULES: readonly Rule[] = [
     },
     (r, stack) =>
       !PHI_READER_ROLE.test(String(referenced(stack, r.values.principal)?.values.name ?? r.values.principal)) &&
-      !of(stack, 'aws_lakeformation_data_lake_settings').some((s) => (s.values.admins ?? []).includes(r.values.principal)),
+      !isLakeAdmin(stack, r.values.principal),
   ),
   stackRule(
     'UH-LF-007',
@@ -752,7 +823,7 @@ export const HIPAA_RULES: readonly Rule[] = [
       if (!['ALL', 'ERROR'].includes(logging?.level)) return `logging level ${logging?.level ?? 'OFF'} does not record failed executions`;
       if (logging.include_execution_data !== false) return 'include_execution_data is not false: state inputs and outputs reach the logs';
       const group = /^\$\{(aws_cloudwatch_log_group\.[^.}]+)\.arn\}(:\*)?$/.exec(String(logging.log_destination ?? ''));
-      const logGroup = group ? stack.resources.find((g) => g.address === group[1]) : undefined;
+      const logGroup = group ? indexOf(stack).at(group[1]) : undefined;
       if (!logGroup) return 'the log destination is not a log group of this stack';
       return logGroup.values.kms_key_id ? undefined : `${logGroup.address} is not encrypted with a KMS key`;
     },
@@ -809,8 +880,10 @@ export const HIPAA_RULES: readonly Rule[] = [
     ['aws_redshiftserverless_workgroup', 'aws_redshiftserverless_usage_limit'],
     {},
     (stack) => {
-      const limited = of(stack, 'aws_redshiftserverless_usage_limit').map((u) => referenced(stack, u.values.resource_arn)?.address);
-      const bare = of(stack, 'aws_redshiftserverless_workgroup').filter((w) => !limited.includes(w.address));
+      const limited = new Set(
+        of(stack, 'aws_redshiftserverless_usage_limit').map((u) => referenced(stack, u.values.resource_arn)?.address),
+      );
+      const bare = of(stack, 'aws_redshiftserverless_workgroup').filter((w) => !limited.has(w.address));
       return bare.length ? `no usage limit: ${bare.map((w) => w.address).join(', ')}` : undefined;
     },
   ),
@@ -910,11 +983,12 @@ export const HIPAA_RULES: readonly Rule[] = [
       if (referenced(stack, target?.arn)?.type !== 'aws_sfn_state_machine') return 'the target is not a state machine of this stack';
       const role = referenced(stack, target?.role_arn);
       if (role?.type !== 'aws_iam_role') return 'the role is not a role of this stack, so its permissions cannot be checked';
-      const ofRole = (type: string): Resource[] =>
-        of(stack, type).filter((p) => referenced(stack, p.values.role)?.address === role.address || p.values.role === role.values.name);
+      const ofRole = (type: string): Resource[] => referringOrNaming(stack, type, 'role', role, role.values.name);
       if (ofRole('aws_iam_role_policy_attachment').length > 0) return `${role.address} has managed policies attached`;
-      const scheduled = of(stack, 'aws_scheduler_schedule').map(
-        (schedule) => referenced(stack, first(schedule.values.target)?.arn)?.address,
+      const scheduled = indexOf(stack).derive(
+        'UH-IAM-006 scheduled state machines',
+        () =>
+          new Set(of(stack, 'aws_scheduler_schedule').map((schedule) => referenced(stack, first(schedule.values.target)?.arn)?.address)),
       );
       const statements = ofRole('aws_iam_role_policy')
         .flatMap((p) => statementsOf(stack, p.values.policy) ?? [])
@@ -924,7 +998,7 @@ export const HIPAA_RULES: readonly Rule[] = [
           st.actions.some((a) => a !== 'states:StartExecution') ||
           st.resources.some((resource) => {
             const machine = referenced(stack, resource);
-            return machine?.type !== 'aws_sfn_state_machine' || !scheduled.includes(machine.address);
+            return machine?.type !== 'aws_sfn_state_machine' || !scheduled.has(machine.address);
           }),
       );
       return wider.length
@@ -979,19 +1053,42 @@ export const HIPAA_RULES: readonly Rule[] = [
   stackRule(
     'UH-MON-002',
     'Pipeline failures alert someone (DMS events, and a failure of every crawler, to a topic)',
-    ['aws_dms_event_subscription', 'aws_cloudwatch_event_rule', 'aws_glue_crawler'],
+    ['aws_dms_event_subscription', 'aws_cloudwatch_event_rule', 'aws_dms_replication_config', 'aws_glue_crawler'],
     { hipaa: HIPAA.review },
     (stack) => {
       if (of(stack, 'aws_dms_replication_task').length && !of(stack, 'aws_dms_event_subscription').length)
         return 'no DMS event subscription';
-      const patterns = of(stack, 'aws_cloudwatch_event_rule')
-        .map((rule) => String(rule.values.event_pattern ?? ''))
-        .filter((pattern) => pattern.includes('Glue Crawler State Change'));
-      // A pattern names a crawler by a reference in a synthesized stack, by its name in a plan.
-      const unwatched = of(stack, 'aws_glue_crawler').filter(
-        (crawler) =>
-          !patterns.some((pattern) => pattern.includes(`\${${crawler.address}.name}`) || pattern.includes(`"${crawler.values.name}"`)),
+      const eventPatterns = of(stack, 'aws_cloudwatch_event_rule').map((rule) => String(rule.values.event_pattern ?? ''));
+      // A serverless replication is no event-subscription source: its state changes reach EventBridge, named by ARN.
+      // Every mention is read out of the patterns once (`${address.arn}`, `"arn"`), then looked up for each one.
+      const replications = of(stack, 'aws_dms_replication_config');
+      const replicationPatterns = eventPatterns.filter((pattern) => pattern.includes('DMS Replication State Change'));
+      const arnOf = (config: Resource): string => `${config.values.arn}`;
+      const replicationReferences = heldIn(
+        replicationPatterns,
+        '${',
+        '.arn}',
+        replications.map((c) => c.address),
       );
+      const replicationArns = heldIn(replicationPatterns, '"', '"', replications.map(arnOf));
+      const unwatchedReplications = replications.filter(
+        (config) => !replicationReferences.has(config.address) && (config.values.arn === undefined || !replicationArns.has(arnOf(config))),
+      );
+      if (unwatchedReplications.length)
+        return `no DMS replication state-change rule for ${unwatchedReplications.map((c) => c.address).join(', ')}`;
+      const patterns = eventPatterns.filter((pattern) => pattern.includes('Glue Crawler State Change'));
+      // A pattern names a crawler by a reference in a synthesized stack (`${address.name}`), by its name in a plan
+      // (`"name"`): every such mention is read out of the patterns once, then looked up for each crawler.
+      const crawlers = of(stack, 'aws_glue_crawler');
+      const nameOf = (crawler: Resource): string => `${crawler.values.name}`;
+      const byReference = heldIn(
+        patterns,
+        '${',
+        '.name}',
+        crawlers.map((c) => c.address),
+      );
+      const byName = heldIn(patterns, '"', '"', crawlers.map(nameOf));
+      const unwatched = crawlers.filter((crawler) => !byReference.has(crawler.address) && !byName.has(nameOf(crawler)));
       return unwatched.length ? `no crawler failure rule for ${unwatched.map((c) => c.address).join(', ')}` : undefined;
     },
   ),
@@ -1007,24 +1104,24 @@ export const HIPAA_RULES: readonly Rule[] = [
       ],
     },
     (stack) => {
+      const stateMachines = of(stack, 'aws_sfn_state_machine');
+      const alarms = mentioning(of(stack, 'aws_cloudwatch_metric_alarm'), (a) => a.values.dimensions, stateMachines);
+      const rateSchedules = mentioning(
+        of(stack, 'aws_scheduler_schedule').filter((schedule) => /^rate\(/.test(schedule.values.schedule_expression ?? '')),
+        (schedule) => first(schedule.values.target)?.arn,
+        stateMachines,
+      );
       const alarmsOn = (stateMachine: Resource, metric: string): Resource[] =>
-        of(stack, 'aws_cloudwatch_metric_alarm').filter(
-          (a) =>
-            a.values.namespace === 'AWS/States' &&
-            a.values.metric_name === metric &&
-            mentions(a.values.dimensions, stateMachine) &&
-            (a.values.alarm_actions ?? []).length > 0,
+        (alarms.get(stateMachine.address) ?? []).filter(
+          (a) => a.values.namespace === 'AWS/States' && a.values.metric_name === metric && (a.values.alarm_actions ?? []).length > 0,
         );
       const problems: string[] = [];
-      for (const stateMachine of of(stack, 'aws_sfn_state_machine')) {
+      for (const stateMachine of stateMachines) {
         const failed = alarmsOn(stateMachine, 'ExecutionsFailed').filter(
           (a) => a.values.comparison_operator === 'GreaterThanThreshold' && Number(a.values.threshold) === 0,
         );
         if (failed.length === 0) problems.push(`${stateMachine.address} has no alarm on ExecutionsFailed > 0`);
-        const byRate = of(stack, 'aws_scheduler_schedule').some(
-          (schedule) =>
-            /^rate\(/.test(schedule.values.schedule_expression ?? '') && mentions(first(schedule.values.target)?.arn, stateMachine),
-        );
+        const byRate = rateSchedules.has(stateMachine.address);
         const stale = alarmsOn(stateMachine, 'ExecutionsSucceeded').filter(
           (a) => a.values.comparison_operator === 'LessThanThreshold' && a.values.treat_missing_data === 'breaching',
         );

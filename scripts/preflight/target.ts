@@ -2,20 +2,11 @@ import { join } from 'node:path';
 import * as accountsModule from '../../config/accounts';
 import { environments } from '../../config/environments';
 import type { EnvironmentConfig } from '../../config/types';
+import { interfaceEndpointServices } from '../../stacks/core/interface-endpoints';
 import { UsageError } from '../cli/errors';
 
 /** The CA the database construct uses unless the config names another (`caCertIdentifier`). */
 export const DEFAULT_RDS_CA = 'rds-ca-rsa2048-g1';
-
-/**
- * Interface endpoints the stack places in its VPC, by short service name. They mirror `BASE_INTERFACE_ENDPOINTS`,
- * `WAREHOUSE_ENDPOINTS` and `SESSION_MANAGER_ENDPOINTS` of `stacks/constructs/network.ts` (a test keeps them equal)
- * without loading the provider bindings into this command.
- */
-export const STACK_INTERFACE_ENDPOINTS = {
-  always: ['secretsmanager', 'kms', 'sts', 'logs', 'glue', 'lakeformation'],
-  withAccessHost: ['ssm', 'ssmmessages', 'ec2messages'],
-} as const;
 
 /** Managed policy each account-level DMS role must have attached (the names DMS looks the roles up by). */
 export const DMS_ACCOUNT_ROLES = [
@@ -119,10 +110,15 @@ export function preflightTarget(
         : 'nobody',
     network: {
       natGateway: field(network, 'internetEgress') === 'nat-gateway',
-      interfaceEndpoints: [
-        ...STACK_INTERFACE_ENDPOINTS.always,
-        ...(field(field(network, 'accessHost'), 'enabled') === true ? STACK_INTERFACE_ENDPOINTS.withAccessHost : []),
-      ],
+      // The services the stack makes endpoints for, from the module the constructs ask it with (no provider bindings).
+      interfaceEndpoints: interfaceEndpointServices({
+        network: {
+          accessHost: {
+            enabled: field(field(network, 'accessHost'), 'enabled') === true,
+            connection: field(field(network, 'accessHost'), 'connection'),
+          },
+        },
+      } as Pick<EnvironmentConfig, 'network'>),
     },
     ...(field(config, 'warehouse') ? { warehouseName: `${stackName}-warehouse` } : {}),
     rdsCaIdentifier: text(field(field(config, 'database'), 'caCertIdentifier')) ?? DEFAULT_RDS_CA,

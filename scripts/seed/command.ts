@@ -14,6 +14,7 @@ import { formatError } from './csv-validation';
 import { DmsUserError, DmsUserResult, provisionDmsUser } from './dms-user';
 import { selectInputFiles } from './input-files';
 import { LoadReport, PARALLEL_MIN_BYTES, loadClinicData, undoText } from './loader';
+import { migrationStep } from './migrate';
 
 function reportText(report: LoadReport, ignored: readonly string[], dms: DmsUserResult | undefined, width: number | undefined): string {
   const lines: string[] = [];
@@ -46,6 +47,12 @@ export const command = defineCommand({
       .addOption(new Option('--dir <dir>', 'folder of <table>.csv exports (default: the committed seed/)').argParser(existingDirectory))
       .addOption(new Option('--file <table=path>', 'the file of one table, for exports with other names (repeatable)').argParser(repeated))
       .addOption(new Option('--dry-run', 'validate and check keys, write nothing'))
+      .addOption(
+        new Option(
+          '--migrate',
+          'apply additive schema changes of the contract first (new tables, new nullable or defaulted columns, wider text)',
+        ),
+      )
       .addOption(new Option('--prune', 'delete rows that are missing from the files (default: leave them)'))
       .addOption(new Option('--max-errors <n>', 'stop after N errors').default(50).argParser(integer({ min: 1, max: 100_000 })))
       .addOption(
@@ -56,7 +63,7 @@ export const command = defineCommand({
       .addOption(
         new Option(
           '--threads <n>',
-          `threads that parse and validate while the server loads (default: one per core; none for inputs under ${PARALLEL_MIN_BYTES / 1024 / 1024} MiB)`,
+          `threads that parse and validate while the server loads (default: one per core but one, at least one; none for inputs under ${PARALLEL_MIN_BYTES / 1024 / 1024} MiB)`,
         ).argParser(integer({ min: 0, max: 64 })),
       )
       .addOption(
@@ -95,6 +102,15 @@ Examples:
 
     const connection = await connectMysql(target);
     try {
+      const ended = await migrationStep({
+        connection,
+        database: target.database,
+        tables: CLINIC_TABLES,
+        migrate: options.migrate ?? false,
+        dryRun: options.dryRun ?? false,
+        progress,
+      });
+      if (ended) return ended;
       let tableStarted = Date.now();
       let currentTable = '';
       const report = await loadClinicData({

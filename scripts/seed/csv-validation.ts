@@ -1,8 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import { CsvError, parse } from 'csv-parse/sync';
 import { Column, Table } from '../../contract/clinic';
+import { FieldRule, scanChunk } from './chunk-scanner';
 import { CsvChunk, InputFile, MAX_RECORD_BYTES, UnreadableInputError, csvChunks, openInput } from './csv-chunks';
-import { KeyCode, keyEncoder } from './keys';
+import { KeyCodes, KeyCodesBuilder, NULL_KEY, keyEncoder } from './keys';
 
 /** A problem in an input file, located like a compiler error: `path:line:column: message`. */
 export interface LocatedError {
@@ -336,10 +337,10 @@ export interface ValidatedChunk {
   readonly stopped: boolean;
   /** The valid rows, converted, as LOAD DATA text. */
   readonly tsv: Uint8Array<ArrayBuffer>;
-  /** For each valid row: the line it starts on, its primary key, and each foreign key (null for NULL). */
-  readonly lines: readonly number[];
-  readonly keys: readonly KeyCode[];
-  readonly references: readonly (readonly (KeyCode | null)[])[];
+  /** For each valid row: the line it starts on, its primary key, and each foreign key (NULL_KEY for NULL). */
+  readonly lines: Uint32Array<ArrayBuffer>;
+  readonly keys: KeyCodes;
+  readonly references: readonly KeyCodes[];
 }
 
 const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: false, max_record_size: MAX_RECORD_BYTES } as const;
@@ -376,14 +377,27 @@ function syntaxProblem(task: ChunkTask, text: ChunkText, line: number, error: Cs
   return { path, ...where, message: `a quote inside an unquoted value: quote the whole value and double each quote in it${example}` };
 }
 
-const NO_ROWS = { tsv: new Uint8Array(0), lines: [], keys: [], references: [] } as const;
+const noRows = () => ({ tsv: new Uint8Array(0), lines: new Uint32Array(0), keys: [], references: [] });
+
+/** The rules of a table's columns as the hot path asks for them: the converted value, or undefined when refused. */
+function fieldRules(table: Table): FieldRule[] {
+  return table.columns.map((column) => {
+    const convert = converterFor(column);
+    return (raw) => {
+      const converted = convert(raw);
+      return converted instanceof Refusal ? undefined : converted;
+    };
+  });
+}
 
 /**
  * Checks one chunk of a CSV export against its table: the header (in the first chunk), field counts, each field's
  * format, calendar, range, length and enum, and control characters; converts the valid rows for MySQL and notes
- * their keys. Runs on a validation thread or on this one, so it reads nothing but its task.
+ * their keys. Runs on a validation thread or on this one, so it reads nothing but its task. A chunk first takes the
+ * hot path (chunk-scanner.ts), which gives up on anything but valid records; `hotPath: false` skips it, so that tests
+ * can hold the two to the same results.
  */
-export function validateChunk(task: ChunkTask): ValidatedChunk {
+export function validateChunk(task: ChunkTask, hotPath = true): ValidatedChunk {
   const { table, path, chunk } = task;
   const { bytes, firstLine } = chunk;
   const errors: LocatedError[] = [];
@@ -396,8 +410,11 @@ export function validateChunk(task: ChunkTask): ValidatedChunk {
   };
   if (!isUtf8(bytes)) {
     errors.push(utf8Problem(path, bytes, firstLine));
-    return { bytes, firstLine, rows: 0, rejected: 0, errors, stopped: true, ...NO_ROWS };
+    return { bytes, firstLine, rows: 0, rejected: 0, errors, stopped: true, ...noRows() };
   }
+  // A chunk of valid records, by far the common case, takes one pass over its bytes.
+  const scanned = hotPath ? scanChunk(table, chunk, fieldRules(table)) : undefined;
+  if (scanned) return { bytes, firstLine, rejected: 0, errors, stopped: false, ...scanned };
 
   const options = { ...CSV_OPTIONS, record_delimiter: chunk.recordDelimiter };
   let records: string[][];
@@ -426,8 +443,8 @@ export function validateChunk(task: ChunkTask): ValidatedChunk {
   const foreignKeys = columns.flatMap((column, index) => (column.references ? [{ index, encode: keyEncoder(column) }] : []));
   let tsv = '';
   const lines: number[] = [];
-  const keys: KeyCode[] = [];
-  const references: (KeyCode | null)[][] = foreignKeys.map(() => []);
+  const keys = new KeyCodesBuilder(columns[keyColumn]);
+  const references = foreignKeys.map(({ index }) => new KeyCodesBuilder(columns[index]));
   const values = new Array<SqlValue>(width);
   let [rows, rejected, line, recordLine, stopped] = [0, 0, firstLine, firstLine, false];
   for (let r = 0; r < records.length && !stopped; r += 1) {
@@ -462,7 +479,7 @@ export function validateChunk(task: ChunkTask): ValidatedChunk {
       keys.push(encodeKey(values[keyColumn]!));
       foreignKeys.forEach(({ index, encode }, k) => {
         const value = values[index];
-        references[k].push(value === null ? null : encode(value));
+        references[k].push(value === null ? NULL_KEY : encode(value));
       });
     } else {
       line += 1 + lineFeedsIn(fields);
@@ -482,7 +499,18 @@ export function validateChunk(task: ChunkTask): ValidatedChunk {
     });
     stopped = true;
   }
-  return { bytes, firstLine, rows, rejected, errors, stopped, tsv: new TextEncoder().encode(tsv), lines, keys, references };
+  return {
+    bytes,
+    firstLine,
+    rows,
+    rejected,
+    errors,
+    stopped,
+    tsv: new TextEncoder().encode(tsv),
+    lines: Uint32Array.from(lines),
+    keys: keys.done(),
+    references: references.map((codes) => codes.done()),
+  };
 }
 
 /** Validates one chunk somewhere (on this thread or a validation thread). */
@@ -495,10 +523,7 @@ const emptyResult = (firstLine: number, error: LocatedError): ValidatedChunk => 
   rejected: 0,
   errors: [error],
   stopped: true,
-  tsv: new Uint8Array(0),
-  lines: [],
-  keys: [],
-  references: [],
+  ...noRows(),
 });
 
 /**

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import mysql, { Connection, ConnectionOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Column, Table } from '../../contract/clinic';
 import {
@@ -17,7 +17,7 @@ import { CheckFailedError, CliError, EnvironmentError, InputError, asCliError } 
 import { registerCleanup } from '../cli/interrupts';
 import { InputFile, UnreadableInputError, openInput } from './csv-chunks';
 import { ChunkText, LocatedError, ValidatedChunk, formatError, tsvRows, validatedChunks } from './csv-validation';
-import { KeyIndex, NOT_A_KEY, keyEncoder, sameKeyFormat } from './keys';
+import { KeyIndex, KeySet, NOT_A_KEY, NULL_KEY, keyEncoder, sameKeyFormat } from './keys';
 import { ChunkValidation, onThisThread, validationThreads } from './validation-pool';
 
 /** How validated rows reach the tables. */
@@ -74,12 +74,20 @@ export interface LoadOptions {
   readonly loadMethod?: LoadMethod;
   /**
    * Threads that parse and validate while this one checks keys and feeds the server; 0 does everything on this thread.
-   * @default one per core, or 0 when the files together are under PARALLEL_MIN_BYTES
+   * @default one per core but one (this thread has work of its own), at least one; 0 when the files together are
+   * under PARALLEL_MIN_BYTES
    */
   readonly threads?: number;
   /** Progress: rows validated so far in a table, and phase changes. */
   readonly onProgress?: (event: { phase: LoadPhase; table: string; rows: number }) => void | Promise<void>;
 }
+
+/**
+ * Validation threads by default: one per core but one, since this thread checks keys and feeds the server, and the
+ * server needs a core too; at least one. On 2 cores one thread validates faster than the server stores (the hot path
+ * takes about a microsecond a row), and a second would only compete with the server for the CPU and hold memory.
+ */
+export const defaultThreads = (): number => Math.max(availableParallelism() - 1, 1);
 
 /** Below this much input, starting validation threads costs more than they save. */
 export const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
@@ -119,12 +127,27 @@ interface TableWriter {
 }
 
 /**
+ * How much LOAD DATA text may wait for the server in this process. mysql2 copies the stream onto the socket as it
+ * comes, without waiting for the server to read it, so without a bound a server slower than validation would have the
+ * whole table queued in memory; this much keeps the server fed (the kernel's socket buffers hold more) while memory
+ * stays flat.
+ */
+const QUEUED_BYTES = 4 * 1024 * 1024;
+
+/** The socket under a mysql2 connection, to wait for the server to take what was sent; undefined if mysql2 changes. */
+function socketOf(connection: Connection): Writable | undefined {
+  const stream = (connection as unknown as { connection?: { stream?: unknown } }).connection?.stream;
+  return stream instanceof Writable ? stream : undefined;
+}
+
+/**
  * LOAD DATA LOCAL INFILE fed from the validation results, so that validating in Node and storing in the server run at
- * the same time. LOAD DATA LOCAL skips a row the server refuses with a warning instead of failing, so fewer rows taken
- * than sent is a failure.
+ * the same time. LOAD DATA LOCAL skips a row the server refuses, or stores an adjusted value, with a warning instead of
+ * failing, so fewer rows taken than sent, or any warning, is a failure.
  */
 class InfileWriter implements TableWriter {
-  private readonly stream = new PassThrough({ highWaterMark: 1024 * 1024 });
+  private readonly stream = new PassThrough({ highWaterMark: QUEUED_BYTES });
+  private readonly socket: Writable | undefined;
   private readonly done: Promise<ResultSetHeader>;
   private failure?: Error;
   private rowsSent = 0;
@@ -134,6 +157,7 @@ class InfileWriter implements TableWriter {
     private readonly target: string,
     table: Table,
   ) {
+    this.socket = socketOf(connection);
     this.done = connection
       .query<ResultSetHeader>({
         sql:
@@ -149,16 +173,22 @@ class InfileWriter implements TableWriter {
     if (this.failure) throw this.failure;
     this.rowsSent += rows;
     if (!this.stream.write(tsv)) await Promise.race([once(this.stream, 'drain'), this.done]);
+    const socket = this.socket;
+    if (socket && socket.writableNeedDrain && socket.writableLength > QUEUED_BYTES) {
+      await Promise.race([once(socket, 'drain'), once(socket, 'close'), this.done]);
+    }
   }
 
   async finish(): Promise<void> {
     this.stream.end();
     const header = await this.done;
-    if (header.affectedRows !== this.rowsSent) {
+    if (header.affectedRows !== this.rowsSent || header.warningStatus > 0) {
       const [warnings] = await this.connection.query<RowDataPacket[]>('SHOW WARNINGS LIMIT 3');
       const why = warnings.map((w) => String(w.Message)).join('; ');
       throw new Error(
-        `the server took ${header.affectedRows} of the ${this.rowsSent} rows sent to ${this.target}${why ? ` (${why})` : ''}`,
+        header.affectedRows !== this.rowsSent
+          ? `the server took ${header.affectedRows} of the ${this.rowsSent} rows sent to ${this.target}${why ? ` (${why})` : ''}`
+          : `the server changed values sent to ${this.target}: ${why || `${header.warningStatus} warning(s)`}`,
       );
     }
   }
@@ -280,9 +310,9 @@ interface ReferenceCheck {
   readonly field: number;
   readonly parent: Table;
   /** The parent's keys from this run's file, if it has one. */
-  readonly runKeys?: KeyIndex;
+  readonly runKeys?: KeySet;
   /** The parent's keys already in the database that will still be there after this run. */
-  readonly databaseKeys?: KeyIndex;
+  readonly databaseKeys?: KeySet;
 }
 
 /** What undoing a failed run did. */
@@ -292,6 +322,22 @@ interface Undo {
   readonly droppedTables: string[];
   /** What could not be put back, as sentences. */
   readonly notRestored: string[];
+}
+
+/**
+ * Runs `chunks` up to its first result now rather than when it is first read, so that its first chunks are being
+ * validated meanwhile; a failure is thrown when it is read.
+ */
+function startedEarly<T>(chunks: AsyncGenerator<T>): AsyncGenerator<T> {
+  const first = chunks.next();
+  first.catch(() => undefined);
+  return (async function* () {
+    try {
+      for (let next = await first; next.done !== true; next = await chunks.next()) yield next.value;
+    } finally {
+      await chunks.return(undefined);
+    }
+  })();
 }
 
 /** Keys are read from the database in pages of this many, in key order. */
@@ -310,10 +356,11 @@ class ClinicLoad {
   /** Tables loaded straight, without staging: empty at the start of the run. */
   private readonly empty = new Set<string>();
   private readonly missing: Set<string>;
-  private readonly runKeys = new Map<string, KeyIndex>();
+  private readonly runKeys = new Map<string, KeySet>();
   /** Tables whose file was read to the end with no row rejected: their keys are all known. */
   private readonly allKeysKnown = new Set<string>();
-  private readonly databaseKeys = new Map<string, KeyIndex>();
+  private readonly databaseKeys = new Map<string, KeySet>();
+  private readonly validations = new Map<TableFile, AsyncGenerator<ValidatedChunk>>();
   private writer?: TableWriter;
   private savedServerChecks?: { foreignKeyChecks: number; uniqueChecks: number };
   private committing = false;
@@ -355,7 +402,7 @@ class ClinicLoad {
     }
     for (const [index, file] of this.files.entries()) {
       if (this.errors.length >= this.maxErrors) break;
-      await this.loadFile(file, this.reports[index]);
+      await this.loadFile(file, this.reports[index], this.files[index + 1]);
     }
     if (this.errors.length === 0 && !this.dryRun) {
       if (this.options.prune) {
@@ -387,7 +434,25 @@ class ClinicLoad {
     }
   }
 
-  private async loadFile(file: TableFile, report: TableReport): Promise<void> {
+  /**
+   * The validation of a file, started at most once: by the previous file once all of its rows are sent (so that the
+   * threads validate this one while the server still stores that one), or when its turn comes.
+   */
+  private validationOf(file: TableFile): AsyncGenerator<ValidatedChunk> {
+    let chunks = this.validations.get(file);
+    if (!chunks) {
+      chunks = startedEarly(
+        validatedChunks(this.inputs.get(file)!, file.table, this.validation.validate, {
+          ahead: this.validation.ahead,
+          remainingErrors: () => this.maxErrors - this.errors.length,
+        }),
+      );
+      this.validations.set(file, chunks);
+    }
+    return chunks;
+  }
+
+  private async loadFile(file: TableFile, report: TableReport, nextFile: TableFile | undefined): Promise<void> {
     const { table } = file;
     const started = process.hrtime.bigint();
     this.position = { table: table.name, path: file.path };
@@ -395,16 +460,11 @@ class ClinicLoad {
     const direct = writing && this.empty.has(table.name);
     const references = await this.referenceChecks(table);
     const keys = new KeyIndex();
-    this.runKeys.set(table.name, keys);
     if (writing) this.writer = await this.openWriter(table, direct);
 
     let [rows, rejected, complete, reported] = [0, 0, true, 0];
     const remainingErrors = (): number => this.maxErrors - this.errors.length;
-    const chunks = validatedChunks(this.inputs.get(file)!, table, this.validation.validate, {
-      ahead: this.validation.ahead,
-      remainingErrors,
-    });
-    for await (const chunk of chunks) {
+    for await (const chunk of this.validationOf(file)) {
       this.position.line = chunk.firstLine;
       rows += chunk.rows;
       const keyErrors = this.keyErrors(table, file.path, chunk, keys, references);
@@ -421,12 +481,13 @@ class ClinicLoad {
       if (this.errors.length >= this.maxErrors) complete = false;
     }
     if (complete) this.allKeysKnown.add(table.name);
-    // Kept, without lines, only while a later file may reference them.
-    if (this.files.some((f) => f.table.columns.some((c) => c.references?.table === table.name))) keys.forgetLines();
-    else this.runKeys.delete(table.name);
+    // Kept, compactly, only while a later file may reference them.
+    if (this.files.some((f) => f.table.columns.some((c) => c.references?.table === table.name)))
+      this.runKeys.set(table.name, keys.freeze());
     Object.assign(report, { read: rows, rejected });
     await this.progress({ phase: 'validate', table: table.name, rows });
     this.position.line = undefined;
+    if (nextFile && this.errors.length < this.maxErrors) this.validationOf(nextFile);
     if (this.writer) {
       await this.writer.finish();
       this.writer = undefined;
@@ -517,7 +578,7 @@ class ClinicLoad {
   }
 
   /** The keys of a table in the database, read once, in pages. */
-  private async keysInDatabase(table: Table): Promise<KeyIndex> {
+  private async keysInDatabase(table: Table): Promise<KeySet> {
     const cached = this.databaseKeys.get(table.name);
     if (cached) return cached;
     const keys = new KeyIndex();
@@ -536,8 +597,9 @@ class ClinicLoad {
       if (rows.length < KEY_PAGE) break;
       after = String(rows[rows.length - 1].k);
     }
-    this.databaseKeys.set(table.name, keys);
-    return keys;
+    const found = keys.freeze();
+    this.databaseKeys.set(table.name, found);
+    return found;
   }
 
   /**
@@ -568,7 +630,7 @@ class ClinicLoad {
       for (let k = 0; k < references.length; k += 1) {
         const check = references[k];
         const code = chunk.references[k][row];
-        if (code === null || check.runKeys?.has(code) || check.databaseKeys?.has(code)) continue;
+        if (code === NULL_KEY || check.runKeys?.has(code) || check.databaseKeys?.has(code)) continue;
         const { table: parent, column } = check.column.references!;
         report(
           line,
@@ -732,7 +794,7 @@ export async function loadClinicData(options: LoadOptions): Promise<LoadReport> 
     const schema = await checkSchema(options.connection, options.database, options.tables);
     if (schema.differences.length > 0) return report(false, { schemaDifferences: schema.differences });
     const sizes = await Promise.all([...inputs.values()].map(async (input) => (await input.handle.stat()).size));
-    const threads = options.threads ?? (sizes.reduce((a, b) => a + b, 0) >= PARALLEL_MIN_BYTES ? availableParallelism() : 0);
+    const threads = options.threads ?? (sizes.reduce((a, b) => a + b, 0) >= PARALLEL_MIN_BYTES ? defaultThreads() : 0);
     if (threads > 0) validation = validationThreads(threads);
     const load = new ClinicLoad(options, files, inputs, validation, schema.missing);
     // Interrupted (Ctrl-C, SIGTERM): the run's connection is closed first, so that the interrupted work cannot send

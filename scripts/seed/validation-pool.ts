@@ -42,6 +42,8 @@ interface Pending {
  */
 export function validationThreads(threads: number): ChunkValidation {
   const pending = new Map<number, Pending>();
+  /** Why each thread that ended did, so that a chunk is never handed to a thread that can no longer answer. */
+  const ended = new Map<Worker, Error>();
   let nextId = 0;
   const settle = (id: number): Pending | undefined => {
     const found = pending.get(id);
@@ -56,6 +58,7 @@ export function validationThreads(threads: number): ChunkValidation {
       else found?.reject(new Error(`a validation thread failed: ${message.failure}`));
     });
     const failAll = (error: Error): void => {
+      if (!ended.has(worker)) ended.set(worker, error);
       for (const [id, { worker: holder }] of [...pending]) {
         if (holder === worker) settle(id)?.reject(new Error(`a validation thread failed: ${error.message}`, { cause: error }));
       }
@@ -66,10 +69,15 @@ export function validationThreads(threads: number): ChunkValidation {
   });
   const load = (worker: Worker): number => [...pending.values()].filter((p) => p.worker === worker).length;
   return {
-    ahead: workers.length * 2,
+    ahead: workers.length * 4,
     validate: (task: ChunkTask) =>
       new Promise<ValidatedChunk>((resolve, reject) => {
         const worker = workers.reduce((best, candidate) => (load(candidate) < load(best) ? candidate : best));
+        const gone = ended.get(worker);
+        if (gone) {
+          reject(new Error(`a validation thread failed: ${gone.message}`, { cause: gone }));
+          return;
+        }
         const id = (nextId += 1);
         pending.set(id, { worker, resolve, reject });
         worker.postMessage({ id, task }, [task.chunk.bytes.buffer]);

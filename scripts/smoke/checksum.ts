@@ -9,7 +9,10 @@ export interface Dialect {
   readonly name: string;
   /** Identifier as the engine expects it (lake engines see lower-case column names). */
   identifier(name: string): string;
-  /** Canonical text of a column value: dates `YYYY-MM-DD`, times `HH:MM:SS`, decimals with their scale. */
+  /**
+   * Canonical text of a column value: dates `YYYY-MM-DD`, times `HH:MM:SS`, date-times `YYYY-MM-DD HH:MM:SS` (the
+   * lake's timestamps carry fractions the source's DATETIME has not), decimals with their scale.
+   */
   canonical(column: string, type: SqlType): string;
   /** Concatenation of text expressions. */
   concat(parts: string[]): string;
@@ -27,6 +30,7 @@ export const mysqlDialect: Dialect = {
   canonical: (column, type) => {
     if (type.kind === 'date') return `DATE_FORMAT(${column}, '%Y-%m-%d')`;
     if (type.kind === 'time') return `TIME_FORMAT(${column}, '%H:%i:%s')`;
+    if (type.kind === 'datetime') return `DATE_FORMAT(${column}, '%Y-%m-%d %H:%i:%s')`;
     return `CAST(${column} AS CHAR)`;
   },
   concat: (parts) => `CONCAT(${parts.join(', ')})`,
@@ -38,7 +42,7 @@ export const mysqlDialect: Dialect = {
 export const trinoDialect: Dialect = {
   name: 'trino',
   identifier: (name) => `"${name.toLowerCase()}"`,
-  canonical: (column) => `CAST(${column} AS varchar)`,
+  canonical: (column, type) => (type.kind === 'datetime' ? `date_format(${column}, '%Y-%m-%d %H:%i:%s')` : `CAST(${column} AS varchar)`),
   concat: (parts) => parts.join(' || '),
   md5Part: (text, from) => `from_base(substr(lower(to_hex(md5(to_utf8(${text})))), ${from}, 8), 16)`,
   table: (name) => `"${name.toLowerCase()}"`,
@@ -48,7 +52,7 @@ export const trinoDialect: Dialect = {
 export const duckdbDialect = (schema?: string): Dialect => ({
   name: 'duckdb',
   identifier: (name) => `"${name.toLowerCase()}"`,
-  canonical: (column) => `CAST(${column} AS VARCHAR)`,
+  canonical: (column, type) => (type.kind === 'datetime' ? `strftime(${column}, '%Y-%m-%d %H:%M:%S')` : `CAST(${column} AS VARCHAR)`),
   concat: (parts) => parts.join(' || '),
   md5Part: (text, from) => `CAST(('0x' || substr(md5(${text}), ${from}, 8)) AS UBIGINT)`,
   table: (name) => (schema ? `${schema}."${name.toLowerCase()}"` : `"${name.toLowerCase()}"`),
@@ -60,6 +64,7 @@ export const redshiftDialect = (schema: string): Dialect => ({
   identifier: (name) => `"${name.toLowerCase()}"`,
   canonical: (column, type) => {
     if (type.kind === 'date') return `TO_CHAR(${column}, 'YYYY-MM-DD')`;
+    if (type.kind === 'datetime') return `TO_CHAR(${column}, 'YYYY-MM-DD HH24:MI:SS')`;
     return `CAST(${column} AS VARCHAR)`;
   },
   concat: (parts) => parts.join(' || '),

@@ -3,8 +3,11 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { GlueClient } from '@aws-sdk/client-glue';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { environments } from '../../config/environments';
+import { DEFAULT_FRESHNESS_TARGET_MINUTES } from '../../config/types';
 import { CLINIC_TABLES } from '../../contract/clinic';
 import { ReaderPersona } from '../../contract/lake';
 import { EXTERNAL_SCHEMA, externalSchemaSql } from '../../contract/warehouse';
@@ -15,7 +18,7 @@ import { integer, listOf } from '../cli/options';
 import { connectMysql } from '../mysql/connection';
 import { addTargetOptions } from '../mysql/options';
 import { resolveTarget } from '../mysql/target';
-import { Outputs, output, readTerraformOutputs } from '../terraform/outputs';
+import { Outputs, output, outputMap, readTerraformOutputs } from '../terraform/outputs';
 import { AthenaEngine, MysqlEngine, RedshiftDataEngine } from './engines';
 import { formatSmokeReport, smokeVerdict } from './report';
 import { LakeReader, STEPS, runSmoke } from './steps';
@@ -25,19 +28,31 @@ import { Deadline, realClock } from './waiting';
 const NAMES = {
   region: 'region',
   glueDatabase: 'glue_database_name',
+  changesDatabase: 'glue_changes_database_name',
+  mergeStateMachineArn: 'merge_state_machine_arn',
   workgroup: 'athena_workgroup',
   redshiftWorkgroup: 'redshift_workgroup',
   redshiftDatabase: 'redshift_database',
   redshiftRoleArn: 'redshift_role_arn',
   analystRoleArn: 'analyst_role_arn',
   smokeRunnerRoleArn: 'smoke_runner_role_arn',
-  taskArn: 'dms_task_arn',
-  crawler: 'glue_crawler_name',
 } as const;
+
+/**
+ * The DMS replication of the environment: its serverless replication configuration when it has one (the output is
+ * empty with a replication instance), else its task.
+ */
+function dmsReplicationArn(outputs: Outputs): string {
+  return outputs.dms_replication_config_arn?.value ? output(outputs, 'dms_replication_config_arn') : output(outputs, 'dms_task_arn');
+}
+
+/** The crawler of each change-log table, by table: a map output. */
+const CRAWLER_NAMES_OUTPUT = 'glue_crawler_names';
 
 export const command = defineCommand({
   name: 'smoke',
-  description: "After a release: run DMS and the crawler, and prove the clinic's data arrived intact and governed in Athena and Redshift",
+  description:
+    "After a release: run DMS, the merge and the crawlers, and prove the clinic's data arrived intact, fresh and governed in Athena and Redshift",
   options: (command) =>
     addTargetOptions(command)
       .addOption(new Option('--only <steps>', `run only these steps (comma-separated: ${STEPS.join(', ')})`).argParser(listOf(STEPS)))
@@ -46,9 +61,29 @@ export const command = defineCommand({
       .addOption(new Option('--concurrency <n>', 'reconciliation queries at once').default(4).argParser(integer({ min: 1, max: 32 })))
       .addOption(new Option('--verbose', 'list every check, not only the failures'))
       .addOption(new Option('--region <region>', 'AWS region (default: the region output)'))
-      .addOption(new Option('--task-arn <arn>', 'DMS task (default: the dms_task_arn output)'))
-      .addOption(new Option('--crawler <name>', 'Glue crawler (default: the glue_crawler_name output)'))
-      .addOption(new Option('--glue-database <name>', 'Glue database (default: the glue_database_name output)'))
+      .addOption(
+        new Option(
+          '--task-arn <arn>',
+          'DMS task or serverless replication config (default: the dms_replication_config_arn output, else dms_task_arn)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--crawlers <names>',
+          'Glue crawlers, comma-separated (default: every crawler of the glue_crawler_names output)',
+        ).argParser((value) => value.split(',').filter(Boolean)),
+      )
+      .addOption(new Option('--glue-database <name>', 'Glue database of the current tables (default: the glue_database_name output)'))
+      .addOption(
+        new Option('--changes-database <name>', 'Glue database of the change log (default: the glue_changes_database_name output)'),
+      )
+      .addOption(new Option('--merge-state-machine-arn <arn>', 'the merge state machine (default: the merge_state_machine_arn output)'))
+      .addOption(
+        new Option(
+          '--freshness-target <minutes>',
+          `how soon the probe row must be queryable (default: lake.merge.freshnessTargetMinutes of --env, else ${DEFAULT_FRESHNESS_TARGET_MINUTES})`,
+        ).argParser(integer({ min: 1, max: 24 * 60 })),
+      )
       .addOption(new Option('--workgroup <name>', 'Athena workgroup (default: the athena_workgroup output)'))
       .addOption(new Option('--redshift-workgroup <name>', 'Redshift Serverless workgroup (default: the redshift_workgroup output)'))
       .addOption(new Option('--redshift-database <name>', 'Redshift database (default: the redshift_database output)'))
@@ -64,7 +99,8 @@ export const command = defineCommand({
       ),
   help: `
 Steps, in order: ${STEPS.join(', ')}. Every name comes from the Terraform outputs of --env (or --outputs FILE); the
-flags above override them. The source database is reached as npm run seed reaches it.`,
+flags above override them. The source database is reached as npm run seed reaches it; the probe step writes one row
+into its ${'`'}smoke_probe${'`'} table.`,
   async run(options, { progress, width, env }) {
     const steps = STEPS.filter((s) => (!options.only || options.only.includes(s)) && !(options.skip ?? []).includes(s));
     const outputs: Outputs = await readTerraformOutputs({ outputsFile: options.outputs, environment: options.env });
@@ -72,6 +108,14 @@ flags above override them. The source database is reached as npm run seed reache
     const names = Object.fromEntries(
       Object.entries(NAMES).map(([flag, outputName]) => [flag, (options as Record<string, unknown>)[flag] ?? output(outputs, outputName)]),
     ) as Record<keyof typeof NAMES, string>;
+    const dmsArn = options.taskArn ?? dmsReplicationArn(outputs);
+    const crawlerNames = options.crawlers
+      ? Object.fromEntries(options.crawlers.map((name) => [name, name]))
+      : outputMap(outputs, CRAWLER_NAMES_OUTPUT);
+    const freshnessTargetMinutes =
+      options.freshnessTarget ??
+      environments.find((e) => e.name === options.env)?.lake.merge.freshnessTargetMinutes ??
+      DEFAULT_FRESHNESS_TARGET_MINUTES;
     const region = names.region;
     const clock = realClock;
     const deadline = Deadline.in(clock, options.timeout * 1000);
@@ -85,6 +129,9 @@ flags above override them. The source database is reached as npm run seed reache
     );
     progress.update('connecting to the source database');
     const connection = await connectMysql(target);
+    // A port forward that closes (an EC2 Instance Connect tunnel lasts an hour) errors the idle connection; without a
+    // listener that error would end the process in the middle of a long wait.
+    connection.on('error', (error: Error) => progress.update(`the source connection closed: ${error.message}`));
     try {
       const redshift = new RedshiftDataEngine(new RedshiftDataClient(clientSettings(region)), {
         clock,
@@ -123,16 +170,21 @@ flags above override them. The source database is reached as npm run seed reache
           clock,
           deadline,
           names: {
-            dmsTaskArn: names.taskArn,
-            crawlerName: names.crawler,
+            dmsTaskArn: dmsArn,
+            crawlerNames,
+            mergeStateMachineArn: names.mergeStateMachineArn,
             glueDatabase: names.glueDatabase,
+            changeLogDatabase: names.changesDatabase,
             externalSchemaSql: externalSchemaSql({ glueDatabase: names.glueDatabase, roleArn: names.redshiftRoleArn, region }),
           },
           source: new MysqlEngine(connection),
+          releaseSource: () => connection.end().catch(() => undefined),
           readers,
           executeOnWarehouse: (sql, d) => redshift.execute(sql, d),
           dms: new DatabaseMigrationServiceClient(clientSettings(region)),
           glue: new GlueClient(clientSettings(region)),
+          sfn: new SFNClient(clientSettings(region)),
+          waits: { freshness: freshnessTargetMinutes * 60_000 },
           concurrency: options.concurrency,
           onStep: (step) => progress.update(`smoke: ${step}`),
         },

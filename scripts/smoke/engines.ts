@@ -29,6 +29,20 @@ export interface SqlEngine {
   query(sql: string, deadline: Deadline): Promise<Row[]>;
 }
 
+/**
+ * The source database: queries, one consistent snapshot for many of them, and statements that write (the smoke
+ * run's probe row).
+ */
+export interface SourceEngine extends SqlEngine {
+  /**
+   * Runs `read`, whose queries go through this engine, inside one read-only REPEATABLE READ transaction started WITH
+   * CONSISTENT SNAPSHOT: every query sees the database as of one instant, whatever commits meanwhile.
+   */
+  inSnapshot<T>(read: () => Promise<T>): Promise<T>;
+  /** Runs one statement that returns no rows, committed when it returns (autocommit). */
+  execute(sql: string): Promise<void>;
+}
+
 export interface PollSettings {
   readonly clock: Clock;
   /** @default 500 */
@@ -46,7 +60,8 @@ const pollOptions = (settings: PollSettings, deadline: Deadline, what: string): 
   capMs: settings.capMs ?? 10_000,
 });
 
-export class MysqlEngine implements SqlEngine {
+/** MySQL or MariaDB on one connection: queries made concurrently wait their turn, so a snapshot holds them all. */
+export class MysqlEngine implements SourceEngine {
   readonly name = 'mysql';
   readonly dialect = mysqlDialect;
   constructor(private readonly connection: Connection) {}
@@ -54,6 +69,25 @@ export class MysqlEngine implements SqlEngine {
   async query(sql: string): Promise<Row[]> {
     const [rows] = await this.connection.query<RowDataPacket[]>(sql);
     return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : String(v)])));
+  }
+
+  async inSnapshot<T>(read: () => Promise<T>): Promise<T> {
+    // SET TRANSACTION applies to the next transaction only; InnoDB takes the read view at START TRANSACTION itself.
+    await this.connection.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    await this.connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    let result: T;
+    try {
+      result = await read();
+    } catch (error) {
+      await this.connection.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    await this.connection.query('COMMIT');
+    return result;
+  }
+
+  async execute(sql: string): Promise<void> {
+    await this.connection.query(sql);
   }
 }
 

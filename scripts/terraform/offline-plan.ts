@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generate } from 'selfsigned';
+import { PROVIDER_LOCK_FILE } from '../../stacks/core/provider-lock';
 import { EnvironmentError } from '../cli/errors';
 import { registerCleanup, temporaryDirectory } from '../cli/interrupts';
 
@@ -224,7 +225,8 @@ export interface OfflinePlanOptions {
 
 /**
  * Copies each synthesized stack to a temporary folder, forces a local backend and offline provider settings, and
- * runs `terraform init`, `validate` and `plan` against the provider mirror. Stacks are planned concurrently.
+ * runs `terraform init` (against the committed provider lock file, read-only), `validate` and `plan` against the
+ * provider mirror. Stacks are planned concurrently.
  */
 export async function planOffline(options: OfflinePlanOptions): Promise<StackPlanResult[]> {
   await terraformVersion();
@@ -248,6 +250,11 @@ export async function planOffline(options: OfflinePlanOptions): Promise<StackPla
     return await Promise.all(
       stacks.map(async (stack): Promise<StackPlanResult> => {
         const dir = join(root, stack);
+        if (!existsSync(join(options.stacksDir, stack, PROVIDER_LOCK_FILE))) {
+          throw new OfflinePlanSetupError(
+            `${join(options.stacksDir, stack)} has no ${PROVIDER_LOCK_FILE}; synthesize again (npm run synth), which copies the committed one into every stack.`,
+          );
+        }
         cpSync(join(options.stacksDir, stack), dir, { recursive: true });
         rmSync(join(dir, '.terraform'), { recursive: true, force: true });
         writeFileSync(join(dir, 'offline_override.tf.json'), JSON.stringify(OFFLINE_OVERRIDE, null, 2));
@@ -256,7 +263,10 @@ export async function planOffline(options: OfflinePlanOptions): Promise<StackPla
         if (state) writeFileSync(join(dir, 'terraform.tfstate'), JSON.stringify(state));
         const phase = (name: 'init' | 'validate' | 'plan' | 'show'): void => options.onPhase?.(stack, name);
         phase('init');
-        const [, init] = await timed(() => terraform(dir, env, ['init', '-input=false', '-no-color', '-reconfigure']));
+        // Readonly: the provider must match the committed lock file (version and hashes), or init fails.
+        const [, init] = await timed(() =>
+          terraform(dir, env, ['init', '-input=false', '-no-color', '-reconfigure', '-lockfile=readonly']),
+        );
         phase('validate');
         const [, validate] = await timed(() => terraform(dir, env, ['validate', '-no-color']));
         phase('plan');

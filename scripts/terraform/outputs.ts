@@ -43,3 +43,13 @@ export function output(outputs: Outputs, name: string): string {
   if (value === undefined || value === null || value === '') throw new InputError(`Terraform output ${name} is missing`);
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
+
+/** One output whose value is a map of names (such as `glue_crawler_names`); a missing or malformed output is named. */
+export function outputMap(outputs: Outputs, name: string): Record<string, string> {
+  const value = outputs[name]?.value;
+  if (value === undefined || value === null) throw new InputError(`Terraform output ${name} is missing`);
+  const entries = typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+  if (entries.length === 0 || entries.some(([, v]) => typeof v !== 'string' || v === ''))
+    throw new InputError(`Terraform output ${name} is not a map of names: ${JSON.stringify(value)}`);
+  return Object.fromEntries(entries);
+}

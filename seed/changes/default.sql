@@ -35,3 +35,6 @@ VALUES ('PER502', 'Never', 'Committed', 'never.committed@example.com', '1990-01-
 UPDATE account SET account_balance = 999.99 WHERE accountId = 'ACC0002';
 DELETE FROM appointment WHERE appId = 'APPO1';
 ROLLBACK;
+
+-- A row the platform writes itself, as each release's smoke run does: the probe table, with a date-time.
+INSERT INTO smoke_probe (probe_id, written_at, note) VALUES ('4b0d8d0a-3c0e-4f6e-9a51-0c2f4f1b7e10', '2026-11-30 10:15:00', 'release smoke run');

@@ -3,6 +3,7 @@ import { GlueCatalogTable } from '@cdktf/provider-aws/lib/glue-catalog-table';
 import { Table } from '../../contract/clinic';
 import { currentTablePrefix } from '../../contract/lake';
 import { currentCatalogColumns } from '../../contract/merge';
+import { replaceTrigger } from '../core/replace-triggered-by';
 import { Catalog } from './catalog';
 
 export interface CurrentStateProps {
@@ -40,9 +41,12 @@ export const ICEBERG_ENTRIES_ATHENA_WRITES = ['description', 'parameters', 'stor
  * https://docs.aws.amazon.com/glue/latest/webapi/API_IcebergInput.html); from then on only the merge writes the
  * tables, through Athena (MERGE INTO, OPTIMIZE, VACUUM).
  *
- * A contract column added later is not added to an existing table by an apply (see ICEBERG_ENTRIES_ATHENA_WRITES,
- * and Athena runs no DDL on Iceberg tables registered with Lake Formation): the table is rebuilt, which the change
- * log makes cheap (README, "Replaying the history").
+ * A contract column added later cannot be added to an existing table by an update (see ICEBERG_ENTRIES_ATHENA_WRITES,
+ * and Athena runs no DDL on Iceberg tables in a Lake Formation location:
+ * https://docs.aws.amazon.com/athena/latest/ug/lf-athena-limitations.html): the table is replaced whenever the
+ * columns of its change-log table change (`replace_triggered_by`), in the same reviewed plan that adds the column to
+ * the change log and to the merge's SQL, and the next merge fills the new, empty table from the whole change log
+ * (nothing applied yet: README, "Changing the contract"). The grants on it are replaced with it (`CurrentTable`).
  */
 export class CurrentState extends Construct {
   /** The current-state tables by contract table name. */
@@ -54,7 +58,7 @@ export class CurrentState extends Construct {
     const { catalog } = props;
     const storage = catalog.storage;
     this.catalog = catalog;
-    const defineTable = (table: Table): GlueCatalogTable => {
+    const defineTable = (table: Table, changeLogTable: GlueCatalogTable): GlueCatalogTable => {
       const comments = new Map(
         table.columns.map((column) => [column.name.toLowerCase(), `${column.classification}: ${column.description}`]),
       );
@@ -72,11 +76,17 @@ export class CurrentState extends Construct {
             comment: comments.get(name) ?? 'Change sequence of the last change the merge applied to the row',
           })),
         },
-        lifecycle: { ignoreChanges: ICEBERG_ENTRIES_ATHENA_WRITES },
+        lifecycle: {
+          ignoreChanges: ICEBERG_ENTRIES_ATHENA_WRITES,
+          replaceTriggeredBy: [replaceTrigger(changeLogTable, 'storage_descriptor[0].columns')],
+        },
       });
     };
     this.tables = new Map(
-      [...catalog.changeLogTables.values()].map(({ contract }) => [contract.name, { contract, glueTable: defineTable(contract) }]),
+      [...catalog.changeLogTables.values()].map(({ contract, glueTable }) => [
+        contract.name,
+        { contract, glueTable: defineTable(contract, glueTable) },
+      ]),
     );
   }
 }

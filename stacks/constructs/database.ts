@@ -73,7 +73,7 @@ export class Database extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const identifier = `${props.namePrefix}-mysql`;
-    const engineVersion = props.engineVersion ?? '8.0';
+    const engineVersion = props.engineVersion ?? '8.4';
     const family = `mysql${engineVersion}`;
 
     this.securityGroup = new ServiceSecurityGroup(this, 'mysql', {
@@ -132,6 +132,8 @@ export class Database extends Construct {
       identifier,
       engine: 'mysql',
       engineVersion,
+      // 8.0 left RDS standard support on 2026-07-31: it runs only in paid Extended Support, stated so it is a visible
+      // choice; on 8.4 (standard support) a version past its end would stop rather than start billing.
       engineLifecycleSupport: engineVersion === '8.0' ? 'open-source-rds-extended-support' : 'open-source-rds-extended-support-disabled',
       autoMinorVersionUpgrade: true,
       instanceClass: props.instanceClass,

@@ -1,14 +1,15 @@
 import { Construct } from 'constructs';
-import { ITerraformDependable } from 'cdktf';
+import { ITerraformDependable, TerraformResourceLifecycle } from 'cdktf';
 import { LakeformationResource } from '@cdktf/provider-aws/lib/lakeformation-resource';
 import { LakeformationPermissions, LakeformationPermissionsConfig } from '@cdktf/provider-aws/lib/lakeformation-permissions';
 import { GovernanceConfig } from '../../config/types';
 import { PERSONA_ROLE_SUFFIX, READABLE_COLUMNS, ReaderPersona } from '../../contract/lake';
 import { AwsEnvironment, glueDatabaseArns } from '../core/aws-environment';
 import { allow, catalogKeyThroughGlue, lakeFormationDataAccess, throughServices } from '../core/policy-document';
+import { replaceTrigger } from '../core/replace-triggered-by';
 import { ServiceRole } from '../core/service-role';
 import { Catalog } from './catalog';
-import { CurrentState } from './current-state';
+import { CurrentState, CurrentTable } from './current-state';
 import { LakeStorage } from './lake-storage';
 
 export interface GovernanceProps extends Pick<GovernanceConfig, 'analystTrustedPrincipalArns' | 'deployRoleArn'> {
@@ -29,6 +30,13 @@ const CHANGE_LOG_READ = ['SELECT', 'DESCRIBE'];
  * https://docs.aws.amazon.com/lake-formation/latest/dg/lf-permissions-reference.html).
  */
 const CURRENT_STATE_WRITE = ['SELECT', 'INSERT', 'DELETE', 'ALTER', 'DESCRIBE'];
+
+/**
+ * A grant on a current-state table goes with the table: Lake Formation drops a table's grants when the table is
+ * deleted, and a contract change replaces the table (`CurrentState`), so the grant is replaced with it rather than
+ * left in the state while gone in AWS.
+ */
+const replacedWith = (table: CurrentTable): TerraformResourceLifecycle => ({ replaceTriggeredBy: [replaceTrigger(table.glueTable)] });
 
 /**
  * The role the lake's zones are registered with, as whom Lake Formation vends credentials to Athena, Redshift and the
@@ -186,6 +194,7 @@ export class Governance extends Construct {
         principal: reader.arn,
         permissions: ['SELECT'],
         tableWithColumns: { databaseName, name: table.glueTable.name, columnNames },
+        lifecycle: replacedWith(table),
       });
     }
   }
@@ -222,6 +231,7 @@ export class Governance extends Construct {
         principal: writer.arn,
         permissions: CURRENT_STATE_WRITE,
         table: { databaseName, name: table.glueTable.name },
+        lifecycle: replacedWith(table),
       });
     }
     this.grant(`${grantee}-current-location`, {

@@ -19,6 +19,12 @@ export interface LakeAdministrationProps extends Pick<AccountConfig, 'lakeAdmini
   readonly environments: readonly AdministeredEnvironment[];
   /** The key of the Data Catalog, which the lake admins read through Glue. */
   readonly catalogKey: CustomerManagedKey;
+  /**
+   * Existing roles that may see every Lake Formation resource and permission and change nothing (the plan role, so
+   * `terraform plan` can refresh the settings and grants).
+   * @default none
+   */
+  readonly readOnlyAdminArns?: readonly string[];
 }
 
 /** Sessions of the lake-admin roles, and how recent their MFA must be, in seconds. */
@@ -100,6 +106,10 @@ export class LakeAdministration extends Construct {
     const deployRoleArns = [...new Set(props.environments.map((environment) => environment.governance.deployRoleArn))];
     this.settings = new LakeformationDataLakeSettings(this, 'settings', {
       admins: [...lakeAdminRoleArns, ...deployRoleArns],
+      // "Lake Formation principals with only view access to the resources, without the ability to make changes"
+      // (https://docs.aws.amazon.com/lake-formation/latest/APIReference/API_DataLakeSettings.html). Like the deploying
+      // role, they exist before the baseline is applied: Lake Formation refuses a principal that does not.
+      readOnlyAdmins: [...(props.readOnlyAdminArns ?? [])],
       createDatabaseDefaultPermissions: [],
       createTableDefaultPermissions: [],
       allowFullTableExternalDataAccess: false,

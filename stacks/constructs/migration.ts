@@ -6,6 +6,7 @@ import { DmsReplicationInstance } from '@cdktf/provider-aws/lib/dms-replication-
 import { DmsEndpoint } from '@cdktf/provider-aws/lib/dms-endpoint';
 import { DmsS3Endpoint } from '@cdktf/provider-aws/lib/dms-s3-endpoint';
 import { DmsReplicationTask } from '@cdktf/provider-aws/lib/dms-replication-task';
+import { DmsReplicationConfig } from '@cdktf/provider-aws/lib/dms-replication-config';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { MigrationConfig, MigrationMode } from '../../config/types';
@@ -13,6 +14,7 @@ import { CLINIC_TABLES, Table } from '../../contract/clinic';
 import { dmsTableMappings } from '../../contract/lake';
 import { CHANGE_LOG_COLUMNS, changeSequenceRules } from '../../contract/merge';
 import { AwsEnvironment } from '../core/aws-environment';
+import { INTERFACE_ENDPOINTS_OF } from '../core/interface-endpoints';
 import { allow, throughServices } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
 import { StackFile } from '../core/stack-file';
@@ -130,7 +132,17 @@ export function replicationTaskSettings(mode: MigrationMode): object {
 }
 
 /**
- * DMS from the clinic's MySQL into the lake's raw zone as Parquet: a private replication instance, a MySQL source
+ * The CloudWatch log group DMS Serverless writes a replication's logs to, named after its resource identifier (the
+ * replication settings AWS returns name it, hashicorp/terraform-provider-aws#45376); created here first so that it
+ * carries the logs key and the retention.
+ */
+export function serverlessLogGroupName(resourceIdentifier: string): string {
+  return `dms-serverless-replication-${resourceIdentifier}`;
+}
+
+/**
+ * DMS from the clinic's MySQL into the lake's raw zone as Parquet: private capacity (a replication instance and a task,
+ * or a DMS Serverless replication configuration, by config), a MySQL source
  * whose credentials DMS reads from a Secrets Manager secret (filled by the seed loader's `--dms-user`, so no secret
  * value is in code, JSON or state) over TLS that verifies the server against the imported RDS CA bundle, an S3
  * target with SSE-KMS and millisecond timestamps, and a task whose table mappings come from the data contract.
@@ -143,10 +155,13 @@ export function replicationTaskSettings(mode: MigrationMode): object {
 export class Migration extends Construct {
   readonly mode: MigrationMode;
   readonly securityGroup: ServiceSecurityGroup;
-  readonly instance: DmsReplicationInstance;
+  /** The replication instance and its task, with `capacity.kind` 'instance'. */
+  readonly instance?: DmsReplicationInstance;
+  readonly task?: DmsReplicationTask;
+  /** The DMS Serverless replication, with `capacity.kind` 'serverless'. */
+  readonly replicationConfig?: DmsReplicationConfig;
   readonly sourceEndpoint: DmsEndpoint;
   readonly targetEndpoint: DmsS3Endpoint;
-  readonly task: DmsReplicationTask;
   readonly sourceSecret: SecretsmanagerSecret;
   /** The CA bundle DMS verifies the source's server certificate against. */
   readonly sourceCertificate: DmsCertificate;
@@ -167,7 +182,8 @@ export class Migration extends Construct {
     });
     source.allowMysqlFrom(this.securityGroup, 'DMS full load and change capture');
     props.network.allowHttpsToAwsApis(this.securityGroup, {
-      endpoints: 'DMS to Secrets Manager and KMS',
+      services: INTERFACE_ENDPOINTS_OF.migration,
+      endpoints: 'DMS reads the source secret from Secrets Manager',
       s3: 'DMS writes Parquet to the lake',
     });
     // DMS creates the group's network interfaces with the account's `dms-vpc-role`, which the account baseline owns
@@ -177,24 +193,6 @@ export class Migration extends Construct {
       replicationSubnetGroupDescription: 'Private subnets of the DMS replication instance',
       subnetIds: props.network.privateSubnetIds,
     });
-    new CloudwatchLogGroup(this, 'task-logs', {
-      name: `dms-tasks-${name}`,
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.logsKey.arn,
-    });
-    this.instance = new DmsReplicationInstance(this, 'instance', {
-      replicationInstanceId: name,
-      replicationInstanceClass: props.replicationInstanceClass,
-      allocatedStorage: props.allocatedStorageGiB,
-      kmsKeyArn: props.databaseKey.arn,
-      multiAz: props.multiAz,
-      publiclyAccessible: false,
-      autoMinorVersionUpgrade: true,
-      replicationSubnetGroupId: subnetGroup.replicationSubnetGroupId,
-      vpcSecurityGroupIds: [this.securityGroup.id],
-      tags: { Name: name },
-    });
-
     this.sourceSecret = new SecretsmanagerSecret(this, 'source-secret', {
       name: `${props.namePrefix}/dms/source`,
       description: 'MySQL credentials DMS reads with (host, port, username, password); filled by npm run seed -- --dms-user',
@@ -289,20 +287,66 @@ export class Migration extends Construct {
       dependsOn: [targetRole.role],
     });
 
-    this.task = new DmsReplicationTask(this, 'task', {
-      replicationTaskId: `${name}-${source.databaseName}-to-raw`,
-      migrationType: this.mode,
-      replicationInstanceArn: this.instance.replicationInstanceArn,
+    const replication = {
       sourceEndpointArn: this.sourceEndpoint.endpointArn,
       targetEndpointArn: this.targetEndpoint.endpointArn,
       tableMappings: JSON.stringify(changeLogTableMappings(tables, source.databaseName)),
-      replicationTaskSettings: JSON.stringify(replicationTaskSettings(this.mode)),
-      startReplicationTask: false,
-    });
+    };
+    const logs = { retentionInDays: props.logRetentionDays, kmsKeyId: props.logsKey.arn };
+    const { capacity } = props;
+    if (capacity.kind === 'instance') {
+      new CloudwatchLogGroup(this, 'task-logs', { name: `dms-tasks-${name}`, ...logs });
+      this.instance = new DmsReplicationInstance(this, 'instance', {
+        replicationInstanceId: name,
+        replicationInstanceClass: capacity.replicationInstanceClass,
+        allocatedStorage: capacity.allocatedStorageGiB,
+        kmsKeyArn: props.databaseKey.arn,
+        multiAz: capacity.multiAz,
+        publiclyAccessible: false,
+        autoMinorVersionUpgrade: true,
+        replicationSubnetGroupId: subnetGroup.replicationSubnetGroupId,
+        vpcSecurityGroupIds: [this.securityGroup.id],
+        tags: { Name: name },
+      });
+      this.task = new DmsReplicationTask(this, 'task', {
+        replicationTaskId: `${name}-${source.databaseName}-to-raw`,
+        migrationType: this.mode,
+        replicationInstanceArn: this.instance.replicationInstanceArn,
+        ...replication,
+        replicationTaskSettings: JSON.stringify(replicationTaskSettings(this.mode)),
+        startReplicationTask: false,
+      });
+    } else {
+      // DMS provisions capacity when the replication starts and deprovisions it after it has stopped; no replication
+      // instance exists between releases. Serverless replications have no public address
+      // (https://docs.aws.amazon.com/dms/latest/userguide/CHAP_Serverless.Limitations.html) and manage their engine
+      // version themselves.
+      const identifier = `${name}-to-raw`;
+      const logGroup = new CloudwatchLogGroup(this, 'replication-logs', { name: serverlessLogGroupName(identifier), ...logs });
+      this.replicationConfig = new DmsReplicationConfig(this, 'replication', {
+        replicationConfigIdentifier: identifier,
+        resourceIdentifier: identifier,
+        replicationType: this.mode,
+        ...replication,
+        replicationSettings: JSON.stringify(replicationTaskSettings(this.mode)),
+        computeConfig: {
+          replicationSubnetGroupId: subnetGroup.replicationSubnetGroupId,
+          vpcSecurityGroupIds: [this.securityGroup.id],
+          kmsKeyId: props.databaseKey.arn,
+          minCapacityUnits: capacity.minCapacityUnits,
+          maxCapacityUnits: capacity.maxCapacityUnits,
+          multiAz: capacity.multiAz,
+        },
+        startReplication: false,
+        tags: { Name: identifier },
+        dependsOn: [logGroup],
+      });
+    }
   }
 
   /** The task's resource identifier, the `ReplicationTaskIdentifier` dimension of its CloudWatch metrics. */
   get taskResourceId(): string {
+    if (!this.task) throw new Error('a DMS Serverless replication has no replication task');
     return Token.asString(Fn.element(Fn.split(':', this.task.replicationTaskArn), 6));
   }
 }

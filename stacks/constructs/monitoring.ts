@@ -26,7 +26,10 @@ export interface MonitoringProps
   readonly namePrefix: string;
   /** Key of the alerts topic; its policy must let `ALERT_PUBLISHERS` use it. */
   readonly topicKey: CustomerManagedKey;
-  /** Its task's failures are alerts, and so is its change-capture latency when it captures changes. */
+  /**
+   * Its task's or serverless replication's failures and state changes are alerts, and so is a task's change-capture
+   * latency when it captures changes.
+   */
   readonly migration: Migration;
   /** Its crawlers' failures are alerts. */
   readonly catalog: Catalog;
@@ -56,10 +59,14 @@ export class Monitoring extends Construct {
   readonly topic: SnsTopic;
   /** Who may publish to the topic; what checks that it may publish when it is created waits for it. */
   readonly topicPolicy: SnsTopicPolicy;
+  /** The monthly cost budget; its alerts are set by `alertOnSpend`. */
+  readonly budget: BudgetsBudget;
+  private readonly alertEmails: readonly string[];
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const env = props.environment;
+    this.alertEmails = props.alertEmails;
     this.topic = new SnsTopic(this, 'alerts', {
       name: `${props.namePrefix}-alerts`,
       displayName: 'UnicornHealth platform alerts',
@@ -83,20 +90,41 @@ export class Monitoring extends Construct {
       new SnsTopicSubscription(this, emailSubscriptionId(address), { topicArn: this.topic.arn, protocol: 'email', endpoint: address });
     }
 
-    new DmsEventSubscription(this, 'dms-task-events', {
-      name: `${props.namePrefix}-dms-task-failures`,
-      snsTopicArn: this.topic.arn,
-      sourceType: 'replication-task',
-      sourceIds: [props.migration.task.replicationTaskId],
-      eventCategories: ['failure', 'state change'],
-      enabled: true,
-      // CreateEventSubscription checks that DMS may publish to the topic and use its key, and fails with
-      // SNSNoAuthorizationFault (or KMSAccessDeniedFault) otherwise
-      // (https://docs.aws.amazon.com/dms/latest/APIReference/API_CreateEventSubscription.html,
-      // https://github.com/ministryofjustice/modernisation-platform/pull/8412). The topic's ARN alone orders it
-      // after the topic, not after the policy that lets DMS publish (policy rule UH-AWS-DMS-004).
-      dependsOn: [this.topicPolicy],
-    });
+    const { migration } = props;
+    if (migration.task) {
+      new DmsEventSubscription(this, 'dms-task-events', {
+        name: `${props.namePrefix}-dms-task-failures`,
+        snsTopicArn: this.topic.arn,
+        sourceType: 'replication-task',
+        sourceIds: [migration.task.replicationTaskId],
+        eventCategories: ['failure', 'state change'],
+        enabled: true,
+        // CreateEventSubscription checks that DMS may publish to the topic and use its key, and fails with
+        // SNSNoAuthorizationFault (or KMSAccessDeniedFault) otherwise
+        // (https://docs.aws.amazon.com/dms/latest/APIReference/API_CreateEventSubscription.html,
+        // https://github.com/ministryofjustice/modernisation-platform/pull/8412). The topic's ARN alone orders it
+        // after the topic, not after the policy that lets DMS publish (policy rule UH-AWS-DMS-004).
+        dependsOn: [this.topicPolicy],
+      });
+    }
+    if (migration.replicationConfig) {
+      // A serverless replication is no event-subscription source type; DMS sends its state changes to EventBridge
+      // as "DMS Replication State Change" (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-dms.html).
+      const replicationChanged = new CloudwatchEventRule(this, 'dms-replication-changed', {
+        name: `${props.namePrefix}-dms-replication-changed`,
+        description: 'The DMS Serverless replication into the raw zone changed state (started, stopped, failed)',
+        eventPattern: JSON.stringify({
+          source: ['aws.dms'],
+          'detail-type': ['DMS Replication State Change'],
+          resources: [migration.replicationConfig.arn],
+        }),
+      });
+      new CloudwatchEventTarget(this, 'dms-replication-changed-alert', {
+        rule: replicationChanged.name,
+        arn: this.topic.arn,
+        targetId: 'alerts',
+      });
+    }
 
     const crawlerFailed = new CloudwatchEventRule(this, 'crawler-failed', {
       name: `${props.namePrefix}-crawler-failed`,
@@ -109,8 +137,7 @@ export class Monitoring extends Construct {
     });
     new CloudwatchEventTarget(this, 'crawler-failed-alert', { rule: crawlerFailed.name, arn: this.topic.arn, targetId: 'alerts' });
 
-    const { migration } = props;
-    if (migration.mode === 'full-load-and-cdc') {
+    if (migration.task && migration.instance && migration.mode === 'full-load-and-cdc') {
       new CloudwatchMetricAlarm(this, 'cdc-latency', {
         alarmName: `${props.namePrefix}-dms-cdc-latency`,
         alarmDescription: `DMS change capture is more than ${props.cdcLatencyAlarmSeconds} s behind the source`,
@@ -138,26 +165,44 @@ export class Monitoring extends Construct {
 
     this.alarmOnStateMachines(props);
 
-    new BudgetsBudget(this, 'budget', {
+    this.budget = new BudgetsBudget(this, 'budget', {
       name: `${props.namePrefix}-monthly`,
       budgetType: 'COST',
       limitAmount: props.monthlyBudgetUsd.toFixed(2),
       limitUnit: 'USD',
       timeUnit: 'MONTHLY',
-      // A forecast warns while there is time to act; the actual spend confirms the budget is gone.
-      notification: [
-        { notificationType: 'FORECASTED', threshold: 80 },
-        { notificationType: 'ACTUAL', threshold: 100 },
-      ].map(({ notificationType, threshold }) => ({
-        notificationType,
-        threshold,
-        thresholdType: 'PERCENTAGE',
-        comparisonOperator: 'GREATER_THAN',
-        subscriberEmailAddresses: [...props.alertEmails],
-        subscriberSnsTopicArns: [this.topic.arn],
-      })),
     });
+    this.alertOnSpend();
   }
+
+  /**
+   * The budget's alerts: a forecast above what the stacks are expected to cost (`npm run cost`: at rest plus the
+   * configured usage) warns while there is time to act; actual spend reaching the budget confirms it is gone. Until
+   * the platform stack has estimated itself, the forecast alert is at the budget.
+   * @param expectedMonthlyUsd the month the estimate expects
+   */
+  alertOnSpend(expectedMonthlyUsd?: number): void {
+    const subscribers = { subscriberEmailAddresses: [...this.alertEmails], subscriberSnsTopicArns: [this.topic.arn] };
+    this.budget.putNotification([
+      expectedMonthlyUsd === undefined
+        ? {
+            notificationType: 'FORECASTED',
+            threshold: 100,
+            thresholdType: 'PERCENTAGE',
+            comparisonOperator: 'GREATER_THAN',
+            ...subscribers,
+          }
+        : {
+            notificationType: 'FORECASTED',
+            threshold: Math.ceil(expectedMonthlyUsd),
+            thresholdType: 'ABSOLUTE_VALUE',
+            comparisonOperator: 'GREATER_THAN',
+            ...subscribers,
+          },
+      { notificationType: 'ACTUAL', threshold: 100, thresholdType: 'PERCENTAGE', comparisonOperator: 'GREATER_THAN', ...subscribers },
+    ]);
+  }
+
   /**
    * Step Functions publishes ExecutionsFailed and ExecutionsSucceeded per state machine (dimension StateMachineArn)
    * when executions end (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html). A failure

@@ -20,38 +20,35 @@ import { ServiceRole } from '../core/service-role';
 import { CustomerManagedKey } from './customer-managed-key';
 import { ServiceSecurityGroup } from './service-security-group';
 
-/** Interface endpoints every environment needs: secrets, keys, role sessions and logs. */
-export const BASE_INTERFACE_ENDPOINTS = ['secretsmanager', 'kms', 'sts', 'logs'] as const;
-/** Interface endpoints Redshift Serverless needs with enhanced VPC routing to read the governed catalog. */
-export const WAREHOUSE_ENDPOINTS = ['glue', 'lakeformation'] as const;
-/** Interface endpoints Session Manager needs to reach an instance with no internet route. */
-export const SESSION_MANAGER_ENDPOINTS = ['ssm', 'ssmmessages', 'ec2messages'] as const;
-
 /** Why a client service calls AWS APIs, written into its security-group rules' descriptions. */
 export interface AwsApiPurposes {
+  /**
+   * The interface endpoints the client calls, by short service name (`INTERFACE_ENDPOINTS_OF`); the network creates
+   * each on the first client that needs it, so the endpoints follow what is deployed.
+   */
+  readonly services: readonly string[];
   /** What the client does through the interface endpoints. */
   readonly endpoints: string;
   /** What the client does with S3 through the gateway endpoint. */
   readonly s3: string;
 }
 
-export interface NetworkProps extends Omit<NetworkConfig, 'accessHost' | 'internetEgress'>, Partial<Pick<NetworkConfig, 'internetEgress'>> {
+export interface NetworkProps
+  extends
+    Omit<NetworkConfig, 'accessHost' | 'internetEgress' | 'interfaceEndpointAzCount'>,
+    Partial<Pick<NetworkConfig, 'internetEgress' | 'interfaceEndpointAzCount'>> {
   readonly environment: AwsEnvironment;
   /** Prefix of every resource name, for example `unicornhealth-dev`. */
   readonly namePrefix: string;
-  /**
-   * Interface endpoint services by short name (`kms`, `ssm`, ...), each placed in every private subnet.
-   * @default BASE_INTERFACE_ENDPOINTS
-   */
-  readonly interfaceEndpointServices?: readonly string[];
   /** Key that encrypts the flow-log group. */
   readonly logsKey: CustomerManagedKey;
   readonly flowLogRetentionDays: number;
 }
 
 /**
- * A VPC whose data services live in private subnets only. AWS APIs are reached through VPC endpoints; the default
- * security group is closed; every packet is recorded in VPC flow logs.
+ * A VPC whose data services live in private subnets only. AWS APIs are reached through VPC endpoints, an interface
+ * endpoint for each service a client in the VPC calls (in `interfaceEndpointAzCount` AZs); the default security group
+ * is closed; every packet is recorded in VPC flow logs.
  */
 export class Network extends Construct {
   readonly vpc: Vpc;
@@ -64,9 +61,15 @@ export class Network extends Construct {
   private readonly endpointSecurityGroup: ServiceSecurityGroup;
   /** Prefix list of the S3 gateway endpoint, for HTTPS egress rules to S3. */
   private readonly s3PrefixListId: string;
+  /** Interface endpoints by short service name, created as clients ask for them. */
+  readonly interfaceEndpoints = new Map<string, VpcEndpoint>();
+  /** The private subnets that hold the interface endpoints' network interfaces. */
+  private readonly endpointSubnetIds: string[];
+  private readonly props: NetworkProps;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
+    this.props = props;
     const { environment: env, namePrefix } = props;
 
     this.vpc = new Vpc(this, 'vpc', {
@@ -119,17 +122,7 @@ export class Network extends Construct {
       name: `${namePrefix}-vpc-endpoints`,
       description: 'Interface VPC endpoints: HTTPS from the services of this VPC only',
     });
-    for (const service of props.interfaceEndpointServices ?? BASE_INTERFACE_ENDPOINTS) {
-      new VpcEndpoint(this, `endpoint-${service}`, {
-        vpcId: this.vpc.id,
-        serviceName: `com.amazonaws.${env.region}.${service}`,
-        vpcEndpointType: 'Interface',
-        privateDnsEnabled: true,
-        subnetIds: this.privateSubnetIds,
-        securityGroupIds: [this.endpointSecurityGroup.id],
-        tags: { Name: `${namePrefix}-${service}` },
-      });
-    }
+    this.endpointSubnetIds = this.privateSubnetIds.slice(0, props.interfaceEndpointAzCount ?? props.availabilityZones.length);
 
     this.flowLogGroup = new CloudwatchLogGroup(this, 'flow-log-group', {
       name: `/${namePrefix}/vpc-flow-logs`,
@@ -168,8 +161,26 @@ export class Network extends Construct {
    * through the gateway endpoint's prefix list.
    */
   allowHttpsToAwsApis(client: ServiceSecurityGroup, purposes: AwsApiPurposes): void {
-    this.endpointSecurityGroup.allowTcpFrom(client, 443, purposes.endpoints);
+    for (const service of purposes.services) this.interfaceEndpoint(service);
+    if (purposes.services.length > 0) this.endpointSecurityGroup.allowTcpFrom(client, 443, purposes.endpoints);
     client.allowTcpToPrefixList(this.s3PrefixListId, 443, purposes.s3);
+  }
+
+  /** The interface endpoint of a service, created on first use with private DNS, in the endpoint subnets. */
+  private interfaceEndpoint(service: string): VpcEndpoint {
+    const existing = this.interfaceEndpoints.get(service);
+    if (existing) return existing;
+    const endpoint = new VpcEndpoint(this, `endpoint-${service}`, {
+      vpcId: this.vpc.id,
+      serviceName: `com.amazonaws.${this.props.environment.region}.${service}`,
+      vpcEndpointType: 'Interface',
+      privateDnsEnabled: true,
+      subnetIds: this.endpointSubnetIds,
+      securityGroupIds: [this.endpointSecurityGroup.id],
+      tags: { Name: `${this.props.namePrefix}-${service}` },
+    });
+    this.interfaceEndpoints.set(service, endpoint);
+    return endpoint;
   }
 
   /** One small public subnet holding a NAT gateway; the private route table sends internet traffic to it. */

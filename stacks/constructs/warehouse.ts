@@ -5,6 +5,7 @@ import { RedshiftserverlessUsageLimit } from '@cdktf/provider-aws/lib/redshiftse
 import { WarehouseConfig } from '../../config/types';
 import { PERSONA_ROLE_SUFFIX } from '../../contract/lake';
 import { AwsEnvironment, glueDatabaseArns } from '../core/aws-environment';
+import { INTERFACE_ENDPOINTS_OF } from '../core/interface-endpoints';
 import { allow, catalogKeyThroughGlue, lakeFormationDataAccess } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
 import { Catalog } from './catalog';
@@ -101,6 +102,7 @@ export class Warehouse extends Construct {
       description: 'Redshift Serverless workgroup: no inbound rules; egress to the VPC endpoints and S3 only',
     });
     network.allowHttpsToAwsApis(this.securityGroup, {
+      services: INTERFACE_ENDPOINTS_OF.warehouse,
       endpoints: 'Redshift to Glue and Lake Formation',
       s3: 'Redshift Spectrum reads the lake',
     });

@@ -4,6 +4,8 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { StateBackendConfig } from '../../config/types';
 import { accountIdWarnings } from '../../config/validate';
 import { ReadableStack } from './readable-stack';
+import { PROVIDER_LOCK_FILE } from './provider-lock';
+import { StackFile } from './stack-file';
 
 export interface AccountStackProps {
   /** The declared account (`AccountConfig.name`) the stack deploys to, for messages that say where to change it. */
@@ -37,6 +39,11 @@ export class AccountStack extends ReadableStack {
       region: props.region,
       allowedAccountIds: [props.accountId],
       defaultTags: [{ tags: { ...props.tags } }],
+    });
+    new StackFile(this, 'provider-lock-file', {
+      source: PROVIDER_LOCK_FILE,
+      fileName: PROVIDER_LOCK_FILE,
+      whenMissing: 'restore it from git (git checkout -- .terraform.lock.hcl)',
     });
     if (!props.stateBackend) {
       new LocalBackend(this, { path: `terraform.${id}.tfstate` });

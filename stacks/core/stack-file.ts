@@ -18,8 +18,9 @@ export interface StackFileProps {
 }
 
 /**
- * A file the deploy pipeline provides (downloaded before synth, never committed) that the stack reads at plan time:
- * the synth copies it beside the stack's `cdk.tf.json` under a fixed name, and the stack reads it from there
+ * A file the stack needs beside its `cdk.tf.json`: one the deploy pipeline provides (downloaded before synth, never
+ * committed) that the stack reads at plan time, or one committed, such as the provider lock file that
+ * `terraform init` reads. The synth copies it beside the stack's `cdk.tf.json` under a fixed name; a stack reads it from there
  * (`file(join("/", [path.module, "<name>"]))`). The synthesized folder stays self-contained: `terraform plan` in it needs no
  * cdktf and no path of the machine that synthesized it. When the source is missing, the synth still succeeds but
  * warns (cdktf annotation) with how to fetch it, and any plan of the stack fails on `file()`, so nothing is ever

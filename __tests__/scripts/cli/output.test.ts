@@ -23,6 +23,19 @@ describe('tables', () => {
     ]);
   });
 
+  test('do not pad the last column when there is no terminal, so one very long reason costs only its own length', () => {
+    const long = 'aws_glue_crawler.x, '.repeat(2_000);
+    const rows = Array.from({ length: 2_000 }, (_, i) => [`UH-${i}`, address, 'PASS', i === 0 ? long : 'fine']);
+    const lines = formatTable(columns, rows).split('\n');
+    expect(lines).toHaveLength(2_001);
+    expect(lines[1].endsWith(long.trimEnd())).toBe(true);
+    expect(Math.max(...lines.slice(2).map((l) => l.length))).toBeLessThan(100);
+  });
+
+  test('keep a multi-line cell on its own lines, the other columns aligned', () => {
+    expect(formatTable([{ header: 'a' }, { header: 'b' }], [['x', 'one\ntwo']])).toBe('a  b\nx  one\n   two');
+  });
+
   test('align numbers to the right', () => {
     expect(
       formatTable(

@@ -111,6 +111,7 @@ describe('change capture: triggers while a change script runs, exported as DMS C
         appointment: 1,
         encounter: 1,
         account: 1,
+        smoke_probe: 1,
       });
     });
 
@@ -126,6 +127,7 @@ describe('change capture: triggers while a change script runs, exported as DMS C
         'encounter I ENC12',
         'patient U PER7',
         'patient I PER501',
+        'smoke_probe I 4b0d8d0a-3c0e-4f6e-9a51-0c2f4f1b7e10',
       ]);
       expect(Object.values(changes).reduce((n, c) => n + c.inserts + c.updates + c.deletes, 0)).toBe(ops.length);
     });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { Testing } from 'cdktf';
-import { CLINIC_TABLES } from '../../../contract/clinic';
+import { CLINIC_TABLES, isSeeded } from '../../../contract/clinic';
 import { dev } from '../../../config/environments';
 import { CHANGE_TABLE } from '../../../scripts/local/change-capture';
 import {
@@ -34,6 +34,18 @@ async function rewriteParquet(file: string, select: string): Promise<void> {
   duck.closeSync();
   instance.closeSync();
   renameSync(tmp, file);
+}
+
+/** The rows of a query over Parquet files, every value as text. */
+async function parquetRows(sql: string): Promise<string[][]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const duck = await instance.connect();
+  try {
+    return (await duck.runAndReadAll(sql)).getRows().map((row) => row.map((v) => (v === null ? 'NULL' : String(v as string))));
+  } finally {
+    duck.closeSync();
+    instance.closeSync();
+  }
 }
 
 /** The one CDC file of a table. */
@@ -67,7 +79,16 @@ describe('local rehearsal: MariaDB → DMS-like change log → merged current ta
       changes: script && { script, connect: () => server.db().connect(database) },
     });
     expect(exported.load.ok).toBe(true);
-    expect(exported.exported).toEqual({ insurance: 5, employee: 25, patient: 500, appointment: 100, encounter: 250, account: 250 });
+    // The probe table has no export: it is created empty, and its full load is an empty file.
+    expect(exported.exported).toEqual({
+      insurance: 5,
+      employee: 25,
+      patient: 500,
+      appointment: 100,
+      encounter: 250,
+      account: 250,
+      smoke_probe: 0,
+    });
     return { ...exported, connection, database, lakeDir, workDir };
   }
   const check = (run: { connection: Connection; lakeDir: string; workDir: string }): Promise<RehearsalResult> =>
@@ -85,8 +106,8 @@ describe('local rehearsal: MariaDB → DMS-like change log → merged current ta
     test('MariaDB after the changes equals the merged current tables: counts and checksums of every table, as every persona', () => {
       expect(failedChecks(result)).toEqual([]);
       expect(result.ok).toBe(true);
-      // Three personas (smoke runner, analyst, Redshift), each table, rows and checksum.
-      expect(result.checks.filter((c) => c.step === 'reconcile')).toHaveLength(CLINIC_TABLES.length * 3 * 2);
+      // Three personas (smoke runner, analyst, Redshift), each clinic table (never the probe), rows and checksum.
+      expect(result.checks.filter((c) => c.step === 'reconcile')).toHaveLength(CLINIC_TABLES.filter(isSeeded).length * 3 * 2);
       // The source really changed: the reconciled counts are the counts after the changes.
       const rows = (check: string): string | undefined => result.checks.find((c) => c.check === check)?.expected;
       expect(rows('athena (duckdb) as smoke-runner patient rows')).toBe('501');
@@ -94,6 +115,7 @@ describe('local rehearsal: MariaDB → DMS-like change log → merged current ta
       expect(rows('athena (duckdb) as smoke-runner appointment rows')).toBe('99');
       expect(result.checks.map((c) => c.check)).toContain('athena (duckdb) as analyst patient.first_name hidden');
       expect(result.checks.map((c) => c.check)).toContain('redshift (duckdb) as redshift patient.dob hidden');
+      expect(result.checks.find((c) => c.check === 'athena (duckdb) as analyst smoke_probe hidden')?.pass).toBe(true);
     });
 
     test('the merge applies each change once, and a second merge changes nothing', () => {
@@ -105,6 +127,7 @@ describe('local rehearsal: MariaDB → DMS-like change log → merged current ta
         { table: 'appointment', fullLoad: { ...none, inserted: 100 }, changes: { ...none, deleted: 1 }, again: none },
         { table: 'encounter', fullLoad: { ...none, inserted: 250 }, changes: { ...none, updated: 1 }, again: none },
         { table: 'account', fullLoad: { ...none, inserted: 250 }, changes: { ...none, updated: 1 }, again: none },
+        { table: 'smoke_probe', fullLoad: none, changes: { ...none, inserted: 1 }, again: none },
       ]);
     });
 
@@ -124,7 +147,13 @@ describe('local rehearsal: MariaDB → DMS-like change log → merged current ta
         appointment: [0, 0, 1],
         encounter: [1, 0, 1],
         account: [0, 2, 0],
+        smoke_probe: [1, 0, 0],
       });
+    });
+
+    test("the probe row's date-time is captured as the timestamp DMS writes", async () => {
+      const rows = await parquetRows(`SELECT "Op", probe_id, written_at FROM read_parquet('${cdcFile(run.lakeDir, 'smoke_probe')}')`);
+      expect(rows).toEqual([['I', '4b0d8d0a-3c0e-4f6e-9a51-0c2f4f1b7e10', '2026-11-30 10:15:00']]);
     });
   });
 

@@ -36,11 +36,14 @@ const addResource = (json: Json, type: string, name: string, values: Json): void
 const param = (json: Json, name: string, value: string): void => {
   one(json, 'aws_db_parameter_group').parameter.find((p: Json) => p.name === name).value = value;
 };
+/** Changes the settings of the stack's DMS replication: a task's, or a serverless replication's (dev). */
 const taskSettings = (json: Json, change: (settings: Json) => void): void => {
-  const task = one(json, 'aws_dms_replication_task');
-  const settings = JSON.parse(task.replication_task_settings);
+  const task = json.resource.aws_dms_replication_task ? one(json, 'aws_dms_replication_task') : undefined;
+  const replication = task ?? one(json, 'aws_dms_replication_config');
+  const key = task ? 'replication_task_settings' : 'replication_settings';
+  const settings = JSON.parse(replication[key]);
   change(settings);
-  task.replication_task_settings = JSON.stringify(settings);
+  replication[key] = JSON.stringify(settings);
 };
 /** The statement of a policy document by sid, behind a resource's policy attribute. */
 const statementOf = (json: Json, reference: string, sid: string): Json =>
@@ -108,7 +111,7 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
   'UH-NET-010': [
     'dev',
     (j) => {
-      one(j, 'aws_vpc_endpoint', 'endpoint-kms').private_dns_enabled = false;
+      one(j, 'aws_vpc_endpoint', 'endpoint-secretsmanager').private_dns_enabled = false;
     },
   ],
   'UH-NET-011': [
@@ -121,6 +124,14 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
         destination_cidr_block: '0.0.0.0/0',
         gateway_id: `\${aws_internet_gateway.${igw}.id}`,
       });
+    },
+  ],
+  'UH-NET-012': [
+    'dev',
+    (j) => {
+      // SSH to the access host from the DMS group, not the EC2 Instance Connect Endpoint's.
+      one(j, 'aws_vpc_security_group_ingress_rule', 'from-instance-connect-endpoint-22').referenced_security_group_id =
+        `\${aws_security_group.${Object.keys(j.resource.aws_security_group).find((id) => id.includes('dms'))}.id}`;
     },
   ],
   'UH-RDS-001': [
@@ -200,7 +211,7 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
     },
   ],
   'UH-DMS-001': [
-    'dev',
+    'prod',
     (j) => {
       one(j, 'aws_dms_replication_instance').publicly_accessible = true;
     },
@@ -208,7 +219,7 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
   'UH-DMS-002': [
     'dev',
     (j) => {
-      delete one(j, 'aws_dms_replication_instance').kms_key_arn;
+      delete one(j, 'aws_dms_replication_config').compute_config.kms_key_id;
     },
   ],
   'UH-DMS-003': [
@@ -245,7 +256,7 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
   ],
   'UH-DMS-008': ['dev', (j) => taskSettings(j, (s) => (s.ErrorBehavior.DataErrorPolicy = 'IGNORE_RECORD'))],
   'UH-DMS-009': [
-    'dev',
+    'prod',
     (j) => {
       one(j, 'aws_dms_replication_instance').auto_minor_version_upgrade = false;
     },
@@ -558,7 +569,7 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
     },
   ],
   'UH-MON-001': ['dev', (j) => drop(j, 'aws_budgets_budget')],
-  'UH-MON-002': ['dev', (j) => drop(j, 'aws_dms_event_subscription')],
+  'UH-MON-002': ['dev', (j) => drop(j, 'aws_cloudwatch_event_rule', 'dms-replication')],
   'UH-MON-003': [
     'dev',
     (j) => {
@@ -582,7 +593,7 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
   'UH-AWS-DMS-006': [
     'dev',
     (j) => {
-      const task = one(j, 'aws_dms_replication_task');
+      const task = one(j, 'aws_dms_replication_config');
       const mappings = JSON.parse(task.table_mappings);
       mappings.rules = mappings.rules.filter((r: Json) => r['rule-name'] !== 'add-change-sequence-patient');
       task.table_mappings = JSON.stringify(mappings);
@@ -603,7 +614,7 @@ const BREAKS: Record<string, [Env, (json: Json) => void]> = {
   ],
   'UH-AWS-DMS-003': ['dev', (j) => taskSettings(j, (s) => (s.ValidationSettings.EnableValidation = true))],
   'UH-AWS-DMS-004': [
-    'dev',
+    'prod',
     (j) => {
       delete one(j, 'aws_dms_event_subscription').depends_on;
     },

@@ -5,6 +5,7 @@ import { LocatedError, formatError } from '../../../scripts/seed/csv-validation'
 import { ROOT, TSX, runTool } from '../../helpers/cli';
 import { processesMentioning } from '../../helpers/processes';
 import { SEED_DIR, freshDatabase, lineOf, replaceLine, seedCopy, useLocalMariadb } from '../../helpers/mariadb';
+import { unreadableFile } from '../../helpers/unreadable';
 
 describe('npm run seed (the command)', () => {
   const server = useLocalMariadb();
@@ -53,7 +54,7 @@ describe('npm run seed (the command)', () => {
     expect(code).toBe(1);
     expect(stdout).toContain(`${join(dir, 'insurance.csv')}:3:6: plan is required`);
     expect(stdout).toMatch(
-      /failed with 1 error\(s\); the transaction was rolled back and the tables this run created \(account, .*, insurance\) were dropped; the database is as it was/,
+      /failed with 1 error\(s\); the transaction was rolled back and the tables this run created \(smoke_probe, account, .*, insurance\) were dropped; the database is as it was/,
     );
     expect(await tablesIn(database)).toBe(0);
   });
@@ -114,6 +115,25 @@ describe('npm run seed (the command)', () => {
     expect(await tablesIn(database)).toBe(0);
   });
 
+  test('with validation threads, the process exits as soon as it has printed its report', async () => {
+    const database = await freshDatabase(server.admin());
+    const run = spawn(TSX, [join(ROOT, 'scripts', 'run.ts'), 'seed', ...target(database), '--threads', '2', '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, MYSQL_PWD: server.db().password, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let [stdout, lastOutput] = ['', 0];
+    run.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      lastOutput = Date.now();
+    });
+    const code = await new Promise<number | null>((resolve) => run.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true });
+    // Nothing (a thread, a socket, a stream) keeps it waiting after the work is done.
+    expect((Date.now() - lastOutput) / 1000).toBeLessThan(3);
+  });
+
   test('a typo of a flag is refused before anything is touched: no database, no table', async () => {
     const database = await freshDatabase(server.admin());
     const { code, stderr } = await seedCli([...target(database), '--dry-rn']);
@@ -147,6 +167,7 @@ describe('npm run seed (the command)', () => {
       /table patient is already given/,
     ],
     ['a missing file', (dir: string) => ['--file', `patient=${dir}/nope.csv`], /does not exist/],
+    ['a file this process may not read', () => ['--file', `patient=${unreadableFile(seedCopy())}`], /is not readable/],
   ])('%s is an input error (exit 2)', async (_case, args, message) => {
     const { code, stderr } = await seedCli([...target('unused'), ...args(SEED_DIR)]);
     expect(code).toBe(2);

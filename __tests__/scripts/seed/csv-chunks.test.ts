@@ -26,7 +26,10 @@ describe('reading a CSV file in chunks of whole records', () => {
   const text = (chunk: CsvChunk): string => Buffer.from(chunk.bytes).toString();
 
   test('chunks end at records, never inside a quoted line break, and know the line they start on', async () => {
-    const lines = Array.from({ length: 6000 }, (_, i) => (i % 7 === 0 ? `ID${i},"two\nlines, ""quoted"""` : `ID${i},one line`));
+    // Enough lines of about 20 bytes for several chunks.
+    const lines = Array.from({ length: Math.ceil((4 * CHUNK_BYTES) / 20) }, (_, i) =>
+      i % 7 === 0 ? `ID${i},"two\nlines, ""quoted"""` : `ID${i},one line`,
+    );
     const content = `id,value\n${lines.join('\n')}\n`;
     const chunks = await chunksOf(file(content));
     expect(chunks.length).toBeGreaterThan(1);
@@ -41,7 +44,7 @@ describe('reading a CSV file in chunks of whole records', () => {
   });
 
   test('a byte-order mark is dropped and CRLF files split only at CRLF', async () => {
-    const rows = Array.from({ length: 5000 }, (_, i) => `ID${i},"a\nb"`).join('\r\n');
+    const rows = Array.from({ length: Math.ceil((3 * CHUNK_BYTES) / 12) }, (_, i) => `ID${i},"a\nb"`).join('\r\n');
     const chunks = await chunksOf(file(`\ufeffid,value\r\n${rows}\r\n`));
     expect(text(chunks[0]).startsWith('id,value\r\n')).toBe(true);
     for (const chunk of chunks) expect(chunk.recordDelimiter).toBe('\r\n');
@@ -59,6 +62,8 @@ describe('reading a CSV file in chunks of whole records', () => {
     expect(cut).toMatchObject({ firstLine: 2, header: false });
     expect(text(cut).startsWith('A1,"xxx')).toBe(true);
     expect(cut.bytes.length).toBeLessThan(4 * 1024 * 1024);
+    // Nothing after it can be read reliably, so nothing more is read.
+    expect(chunks.at(-1)).toBe(cut);
   });
 
   test.each([

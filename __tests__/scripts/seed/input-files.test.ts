@@ -1,8 +1,9 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLINIC_TABLES } from '../../../contract/clinic';
+import { CLINIC_TABLES, isSeeded } from '../../../contract/clinic';
 import { selectInputFiles } from '../../../scripts/seed/input-files';
 import { seedCopy } from '../../helpers/mariadb';
+import { unreadableFile } from '../../helpers/unreadable';
 
 describe('choosing the input file of each table', () => {
   test('other files in the folder are listed as ignored; odd names map with --file', () => {
@@ -12,7 +13,8 @@ describe('choosing the input file of each table', () => {
     const selection = selectInputFiles(CLINIC_TABLES, dir, [`patient=${join(dir, 'paient500.csv')}`]);
     expect(selection.errors).toEqual([]);
     expect(selection.ignored).toEqual([join(dir, 'README.txt')]);
-    expect(selection.files.map((f) => f.table.name)).toEqual(CLINIC_TABLES.map((t) => t.name));
+    // Every table the clinic exports; the smoke probe has no file, and needs none.
+    expect(selection.files.map((f) => f.table.name)).toEqual(CLINIC_TABLES.filter(isSeeded).map((t) => t.name));
   });
 
   test('a --file mapping replaces the folder file of its table', () => {
@@ -37,6 +39,7 @@ describe('choosing the input file of each table', () => {
       /table patient is already given/,
     ],
     ['a missing file', (dir: string) => [`patient=${join(dir, 'nope.csv')}`], /does not exist/],
+    ['a file this process may not read', (dir: string) => [`patient=${unreadableFile(dir)}`], /is not readable/],
     ['an unknown table', (dir: string) => [`patients=${join(dir, 'patient.csv')}`], /unknown table "patients"/],
     ['a mapping without =', () => ['patient.csv'], /expected TABLE=PATH/],
   ])('%s is an error, never a silent skip', (_case, mappings, message) => {
@@ -47,7 +50,7 @@ describe('choosing the input file of each table', () => {
 
   test('an unknown table file is refused by name, listing the tables', () => {
     expect(selectInputFiles(CLINIC_TABLES, undefined, ['doctors=/tmp/doctors.csv']).errors).toEqual([
-      '--file doctors=/tmp/doctors.csv: unknown table "doctors" (tables: insurance, employee, patient, appointment, encounter, account)',
+      '--file doctors=/tmp/doctors.csv: unknown table "doctors" (tables: insurance, employee, patient, appointment, encounter, account, smoke_probe)',
     ]);
   });
 

@@ -55,3 +55,18 @@ describe('the key index', () => {
     expect(keys.add(4321 * 16 + 1, 1)).toBe(0);
   });
 });
+
+describe('the frozen key set', () => {
+  test('knows exactly the keys the index held, numeric and text, and empties the index', () => {
+    const keys = new KeyIndex();
+    for (let n = 1; n <= 50_000; n += 2) keys.add(n * 16 + 1, n);
+    keys.add('Gold', 2);
+    const frozen = keys.freeze();
+    expect(frozen.size).toBe(25_001);
+    for (let n = 1; n <= 50_000; n += 1) if (frozen.has(n * 16 + 1) !== (n % 2 === 1)) throw new Error(`wrong answer for ${n}`);
+    expect(frozen.has('Gold')).toBe(true);
+    expect(frozen.has('Silver')).toBe(false);
+    expect(frozen.has(NOT_A_KEY)).toBe(false);
+    expect(keys.has(1 * 16 + 1)).toBe(false);
+  });
+});

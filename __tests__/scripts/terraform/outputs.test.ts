@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { environments } from '../../../config/environments';
 import { InputError, UsageError } from '../../../scripts/cli/errors';
-import { Outputs, output, readTerraformOutputs, stackDirectory } from '../../../scripts/terraform/outputs';
+import { Outputs, output, outputMap, readTerraformOutputs, stackDirectory } from '../../../scripts/terraform/outputs';
 
 const OUTPUTS: Outputs = {
   rds_endpoint: { value: 'unicornhealth-dev-mysql.c9akciq32.us-east-1.rds.amazonaws.com' },
@@ -18,6 +18,17 @@ const OUTPUTS: Outputs = {
 describe('Terraform outputs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'outputs-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a map output of names is read as a record; anything else is an input error naming it', () => {
+    const crawlers = { patient: 'unicornhealth-dev-raw-patient', account: 'unicornhealth-dev-raw-account' };
+    expect(outputMap({ glue_crawler_names: { value: crawlers } }, 'glue_crawler_names')).toEqual(crawlers);
+    for (const value of ['unicornhealth-dev-raw', ['a'], {}, { patient: 3 }, { patient: '' }]) {
+      expect(() => outputMap({ glue_crawler_names: { value } }, 'glue_crawler_names')).toThrow(
+        `Terraform output glue_crawler_names is not a map of names: ${JSON.stringify(value)}`,
+      );
+    }
+    expect(() => outputMap({}, 'glue_crawler_names')).toThrow('Terraform output glue_crawler_names is missing');
+  });
 
   test('a saved terraform output -json file is read as it is', async () => {
     const file = join(dir, 'outputs.json');

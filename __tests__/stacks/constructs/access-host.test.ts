@@ -96,3 +96,79 @@ describe('AccessHost', () => {
     expect(stack.one('aws_launch_template').iam_instance_profile).toEqual({ arn: stack.ref('aws_iam_instance_profile', '', 'arn') });
   });
 });
+
+describe('AccessHost reached through an EC2 Instance Connect Endpoint', () => {
+  const { instanceType, amiSsmParameter } = prod.network.accessHost;
+  const build = (connection: AccessHostProps['connection']): SynthesizedStack =>
+    synthesizeWith((scope) => {
+      new AccessHost(scope, 'access-host', {
+        instanceType,
+        amiSsmParameter,
+        connection,
+        environment: TEST_ENV,
+        namePrefix: TEST_PREFIX,
+        network: testNetwork(scope),
+        database: testDatabase(scope),
+        volumeKey: testKey(scope, 'database'),
+      });
+    });
+  const stack = build('instance-connect-endpoint');
+  const hostGroup = stack.ref('aws_security_group', 'access-host_group', 'id');
+  const endpointGroup = stack.ref('aws_security_group', 'instance-connect-endpoint', 'id');
+
+  test('Session Manager is the default: no endpoint, and the ssm and ssmmessages interface endpoints', () => {
+    for (const defaulted of [build(undefined), build('session-manager')]) {
+      expect(defaulted.all('aws_ec2_instance_connect_endpoint')).toEqual([]);
+      expect(defaulted.all('aws_vpc_endpoint').map((e: Json) => e.service_name.split('.').pop())).toEqual(
+        expect.arrayContaining(['ssm', 'ssmmessages']),
+      );
+    }
+  });
+
+  test('one endpoint in the host’s subnet, with its own group, and the operator’s address not preserved', () => {
+    expect(stack.one('aws_ec2_instance_connect_endpoint')).toEqual({
+      subnet_id: stack.ref('aws_subnet', 'private-us-east-1a', 'id'),
+      security_group_ids: [endpointGroup],
+      preserve_client_ip: false,
+      tags: { Name: `${TEST_PREFIX}-access-host` },
+    });
+    expect(stack.one('aws_instance').subnet_id).toBe(stack.ref('aws_subnet', 'private-us-east-1a', 'id'));
+  });
+
+  test('the endpoint may open SSH to the host only, and the host admits SSH from the endpoint only', () => {
+    expect(stack.ingressOf(endpointGroup)).toEqual([]);
+    expect(stack.egressTargets(endpointGroup)).toEqual([[22, hostGroup]]);
+    expect(stack.ingressOf(hostGroup)).toEqual([
+      expect.objectContaining({ referenced_security_group_id: endpointGroup, ip_protocol: 'tcp', from_port: 22, to_port: 22 }),
+    ]);
+  });
+
+  test('no ssm or ssmmessages endpoint: the host may reach only MySQL and S3', () => {
+    expect(stack.all('aws_vpc_endpoint').map((e: Json) => e.service_name.split('.').pop())).toEqual(['s3']);
+    expect(stack.egressTargets(hostGroup)).toEqual(
+      [
+        [3306, stack.ref('aws_security_group', 'database_mysql', 'id')],
+        [443, stack.ref('aws_vpc_endpoint', 'endpoint-s3', 'prefix_list_id')],
+      ].sort(),
+    );
+  });
+
+  test('no role, no instance profile, no Session Manager policy: nothing on the host calls AWS', () => {
+    // The test network's flow-log role is the only role in the stack.
+    expect(stack.all('aws_iam_role').map((r: Json) => r.name)).toEqual([`${TEST_PREFIX}-vpc-flow-logs`]);
+    expect(stack.all('aws_iam_role_policy_attachment').filter((a: Json) => String(a.policy_arn).includes('SSM'))).toEqual([]);
+    expect(stack.all('aws_iam_instance_profile')).toEqual([]);
+    expect(stack.one('aws_launch_template')).not.toHaveProperty('iam_instance_profile');
+  });
+
+  test('keeps IMDSv2, the encrypted root volume, no public address and no key pair', () => {
+    const template = stack.one('aws_launch_template');
+    expect(template.metadata_options).toMatchObject({ http_tokens: 'required', http_put_response_hop_limit: 1 });
+    expect(template.block_device_mappings[0].ebs).toMatchObject({
+      encrypted: 'true',
+      kms_key_id: stack.ref('aws_kms_key', 'database-key', 'arn'),
+    });
+    expect(template).not.toHaveProperty('key_name');
+    expect(stack.one('aws_instance').associate_public_ip_address).toBe(false);
+  });
+});

@@ -35,7 +35,7 @@ describe('Database', () => {
       expect(instance(synthesized)).toMatchObject({
         identifier: `${TEST_PREFIX}-mysql`,
         engine: 'mysql',
-        engine_version: '8.0',
+        engine_version: '8.4',
         db_name: SOURCE_SCHEMA,
         username: 'clinic_admin',
         port: 3306,
@@ -74,7 +74,7 @@ describe('Database', () => {
 
   test.each(Object.entries(MYSQL_PARAMETERS))('the parameter group sets %s = %s, applied immediately', (parameter, value) => {
     const group = stack.one('aws_db_parameter_group');
-    expect(group.family).toBe('mysql8.0');
+    expect(group.family).toBe('mysql8.4');
     expect(group.parameter).toContainEqual({ name: parameter, value, apply_method: 'immediate' });
   });
 
@@ -89,7 +89,7 @@ describe('Database', () => {
 
   test('the audit plugin records connections and every DML including SELECT, exported to CloudWatch', () => {
     const options = stack.one('aws_db_option_group');
-    expect(options).toMatchObject({ engine_name: 'mysql', major_engine_version: '8.0' });
+    expect(options).toMatchObject({ engine_name: 'mysql', major_engine_version: '8.4' });
     expect(options.option).toEqual([
       {
         option_name: 'MARIADB_AUDIT_PLUGIN',
@@ -106,13 +106,17 @@ describe('Database', () => {
     });
   });
 
-  test('the engine version defaults to 8.0 with paid Extended Support stated; 8.4 is one option with its family and option group', () => {
+  test('the engine version defaults to 8.4 in standard support; 8.0 is an option with paid Extended Support stated, its family and option group', () => {
     const byDefault = build({ engineVersion: undefined });
-    expect(instance(byDefault)).toMatchObject({ engine_version: '8.0', engine_lifecycle_support: 'open-source-rds-extended-support' });
-    const next = build({ engineVersion: '8.4' });
-    expect(instance(next)).toMatchObject({ engine_version: '8.4', engine_lifecycle_support: 'open-source-rds-extended-support-disabled' });
-    expect(next.one('aws_db_parameter_group')).toMatchObject({ family: 'mysql8.4', name: `${TEST_PREFIX}-mysql-mysql8-4` });
-    expect(next.one('aws_db_option_group')).toMatchObject({ major_engine_version: '8.4', name: `${TEST_PREFIX}-mysql-audit-mysql8-4` });
+    expect(instance(byDefault)).toMatchObject({
+      engine_version: '8.4',
+      engine_lifecycle_support: 'open-source-rds-extended-support-disabled',
+    });
+    expect(byDefault.one('aws_db_parameter_group')).toMatchObject({ family: 'mysql8.4', name: `${TEST_PREFIX}-mysql-mysql8-4` });
+    const previous = build({ engineVersion: '8.0' });
+    expect(instance(previous)).toMatchObject({ engine_version: '8.0', engine_lifecycle_support: 'open-source-rds-extended-support' });
+    expect(previous.one('aws_db_parameter_group')).toMatchObject({ family: 'mysql8.0', name: `${TEST_PREFIX}-mysql-mysql8-0` });
+    expect(previous.one('aws_db_option_group')).toMatchObject({ major_engine_version: '8.0', name: `${TEST_PREFIX}-mysql-audit-mysql8-0` });
   });
 
   test('without the audit log there is no option group, no audit export and no audit log group', () => {

@@ -26,11 +26,19 @@ describe('LakeAdministration (Lake Formation settings, lake admins)', () => {
   test('the admins are every environment’s lake-admin role and each deploying role once, and no defaults remain', () => {
     expect(stack.one('aws_lakeformation_data_lake_settings')).toEqual({
       admins: [roleArn('dev'), roleArn('staging'), deployRoleArn],
+      read_only_admins: [],
       create_database_default_permissions: [],
       create_table_default_permissions: [],
       allow_full_table_external_data_access: false,
     });
     expect(stack.text).not.toContain('IAM_ALLOWED_PRINCIPALS');
+  });
+
+  test('read-only admins are named as given, apart from the admins: they see every permission and change none', () => {
+    const planRole = `arn:aws:iam::${account}:role/plan`;
+    const settings = build({ readOnlyAdminArns: [planRole] }).one('aws_lakeformation_data_lake_settings');
+    expect(settings.read_only_admins).toEqual([planRole]);
+    expect(settings.admins).not.toContain(planRole);
   });
 
   test('an environment deployed by another role adds that role', () => {

@@ -1,4 +1,4 @@
-import { dev } from '../../../config/environments';
+import { dev, prod } from '../../../config/environments';
 import { MergeSchedules } from '../../../stacks/constructs/merge-schedules';
 import { ServiceRole } from '../../../stacks/core/service-role';
 import {
@@ -25,7 +25,7 @@ describe('MergeSchedules (EventBridge Scheduler)', () => {
     new MergeSchedules(scope, 'merge-schedules', {
       environment: TEST_ENV,
       namePrefix: TEST_PREFIX,
-      ...dev.lake.merge,
+      ...prod.lake.merge,
       merge,
       changeLogIsLastFullLoad: false,
       startAfter: [grant.role],
@@ -68,7 +68,10 @@ describe('MergeSchedules (EventBridge Scheduler)', () => {
         changeLogIsLastFullLoad: true,
       });
     });
-    expect(fullLoad.one('aws_scheduler_schedule', 'merge-schedules_merge-schedule').target.input).toBe('{"rebuild":true}');
+    expect(fullLoad.one('aws_scheduler_schedule', 'merge-schedules_merge-schedule')).toMatchObject({
+      schedule_expression: 'rate(1 day)',
+      target: { input: '{"rebuild":true}' },
+    });
     expect(fullLoad.one('aws_scheduler_schedule', 'maintenance-schedule').target.input).toBe('{}');
   });
 

@@ -13,6 +13,7 @@ import {
   SOURCE_CA_BUNDLE_FILE,
   changeLogTableMappings,
   replicationTaskSettings,
+  serverlessLogGroupName,
 } from '../../../stacks/constructs/migration';
 import {
   Json,
@@ -31,8 +32,11 @@ describe('Migration (DMS)', () => {
   const logRetentionDays = 731;
   const build = (props: Partial<MigrationProps> = {}): SynthesizedStack =>
     synthesizeWith((scope) => testMigration(scope, { logRetentionDays, ...props }));
-  const stacks = { dev: build(), prod: build({ ...prod.migration }) };
+  const smallInstance = { kind: 'instance', replicationInstanceClass: 'dms.t3.micro', allocatedStorageGiB: 20, multiAz: false } as const;
+  /** dev runs DMS Serverless; `instance` is dev's full load on a replication instance; prod captures changes on one. */
+  const stacks = { dev: build(), instance: build({ capacity: smallInstance }), prod: build({ ...prod.migration }) };
   const stack = stacks.dev;
+  const onInstance = stacks.instance;
   const key = (name: string): string => stack.ref('aws_kms_key', `${name}-key`, 'arn');
   const name = `${TEST_PREFIX}-dms`;
   const dmsResources = `arn:aws:dms:us-east-1:${TEST_ENV.accountId}:*`;
@@ -43,11 +47,11 @@ describe('Migration (DMS)', () => {
     expect(roleNames).not.toContain('dms-cloudwatch-logs-role');
     expect(stack.all('aws_iam_role_policy_attachment')).toHaveLength(0);
     expect(stack.one('aws_dms_replication_subnet_group')).not.toHaveProperty('depends_on');
-    expect(stack.one('aws_dms_replication_instance')).not.toHaveProperty('depends_on');
+    expect(onInstance.one('aws_dms_replication_instance')).not.toHaveProperty('depends_on');
   });
 
   test.each([
-    ['dev', 'dms.t3.micro', false, 20],
+    ['instance', 'dms.t3.micro', false, 20],
     ['prod', 'dms.t3.medium', true, 50],
   ] as const)(
     '%s: a private replication instance of class %s, Multi-AZ %s, %i GiB, encrypted, auto minor upgrades',
@@ -196,8 +200,44 @@ describe('Migration (DMS)', () => {
     });
   });
 
+  test('dev: a DMS Serverless replication of the same endpoints, mappings and settings, not started by Terraform, no instance or task', () => {
+    expect(stack.all('aws_dms_replication_instance')).toHaveLength(0);
+    expect(stack.all('aws_dms_replication_task')).toHaveLength(0);
+    const replication = stack.one('aws_dms_replication_config');
+    expect(replication).toMatchObject({
+      replication_config_identifier: `${name}-to-raw`,
+      resource_identifier: `${name}-to-raw`,
+      replication_type: 'full-load',
+      start_replication: false,
+      source_endpoint_arn: stack.ref('aws_dms_endpoint', '', 'endpoint_arn'),
+      target_endpoint_arn: stack.ref('aws_dms_s3_endpoint', '', 'endpoint_arn'),
+      compute_config: {
+        replication_subnet_group_id: stack.ref('aws_dms_replication_subnet_group', '', 'replication_subnet_group_id'),
+        vpc_security_group_ids: [stack.ref('aws_security_group', 'migration_dms', 'id')],
+        kms_key_id: key('database'),
+        min_capacity_units: 1,
+        max_capacity_units: 1,
+        multi_az: false,
+      },
+    });
+    expect(JSON.parse(replication.table_mappings)).toEqual(changeLogTableMappings(CLINIC_TABLES, SOURCE_SCHEMA));
+    expect(JSON.parse(replication.replication_settings)).toEqual(replicationTaskSettings('full-load'));
+  });
+
+  test('the serverless replication logs to a log group created first with the logs key and retention, under the name DMS gives it', () => {
+    expect(stack.one('aws_cloudwatch_log_group', 'replication-logs')).toEqual({
+      name: serverlessLogGroupName(`${name}-to-raw`),
+      kms_key_id: key('logs'),
+      retention_in_days: logRetentionDays,
+    });
+    expect(stack.one('aws_dms_replication_config').depends_on).toEqual([
+      `aws_cloudwatch_log_group.${stack.idOf('aws_cloudwatch_log_group', 'replication-logs')}`,
+    ]);
+    expect(stack.all('aws_cloudwatch_log_group').map((g: Json) => g.name)).not.toContain(`dms-tasks-${name}`);
+  });
+
   test('the task mappings select exactly the contract tables of the source schema by default', () => {
-    const mappings = JSON.parse(stack.one('aws_dms_replication_task').table_mappings);
+    const mappings = JSON.parse(onInstance.one('aws_dms_replication_task').table_mappings);
     const selection = mappings.rules.filter((r: Json) => r['rule-type'] === 'selection');
     expect(selection.map((r: Json) => r['object-locator'])).toEqual(
       CLINIC_TABLES.map((t) => ({ 'schema-name': SOURCE_SCHEMA, 'table-name': t.name })),
@@ -206,7 +246,7 @@ describe('Migration (DMS)', () => {
   });
 
   test('after the selection rules, each table gets the change sequence as a column ($AR_H_CHANGE_SEQ), numbered on', () => {
-    const mappings = JSON.parse(stack.one('aws_dms_replication_task').table_mappings);
+    const mappings = JSON.parse(onInstance.one('aws_dms_replication_task').table_mappings);
     expect(mappings).toEqual(changeLogTableMappings(CLINIC_TABLES, SOURCE_SCHEMA));
     expect(mappings.rules.slice(CLINIC_TABLES.length)).toEqual(changeSequenceRules(CLINIC_TABLES, SOURCE_SCHEMA, CLINIC_TABLES.length + 1));
     expect(mappings.rules.map((r: Json) => Number(r['rule-id']))).toEqual(
@@ -220,7 +260,7 @@ describe('Migration (DMS)', () => {
   });
 
   test('the tables are an option', () => {
-    const mappings = JSON.parse(build({ tables: CLINIC_TABLES.slice(0, 2) }).one('aws_dms_replication_task').table_mappings);
+    const mappings = JSON.parse(build({ tables: CLINIC_TABLES.slice(0, 2) }).one('aws_dms_replication_config').table_mappings);
     expect(mappings.rules.map((r: Json) => [r['rule-type'], r['object-locator']['table-name']])).toEqual([
       ['selection', 'insurance'],
       ['selection', 'employee'],
@@ -230,7 +270,7 @@ describe('Migration (DMS)', () => {
   });
 
   test.each([
-    ['dev', 'full-load'],
+    ['instance', 'full-load'],
     ['prod', 'full-load-and-cdc'],
   ] as const)('%s: the task runs %s between the endpoints, is not started by Terraform, and logs', (env, mode) => {
     const synthesized = stacks[env];
@@ -247,7 +287,7 @@ describe('Migration (DMS)', () => {
   });
 
   test('the mode defaults to a full load', () => {
-    expect(build({ mode: undefined }).one('aws_dms_replication_task').migration_type).toBe('full-load');
+    expect(build({ mode: undefined }).one('aws_dms_replication_config').replication_type).toBe('full-load');
   });
 
   test.each([
@@ -267,9 +307,9 @@ describe('Migration (DMS)', () => {
   });
 
   test('the task log group is pre-created with the logs key and retention', () => {
-    expect(stack.one('aws_cloudwatch_log_group', 'task-logs')).toEqual({
+    expect(onInstance.one('aws_cloudwatch_log_group', 'task-logs')).toEqual({
       name: `dms-tasks-${name}`,
-      kms_key_id: key('logs'),
+      kms_key_id: onInstance.ref('aws_kms_key', 'logs-key', 'arn'),
       retention_in_days: logRetentionDays,
     });
   });

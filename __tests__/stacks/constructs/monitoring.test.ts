@@ -26,11 +26,16 @@ describe('Monitoring', () => {
         migration: testMigration(scope, migrationConfig),
         catalog: testCatalog(scope),
         merge: testMerge(scope),
-        mergeSchedule: dev.lake.merge.schedule,
+        mergeSchedule: prod.lake.merge.schedule,
         ...props,
       });
     });
-  const stacks = { fullLoad: build(), cdc: build(prod.migration) };
+  const onInstance = {
+    ...dev.migration,
+    capacity: { kind: 'instance', replicationInstanceClass: 'dms.t3.micro', allocatedStorageGiB: 20, multiAz: false },
+  } as const;
+  /** dev's full load on DMS Serverless, the same on a replication instance, and prod's change capture. */
+  const stacks = { fullLoad: build(), fullLoadOnInstance: build(onInstance), cdc: build(prod.migration) };
   const stack = stacks.fullLoad;
   const topic = stack.ref('aws_sns_topic', '', 'arn');
 
@@ -75,20 +80,37 @@ describe('Monitoring', () => {
   });
 
   test('the migration task’s failures and state changes reach the topic through an event subscription, made once DMS may publish', () => {
-    expect(stack.one('aws_dms_event_subscription')).toEqual({
+    const withTask = stacks.fullLoadOnInstance;
+    expect(withTask.one('aws_dms_event_subscription')).toEqual({
       name: `${TEST_PREFIX}-dms-task-failures`,
-      sns_topic_arn: topic,
+      sns_topic_arn: withTask.ref('aws_sns_topic', '', 'arn'),
       source_type: 'replication-task',
-      source_ids: [stack.ref('aws_dms_replication_task', '', 'replication_task_id')],
+      source_ids: [withTask.ref('aws_dms_replication_task', '', 'replication_task_id')],
       event_categories: ['failure', 'state change'],
       enabled: true,
       // CreateEventSubscription fails with SNSNoAuthorizationFault until the topic policy lets DMS publish.
-      depends_on: [`aws_sns_topic_policy.${stack.idOf('aws_sns_topic_policy')}`],
+      depends_on: [`aws_sns_topic_policy.${withTask.idOf('aws_sns_topic_policy')}`],
+    });
+    expect(withTask.all('aws_cloudwatch_event_rule').map((r: Json) => r.name)).not.toContain(`${TEST_PREFIX}-dms-replication-changed`);
+  });
+
+  test('a serverless replication’s state changes reach the topic through EventBridge (no event subscription covers it)', () => {
+    expect(stack.all('aws_dms_event_subscription')).toHaveLength(0);
+    const rule = stack.one('aws_cloudwatch_event_rule', 'dms-replication');
+    expect(JSON.parse(rule.event_pattern)).toEqual({
+      source: ['aws.dms'],
+      'detail-type': ['DMS Replication State Change'],
+      resources: [stack.ref('aws_dms_replication_config', '', 'arn')],
+    });
+    expect(stack.one('aws_cloudwatch_event_target', 'dms-replication')).toEqual({
+      rule: stack.ref('aws_cloudwatch_event_rule', 'dms-replication', 'name'),
+      arn: topic,
+      target_id: 'alerts',
     });
   });
 
   test('a failure of any of the catalog’s crawlers reaches the topic through EventBridge', () => {
-    const rule = stack.one('aws_cloudwatch_event_rule');
+    const rule = stack.one('aws_cloudwatch_event_rule', 'crawler-failed');
     expect(JSON.parse(rule.event_pattern)).toEqual({
       source: ['aws.glue'],
       'detail-type': ['Glue Crawler State Change'],
@@ -97,8 +119,8 @@ describe('Monitoring', () => {
         state: ['Failed'],
       },
     });
-    expect(stack.one('aws_cloudwatch_event_target')).toEqual({
-      rule: stack.ref('aws_cloudwatch_event_rule', '', 'name'),
+    expect(stack.one('aws_cloudwatch_event_target', 'crawler-failed')).toEqual({
+      rule: stack.ref('aws_cloudwatch_event_rule', 'crawler-failed', 'name'),
       arn: topic,
       target_id: 'alerts',
     });
@@ -160,10 +182,13 @@ describe('Monitoring', () => {
     });
     const hourly = build(dev.migration, { mergeSchedule: 'rate(1 hour)' });
     expect(hourly.one('aws_cloudwatch_metric_alarm', 'merge-stale').period).toBe(3 * 3600);
+    // Dev's daily merge: three days, within the seven days an alarm with a period of an hour or more may evaluate.
+    const daily = build(dev.migration, { mergeSchedule: dev.lake.merge.schedule });
+    expect(daily.one('aws_cloudwatch_metric_alarm', 'merge-stale')).toMatchObject({ period: 3 * 86_400, evaluation_periods: 1 });
     expect(() => build(dev.migration, { mergeSchedule: 'cron(0 * * * ? *)' })).toThrow(/not a rate expression/);
   });
 
-  test('a monthly cost budget alerts the addresses and the topic at 80% forecast and 100% actual', () => {
+  test('a monthly cost budget alerts the addresses and the topic: a forecast above the budget until an estimate is given, actual spend at it', () => {
     const budget = stack.one('aws_budgets_budget');
     expect(budget).toMatchObject({
       name: `${TEST_PREFIX}-monthly`,
@@ -172,9 +197,35 @@ describe('Monitoring', () => {
       limit_unit: 'USD',
       time_unit: 'MONTHLY',
     });
-    expect(budget.notification.map((n: Json) => [n.notification_type, n.threshold, n.subscriber_sns_topic_arns])).toEqual([
-      ['FORECASTED', 80, [topic]],
-      ['ACTUAL', 100, [topic]],
-    ]);
+    expect(budget.notification.map((n: Json) => [n.notification_type, n.threshold, n.threshold_type, n.subscriber_sns_topic_arns])).toEqual(
+      [
+        ['FORECASTED', 100, 'PERCENTAGE', [topic]],
+        ['ACTUAL', 100, 'PERCENTAGE', [topic]],
+      ],
+    );
+  });
+
+  test('with the expected month from the cost estimate, the forecast alert fires above it, in whole dollars', () => {
+    const estimated = synthesizeWith((scope) => {
+      const monitoring = new Monitoring(scope, 'monitoring', {
+        environment: TEST_ENV,
+        namePrefix: TEST_PREFIX,
+        alertEmails: ['oncall@example.com'],
+        monthlyBudgetUsd: 250,
+        cdcLatencyAlarmSeconds: dev.migration.cdcLatencyAlarmSeconds,
+        topicKey: testKey(scope, 'logs'),
+        migration: testMigration(scope, dev.migration),
+        catalog: testCatalog(scope),
+        merge: testMerge(scope),
+        mergeSchedule: prod.lake.merge.schedule,
+      });
+      monitoring.alertOnSpend(83.2);
+    });
+    expect(estimated.one('aws_budgets_budget').notification.map((n: Json) => [n.notification_type, n.threshold, n.threshold_type])).toEqual(
+      [
+        ['FORECASTED', 84, 'ABSOLUTE_VALUE'],
+        ['ACTUAL', 100, 'PERCENTAGE'],
+      ],
+    );
   });
 });

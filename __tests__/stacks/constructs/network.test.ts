@@ -1,4 +1,4 @@
-import { BASE_INTERFACE_ENDPOINTS, Network, NetworkProps } from '../../../stacks/constructs/network';
+import { Network, NetworkProps } from '../../../stacks/constructs/network';
 import { ServiceSecurityGroup } from '../../../stacks/constructs/service-security-group';
 import {
   Json,
@@ -29,7 +29,22 @@ describe('Network', () => {
     );
   const stack = synthesizeWith((scope) => testNetwork(scope));
   const withNat = build({ internetEgress: 'nat-gateway' });
-  const withSessionManager = build({ interfaceEndpointServices: ['ssm', 'ssmmessages'] });
+  /** A network whose one client calls `services`, with interface endpoints in `azCount` AZs. */
+  const withClient = (services: readonly string[], azCount?: number): SynthesizedStack =>
+    synthesizeWith((scope) => {
+      const network = new Network(scope, 'network', {
+        environment: TEST_ENV,
+        namePrefix: TEST_PREFIX,
+        vpcCidr: '10.30.0.0/18',
+        availabilityZones: zones,
+        interfaceEndpointAzCount: azCount,
+        logsKey: testKey(scope, 'logs'),
+        flowLogRetentionDays: 731,
+      });
+      const client = new ServiceSecurityGroup(scope, 'client', { vpc: network.vpc, name: 'uh-test-client', description: 'Client' });
+      network.allowHttpsToAwsApis(client, { services, endpoints: 'Reads secrets', s3: 'Writes objects' });
+    });
+  const withSessionManager = withClient(['ssm', 'ssmmessages'], 1);
   const endpointServices = (synthesized: SynthesizedStack): string[] =>
     synthesized
       .all('aws_vpc_endpoint')
@@ -79,18 +94,35 @@ describe('Network', () => {
     });
   });
 
-  test('by default the base interface endpoints, each in every private subnet behind the endpoint group', () => {
-    expect(endpointServices(stack)).toEqual(['s3', ...BASE_INTERFACE_ENDPOINTS].sort());
-    for (const service of BASE_INTERFACE_ENDPOINTS) {
-      const endpoint = stack.one('aws_vpc_endpoint', `network_endpoint-${service}`);
-      expect(endpoint).toMatchObject({ vpc_endpoint_type: 'Interface', private_dns_enabled: true });
-      expect(endpoint.subnet_ids).toEqual(zones.map((az) => stack.ref('aws_subnet', `private-${az}`, 'id')));
-      expect(endpoint.security_group_ids).toEqual([stack.ref('aws_security_group', 'endpoints', 'id')]);
-    }
+  test('no interface endpoint until a client calls a service: only the free S3 gateway', () => {
+    expect(endpointServices(stack)).toEqual(['s3']);
   });
 
-  test('the interface endpoints are an option', () => {
+  test('a client gets the endpoints of the services it calls, in every private subnet by default, behind the endpoint group', () => {
+    const secrets = withClient(['secretsmanager']);
+    const endpoint = secrets.one('aws_vpc_endpoint', 'network_endpoint-secretsmanager');
+    expect(endpoint).toMatchObject({ vpc_endpoint_type: 'Interface', private_dns_enabled: true });
+    expect(endpoint.subnet_ids).toEqual(zones.map((az) => secrets.ref('aws_subnet', `private-${az}`, 'id')));
+    expect(endpoint.security_group_ids).toEqual([secrets.ref('aws_security_group', 'endpoints', 'id')]);
+  });
+
+  test('two clients of one service share its endpoint', () => {
+    const shared = synthesizeWith((scope) => {
+      const network = testNetwork(scope);
+      for (const name of ['a', 'b']) {
+        const client = new ServiceSecurityGroup(scope, name, { vpc: network.vpc, name: `uh-test-${name}`, description: name });
+        network.allowHttpsToAwsApis(client, { services: ['glue'], endpoints: `${name} reads the catalog`, s3: `${name} reads` });
+      }
+    });
+    expect(endpointServices(shared)).toEqual(['glue', 's3']);
+    expect(shared.all('aws_vpc_security_group_ingress_rule')).toHaveLength(2);
+  });
+
+  test('the interface endpoints follow the clients, in as many AZs as configured', () => {
     expect(endpointServices(withSessionManager)).toEqual(['s3', 'ssm', 'ssmmessages']);
+    for (const endpoint of withSessionManager.all('aws_vpc_endpoint').filter((e: Json) => e.vpc_endpoint_type === 'Interface')) {
+      expect(endpoint.subnet_ids).toEqual([withSessionManager.ref('aws_subnet', 'private-us-east-1a', 'id')]);
+    }
   });
 
   test('the default security group is managed with no rules', () => {
@@ -129,7 +161,7 @@ describe('Network', () => {
     const withClient = synthesizeWith((scope) => {
       const network = testNetwork(scope);
       const client = new ServiceSecurityGroup(scope, 'client', { vpc: network.vpc, name: 'uh-test-client', description: 'Client' });
-      network.allowHttpsToAwsApis(client, { endpoints: 'Reads secrets', s3: 'Writes objects' });
+      network.allowHttpsToAwsApis(client, { services: ['secretsmanager'], endpoints: 'Reads secrets', s3: 'Writes objects' });
     });
     const client = withClient.ref('aws_security_group', 'client', 'id');
     expect(withClient.one('aws_vpc_security_group_ingress_rule')).toMatchObject({

@@ -71,6 +71,46 @@ export interface ServerlessLoad {
   readonly loaded: boolean;
 }
 
+/**
+ * DMS's statistics of each table against the source: present, in state `Table completed`, and with as many full-load
+ * rows as the source has (when the source step counted them). A replication task and a serverless replication report
+ * the same `TableStatistics`, so both DMS steps check them here.
+ */
+export function tableStatisticsChecks(
+  tables: readonly Table[],
+  statistics: readonly TableStatistics[],
+  sourceRows: (table: Table) => number | undefined,
+): DmsCheck[] {
+  const checks: DmsCheck[] = [];
+  for (const table of tables) {
+    const stats = statistics.find((s) => s.TableName === table.name);
+    if (!stats) {
+      checks.push({ step: 'dms', check: `${table.name} statistics`, expected: 'present', actual: 'missing', pass: false, seconds: 0 });
+      continue;
+    }
+    const rows = sourceRows(table);
+    if (rows !== undefined) {
+      checks.push({
+        step: 'dms',
+        check: `${table.name} full-load rows`,
+        expected: String(rows),
+        actual: String(stats.FullLoadRows ?? 0),
+        pass: stats.FullLoadRows === rows,
+        seconds: 0,
+      });
+    }
+    checks.push({
+      step: 'dms',
+      check: `${table.name} table state`,
+      expected: 'Table completed',
+      actual: stats.TableState ?? 'unknown',
+      pass: stats.TableState === 'Table completed',
+      seconds: 0,
+    });
+  }
+  return checks;
+}
+
 async function describeReplication(ctx: ServerlessLoadContext): Promise<Replication | undefined> {
   ctx.deadline.check('describing the DMS Serverless replication');
   const { Replications } = await ctx.dms.send(
@@ -155,31 +195,6 @@ export async function runServerlessFullLoad(ctx: ServerlessLoadContext): Promise
     ctx.deadline,
     'reading DMS Serverless table statistics',
   );
-  for (const table of ctx.tables) {
-    const stats = statistics.find((s) => s.TableName === table.name);
-    if (!stats) {
-      checks.push({ step: 'dms', check: `${table.name} statistics`, expected: 'present', actual: 'missing', pass: false, seconds: 0 });
-      continue;
-    }
-    const rows = ctx.sourceRows(table);
-    if (rows !== undefined) {
-      checks.push({
-        step: 'dms',
-        check: `${table.name} full-load rows`,
-        expected: String(rows),
-        actual: String(stats.FullLoadRows ?? 0),
-        pass: stats.FullLoadRows === rows,
-        seconds: 0,
-      });
-    }
-    checks.push({
-      step: 'dms',
-      check: `${table.name} table state`,
-      expected: 'Table completed',
-      actual: stats.TableState ?? 'unknown',
-      pass: stats.TableState === 'Table completed',
-      seconds: 0,
-    });
-  }
+  checks.push(...tableStatisticsChecks(ctx.tables, statistics, ctx.sourceRows));
   return { checks, loaded: startType === 'start-replication' || startType === 'reload-target' };
 }

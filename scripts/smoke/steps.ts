@@ -23,7 +23,7 @@ import { CatalogColumn, changeLogCatalogColumns, changeLogDatabaseOf, currentCat
 import { quoteIdentifier } from '../../contract/mysql';
 import { REBUILD_INPUT } from '../../stacks/core/athena-workflows';
 import { TableFingerprint, checksumSql, fingerprintOf } from './checksum';
-import { isReplicationConfigArn, runServerlessFullLoad } from './dms-replication';
+import { isReplicationConfigArn, runServerlessFullLoad, tableStatisticsChecks } from './dms-replication';
 import { QueryFailed, SourceEngine, SqlEngine } from './engines';
 import { Clock, Deadline, DeadlineExceeded, PollOptions, collectAll, mapConcurrent, pollUntil } from './waiting';
 
@@ -242,8 +242,8 @@ async function allTableStatistics(ctx: SmokeContext, deadline: Deadline): Promis
 async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
   const started = ctx.clock.now();
   const deadline = ctx.deadline.within(ctx.waits?.dms ?? 45 * 60_000);
+  const sourceRows = (table: Table): number | undefined => state.sourceFingerprints?.get(wholeTable(table).key)?.rows;
   if (isReplicationConfigArn(ctx.names.dmsTaskArn)) {
-    const sourceRows = (table: Table): number | undefined => state.sourceFingerprints?.get(wholeTable(table).key)?.rows;
     const load = await runServerlessFullLoad({ ...ctx, dms: ctx.dms!, replicationConfigArn: ctx.names.dmsTaskArn, deadline, sourceRows });
     state.dmsLoaded = load.loaded;
     return load.checks;
@@ -291,32 +291,7 @@ async function dmsStep(ctx: SmokeContext, state: StepState): Promise<Check[]> {
     },
   ];
   const statistics = await allTableStatistics(ctx, deadline);
-  for (const table of ctx.tables) {
-    const stats = statistics.find((s) => s.TableName === table.name);
-    const source = state.sourceFingerprints?.get(wholeTable(table).key);
-    if (!stats) {
-      checks.push({ step: 'dms', check: `${table.name} statistics`, expected: 'present', actual: 'missing', pass: false, seconds: 0 });
-      continue;
-    }
-    if (source) {
-      checks.push({
-        step: 'dms',
-        check: `${table.name} full-load rows`,
-        expected: String(source.rows),
-        actual: String(stats.FullLoadRows ?? 0),
-        pass: stats.FullLoadRows === source.rows,
-        seconds: 0,
-      });
-    }
-    checks.push({
-      step: 'dms',
-      check: `${table.name} table state`,
-      expected: 'Table completed',
-      actual: stats.TableState ?? 'unknown',
-      pass: stats.TableState === 'Table completed',
-      seconds: 0,
-    });
-  }
+  checks.push(...tableStatisticsChecks(ctx.tables, statistics, sourceRows));
   // No DMS validation state is expected: DMS validates an S3 target by running Athena queries through Glue objects
   // it creates, which needs permissions, grants and network paths this platform does not give it; the reconcile
   // step compares every table with the source instead.

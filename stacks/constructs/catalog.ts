@@ -9,6 +9,7 @@ import { CLINIC_TABLES, Table } from '../../contract/clinic';
 import { rawTablePrefix } from '../../contract/lake';
 import { CHANGE_LOG_COLUMNS, changeLogCatalogColumns, changeLogDatabaseOf } from '../../contract/merge';
 import { AwsEnvironment, glueArn } from '../core/aws-environment';
+import { encryptedWorkgroupConfig } from '../core/encrypted-workgroup';
 import { allow, catalogKeyThroughGlue, lakeFormationDataAccess, throughServices } from '../core/policy-document';
 import { LAKE_ROLE_SUFFIX, lakeRoleName } from '../core/lake-roles';
 import { ServiceRole } from '../core/service-role';
@@ -204,22 +205,17 @@ export class Catalog extends Construct {
     this.crawlers = new Map([...this.changeLogTables].map(([name, table]) => [name, table.crawler]));
 
     this.resultsLocation = `s3://${storage.athenaResultsBucket.name}/athena/`;
-    this.workgroup = new AthenaWorkgroup(this, 'workgroup', {
-      name: `${props.namePrefix}-analysts`,
-      description: 'Queries of the lake; settings enforced, results encrypted with the lake key',
-      state: 'ENABLED',
-      forceDestroy: false,
-      configuration: {
-        enforceWorkgroupConfiguration: true,
-        publishCloudwatchMetricsEnabled: true,
+    this.workgroup = new AthenaWorkgroup(
+      this,
+      'workgroup',
+      encryptedWorkgroupConfig({
+        name: `${props.namePrefix}-analysts`,
+        description: 'Queries of the lake; settings enforced, results encrypted with the lake key',
+        resultsLocation: this.resultsLocation,
+        kmsKeyArn: lakeKeyArn,
         bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
-        requesterPaysEnabled: false,
-        engineVersion: { selectedEngineVersion: props.athenaEngineVersion ?? 'Athena engine version 3' },
-        resultConfiguration: {
-          outputLocation: this.resultsLocation,
-          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKeyArn: lakeKeyArn },
-        },
-      },
-    });
+        engineVersion: props.athenaEngineVersion ?? 'Athena engine version 3',
+      }),
+    );
   }
 }

@@ -5,6 +5,7 @@ import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { MergeConfig } from '../../config/types';
 import { maintenanceStateMachineDefinition, mergeStateMachineDefinition } from '../core/athena-workflows';
 import { AwsEnvironment, glueArn, glueDatabaseArns } from '../core/aws-environment';
+import { encryptedWorkgroupConfig } from '../core/encrypted-workgroup';
 import { LAKE_ROLE_SUFFIX, lakeRoleName } from '../core/lake-roles';
 import { NamedStatement, allow, catalogKeyThroughGlue, lakeFormationDataAccess, throughServices } from '../core/policy-document';
 import { ServiceRole } from '../core/service-role';
@@ -95,25 +96,20 @@ export class Merge extends Construct {
 
     const resultsPrefix = 'merge';
     this.resultsLocation = `s3://${storage.athenaResultsBucket.name}/${resultsPrefix}/`;
-    this.workgroup = new AthenaWorkgroup(this, 'athena-workgroup', {
-      name: `${props.namePrefix}-merge`,
-      description: 'The merge of the change log into the current state, and table maintenance; settings enforced, results encrypted',
-      state: 'ENABLED',
-      forceDestroy: false,
-      configuration: {
-        enforceWorkgroupConfiguration: true,
-        publishCloudwatchMetricsEnabled: true,
+    this.workgroup = new AthenaWorkgroup(
+      this,
+      'athena-workgroup',
+      encryptedWorkgroupConfig({
+        name: `${props.namePrefix}-merge`,
+        description: 'The merge of the change log into the current state, and table maintenance; settings enforced, results encrypted',
+        resultsLocation: this.resultsLocation,
+        // The lake key, as the lake bucket's policy demands of every upload: Athena writes the Iceberg data files
+        // under the workgroup's encryption too.
+        kmsKeyArn: lakeKeyArn,
         bytesScannedCutoffPerQuery: props.bytesScannedCutoffPerQuery,
-        requesterPaysEnabled: false,
-        engineVersion: { selectedEngineVersion: MERGE_ENGINE_VERSION },
-        resultConfiguration: {
-          outputLocation: this.resultsLocation,
-          // The lake key, as the lake bucket's policy demands of every upload: Athena writes the Iceberg data files
-          // under the workgroup's encryption too.
-          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKeyArn: lakeKeyArn },
-        },
-      },
-    });
+        engineVersion: MERGE_ENGINE_VERSION,
+      }),
+    );
 
     const resultsBucketArn = storage.athenaResultsBucket.arn;
     const runsQueries = (queryActions: string[]): NamedStatement[] => [

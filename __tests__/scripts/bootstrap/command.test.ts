@@ -1,16 +1,9 @@
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import {
-  GetBucketEncryptionCommand,
-  GetBucketPolicyCommand,
-  GetBucketVersioningCommand,
-  GetPublicAccessBlockCommand,
-  HeadBucketCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { nonprodAccount } from '../../../config/accounts';
-import { tlsOnlyPolicy } from '../../../scripts/bootstrap/state-bucket';
 import { runInProcess } from '../../helpers/cli';
+import { stateBucketAlreadyRight } from '../../helpers/state-bucket';
 
 describe('npm run bootstrap', () => {
   const sts = mockClient(STSClient);
@@ -37,22 +30,7 @@ describe('npm run bootstrap', () => {
 
   test('on a bucket already right it reports every step unchanged and prints the next command', async () => {
     sts.on(GetCallerIdentityCommand).resolves({ Account: nonprodAccount.id });
-    s3.on(HeadBucketCommand).resolves({});
-    s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
-    s3.on(GetBucketEncryptionCommand).resolves({
-      ServerSideEncryptionConfiguration: {
-        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true }],
-      },
-    });
-    s3.on(GetPublicAccessBlockCommand).resolves({
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        IgnorePublicAcls: true,
-        BlockPublicPolicy: true,
-        RestrictPublicBuckets: true,
-      },
-    });
-    s3.on(GetBucketPolicyCommand).resolves({ Policy: tlsOnlyPolicy(nonprodAccount.stateBackend!.bucket) });
+    stateBucketAlreadyRight(s3, nonprodAccount.stateBackend!.bucket);
     const { code, stdout } = await runInProcess('bootstrap', ['--env', 'dev']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^versioning\s+already$/m);

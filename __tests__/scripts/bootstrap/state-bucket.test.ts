@@ -14,7 +14,8 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { EnvironmentError } from '../../../scripts/cli/errors';
-import { ensureStateBucket, tlsOnlyPolicy } from '../../../scripts/bootstrap/state-bucket';
+import { ensureStateBucket } from '../../../scripts/bootstrap/state-bucket';
+import { stateBucketAlreadyRight } from '../../helpers/state-bucket';
 
 const BUCKET = { name: 'unicornhealth-tfstate-111122223333', region: 'us-east-1', accountId: '111122223333' };
 
@@ -74,22 +75,7 @@ describe('the Terraform state bucket', () => {
   });
 
   test('a second run changes nothing: every setting is already right', async () => {
-    s3.on(HeadBucketCommand).resolves({});
-    s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
-    s3.on(GetBucketEncryptionCommand).resolves({
-      ServerSideEncryptionConfiguration: {
-        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' }, BucketKeyEnabled: true }],
-      },
-    });
-    s3.on(GetPublicAccessBlockCommand).resolves({
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        IgnorePublicAcls: true,
-        BlockPublicPolicy: true,
-        RestrictPublicBuckets: true,
-      },
-    });
-    s3.on(GetBucketPolicyCommand).resolves({ Policy: tlsOnlyPolicy(BUCKET.name) });
+    stateBucketAlreadyRight(s3, BUCKET.name);
     const steps = await ensureStateBucket(client(), BUCKET);
     expect(steps.every((s) => s.outcome === 'already')).toBe(true);
     // Only reads: no command that creates or puts anything.

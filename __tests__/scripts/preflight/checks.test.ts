@@ -1,4 +1,3 @@
-import { mockClient } from 'aws-sdk-client-mock';
 import {
   DescribeAddressesCommand,
   DescribeVpcEndpointsCommand,
@@ -52,15 +51,10 @@ import {
 } from '../../../scripts/preflight/checks';
 import { PlanOutcome, PlanRunner } from '../../../scripts/preflight/plan';
 import { PreflightTarget } from '../../../scripts/preflight/target';
+import { PREFLIGHT_ACCOUNT as ACCOUNT, PREFLIGHT_CALLER as CALLER, mockPreflightClients } from '../../helpers/preflight';
 
-const ACCOUNT = '111122223333';
 const DEPLOY_ROLE = `arn:aws:iam::${ACCOUNT}:role/unicornhealth-deploy`;
 const LAKE_ADMIN_ROLE = `arn:aws:iam::${ACCOUNT}:role/unicornhealth-dev-lake-admin`;
-const CALLER = {
-  Account: ACCOUNT,
-  Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/unicornhealth-deploy/session`,
-  UserId: 'AROAEXAMPLEID:session',
-};
 
 const TARGET: PreflightTarget = {
   environment: 'dev',
@@ -80,14 +74,7 @@ const TARGET: PreflightTarget = {
   stackDirectory: 'cdktf.out/stacks/unicornhealth-dev',
 };
 
-const sts = mockClient(STSClient);
-const iam = mockClient(IAMClient);
-const ec2 = mockClient(EC2Client);
-const quotas = mockClient(ServiceQuotasClient);
-const rds = mockClient(RDSClient);
-const lakeFormation = mockClient(LakeFormationClient);
-const redshift = mockClient(RedshiftServerlessClient);
-const s3 = mockClient(S3Client);
+const { sts, iam, ec2, quotas, rds, lakeFormation, redshift, s3, reset } = mockPreflightClients();
 
 const clients: PreflightClients = {
   sts: new STSClient({ region: 'us-east-1' }),
@@ -165,7 +152,7 @@ const CERTIFICATES = [
 
 /** Every AWS answer of an account that is ready: the deploy role, MFA'd lake admin, baseline deployed, room in every quota. */
 function readyAccount(): void {
-  for (const mock of [sts, iam, ec2, quotas, rds, lakeFormation, redshift, s3]) mock.reset();
+  reset();
   planned.length = 0;
   sts.on(GetCallerIdentityCommand).resolves(CALLER);
   iam.on(GetUserCommand, { UserName: 'lake-admin' }).resolves({

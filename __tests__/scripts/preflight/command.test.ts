@@ -1,20 +1,19 @@
-import { mockClient } from 'aws-sdk-client-mock';
-import { DescribeAddressesCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeAddressesCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import {
   GetRoleCommand,
   GetUserCommand,
-  IAMClient,
   IAMServiceException,
   ListAttachedRolePoliciesCommand,
   ListMFADevicesCommand,
 } from '@aws-sdk/client-iam';
-import { GetDataLakeSettingsCommand, LakeFormationClient } from '@aws-sdk/client-lakeformation';
-import { DescribeCertificatesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { ListNamespacesCommand, ListWorkgroupsCommand, RedshiftServerlessClient } from '@aws-sdk/client-redshift-serverless';
-import { HeadBucketCommand, HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
-import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetDataLakeSettingsCommand } from '@aws-sdk/client-lakeformation';
+import { DescribeCertificatesCommand } from '@aws-sdk/client-rds';
+import { ListNamespacesCommand, ListWorkgroupsCommand } from '@aws-sdk/client-redshift-serverless';
+import { HeadBucketCommand, HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
+import { GetServiceQuotaCommand } from '@aws-sdk/client-service-quotas';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { runInProcess } from '../../helpers/cli';
+import { PREFLIGHT_ACCOUNT as ACCOUNT, PREFLIGHT_CALLER as CALLER, mockPreflightClients } from '../../helpers/preflight';
 
 /** The committed config with a real-looking account: the committed placeholder ids fail the account check by design. */
 jest.mock('../../../config/environments', () => {
@@ -35,24 +34,10 @@ jest.mock('../../../config/environments', () => {
   };
 });
 
-const ACCOUNT = '111122223333';
-const CALLER = {
-  Account: ACCOUNT,
-  Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/unicornhealth-deploy/session`,
-  UserId: 'AROAEXAMPLEID:session',
-};
-
-const sts = mockClient(STSClient);
-const iam = mockClient(IAMClient);
-const ec2 = mockClient(EC2Client);
-const quotas = mockClient(ServiceQuotasClient);
-const rds = mockClient(RDSClient);
-const lakeFormation = mockClient(LakeFormationClient);
-const redshift = mockClient(RedshiftServerlessClient);
-const s3 = mockClient(S3Client);
+const { sts, iam, ec2, quotas, rds, lakeFormation, redshift, s3, reset } = mockPreflightClients();
 
 beforeEach(() => {
-  for (const mock of [sts, iam, ec2, quotas, rds, lakeFormation, redshift, s3]) mock.reset();
+  reset();
   sts.on(GetCallerIdentityCommand).resolves(CALLER);
   iam.on(GetUserCommand).resolves({
     User: { UserName: 'lake-admin', UserId: 'AIDA1', Arn: `arn:aws:iam::${ACCOUNT}:user/lake-admin`, Path: '/', CreateDate: new Date() },

@@ -4,6 +4,15 @@ import { join } from 'node:path';
 import { runInProcess } from '../../helpers/cli';
 
 const smoke = (args: string[]): ReturnType<typeof runInProcess> => runInProcess('smoke', args, { AWS_EC2_METADATA_DISABLED: 'true' });
+/** A fresh outputs.json holding `text`, as `terraform output -json` would leave it. */
+const outputsFile = (text: string): string => {
+  const path = join(mkdtempSync(join(tmpdir(), 'outputs-')), 'outputs.json');
+  writeFileSync(path, text);
+  return path;
+};
+/** A run against the outputs file with every connection flag given, so only the outputs can stop it. */
+const smokeWithOutputs = (outputs: string): ReturnType<typeof runInProcess> =>
+  smoke(['--outputs', outputs, '--host', '127.0.0.1', '--user', 'u', '--database', 'd', '--ssl-mode', 'DISABLED', '--port', '1']);
 
 describe('npm run smoke (the command)', () => {
   test('--help lists the steps, the name flags and the exit codes', async () => {
@@ -23,28 +32,13 @@ describe('npm run smoke (the command)', () => {
   });
 
   test('a missing Terraform output is named (exit 2), before anything connects', async () => {
-    const outputs = join(mkdtempSync(join(tmpdir(), 'outputs-')), 'outputs.json');
-    writeFileSync(outputs, JSON.stringify({ region: { value: 'us-east-1' } }));
-    const { code, stderr } = await smoke([
-      '--outputs',
-      outputs,
-      '--host',
-      '127.0.0.1',
-      '--user',
-      'u',
-      '--database',
-      'd',
-      '--ssl-mode',
-      'DISABLED',
-      '--port',
-      '1',
-    ]);
+    const outputs = outputsFile(JSON.stringify({ region: { value: 'us-east-1' } }));
+    const { code, stderr } = await smokeWithOutputs(outputs);
     expect(code).toBe(2);
     expect(stderr).toContain('Terraform output glue_database_name is missing');
   });
 
   test('a crawler-names output that is not a map of names is named (exit 2), before anything connects', async () => {
-    const outputs = join(mkdtempSync(join(tmpdir(), 'outputs-')), 'outputs.json');
     const names = Object.fromEntries(
       ['region', 'glue_database_name', 'glue_changes_database_name', 'merge_state_machine_arn', 'athena_workgroup']
         .concat([
@@ -58,21 +52,8 @@ describe('npm run smoke (the command)', () => {
         .map((name) => [name, { value: name === 'region' ? 'us-east-1' : `${name}-value` }]),
     );
     // The single crawler name of an older stack.
-    writeFileSync(outputs, JSON.stringify({ ...names, glue_crawler_names: { value: 'unicornhealth-dev-raw' } }));
-    const { code, stderr } = await smoke([
-      '--outputs',
-      outputs,
-      '--host',
-      '127.0.0.1',
-      '--user',
-      'u',
-      '--database',
-      'd',
-      '--ssl-mode',
-      'DISABLED',
-      '--port',
-      '1',
-    ]);
+    const outputs = outputsFile(JSON.stringify({ ...names, glue_crawler_names: { value: 'unicornhealth-dev-raw' } }));
+    const { code, stderr } = await smokeWithOutputs(outputs);
     expect(code).toBe(2);
     expect(stderr).toContain('Terraform output glue_crawler_names is not a map of names: "unicornhealth-dev-raw"');
   });
@@ -84,8 +65,7 @@ describe('npm run smoke (the command)', () => {
   });
 
   test('an outputs file that is not JSON is an input error naming it', async () => {
-    const outputs = join(mkdtempSync(join(tmpdir(), 'outputs-')), 'outputs.json');
-    writeFileSync(outputs, 'region = "us-east-1"');
+    const outputs = outputsFile('region = "us-east-1"');
     const { code, stdout } = await smoke(['--outputs', outputs, '--json']);
     expect(code).toBe(2);
     expect(JSON.parse(stdout)).toMatchObject({

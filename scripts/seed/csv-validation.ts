@@ -42,6 +42,19 @@ function convertDate(raw: string): Conversion {
   return `${year}-${pad(month)}-${pad(day)}`;
 }
 
+/**
+ * A DATETIME value written `YYYY-MM-DD HH:MM:SS` must also be a real instant: MySQL would otherwise store a zero
+ * date or refuse the row only at load time, without the file's line.
+ */
+function realDateTime(column: Column, value: string): Conversion {
+  const match = /^([0-9]{4})-([0-9]{2})-([0-9]{2}) ([0-9]{2}):([0-9]{2}):([0-9]{2})$/.exec(value);
+  if (!match) return new Refusal(`${show(value)} is not a date and time YYYY-MM-DD HH:MM:SS`);
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || second > 59)
+    return new Refusal(`${column.name} ${show(value)} is not a real date and time`);
+  return value;
+}
+
 function convertTime(raw: string): Conversion {
   const match = /^([0-9]{1,2}):([0-9]{2}) (AM|PM)$/.exec(raw);
   if (!match) return new Refusal(`${show(raw)} is not a time H:MM AM|PM`);
@@ -124,7 +137,8 @@ function converterFor(column: Column): (raw: string) => Conversion {
   return (raw) => {
     if (raw === '') return column.nullable ? null : new Refusal(`${column.name} is required`);
     if (CONTROL_CHARACTER.test(raw)) return controlCharacterRefusal(column, raw);
-    const value = format(raw);
+    const formatted = format(raw);
+    const value = type.kind === 'datetime' && typeof formatted === 'string' ? realDateTime(column, formatted) : formatted;
     if (typeof value === 'string' && value.length > maxLength) {
       const length = codePoints(value);
       if (length > maxLength) return new Refusal(`${column.name} is ${length} characters, longer than the ${maxLength} allowed`);

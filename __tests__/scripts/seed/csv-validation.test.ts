@@ -40,6 +40,7 @@ describe('converting one field', () => {
     ['an e-mail with a space in the local part', 'patient', 'email', 'mary ann@example.com', 'mary ann@example.com'],
     ['a zip with a leading zero', 'patient', 'zip', '02139', '02139'],
     ['an enum value', 'encounter', 'status', 'no show', 'no show'],
+    ['a date and time', 'smoke_probe', 'written_at', '2024-02-29 23:59:59', '2024-02-29 23:59:59'],
     ['50 characters', 'employee', 'first_name', 'x'.repeat(50), 'x'.repeat(50)],
     ['50 characters outside the BMP (100 UTF-16 units)', 'employee', 'first_name', '😀'.repeat(50), '😀'.repeat(50)],
   ])('%s: %s.%s %j is %j', (_case, table, name, raw, value) => {
@@ -62,6 +63,20 @@ describe('converting one field', () => {
     ['a 13th month', 'patient', 'dob', '13/1/1990', '"13/1/1990" is not a real calendar date'],
     ['a leap day of a common year', 'patient', 'dob', '2/29/2023', '"2/29/2023" is not a real calendar date'],
     ['a date before 1900', 'patient', 'dob', '1/1/1899', '"1/1/1899" is outside the years 1900-2100'],
+    [
+      'a date and time on February 30th',
+      'smoke_probe',
+      'written_at',
+      '2025-02-30 10:00:00',
+      'written_at "2025-02-30 10:00:00" is not a real date and time',
+    ],
+    [
+      'a date and time at hour 24',
+      'smoke_probe',
+      'written_at',
+      '2025-02-03 24:00:00',
+      'written_at "2025-02-03 24:00:00" is not a real date and time',
+    ],
     ['a 24-hour time', 'appointment', 'app_time', '13:15', '"13:15" is not a time H:MM AM|PM'],
     ['hour 13 PM', 'appointment', 'app_time', '13:15 PM', '"13:15 PM" is not a valid time of day'],
     ['hour 0', 'appointment', 'app_time', '0:15 AM', '"0:15 AM" is not a valid time of day'],

@@ -53,8 +53,8 @@ export const currentTablePrefix = (currentPrefix: string, table: Table): string 
 export const grantableColumns = (table: Table): Column[] => table.columns.filter((c) => c.classification !== 'direct-identifier');
 
 /**
- * What analysts and Redshift read of a table: the grantable columns of the clinic's tables, nothing of the tables the
- * platform writes for itself (the smoke probe), which are not clinic data.
+ * What analysts read of a table: the grantable columns of the clinic's tables, nothing of the tables the platform
+ * writes for itself (the smoke probe), which are not clinic data.
  */
 const clinicDataColumns = (table: Table): Column[] => (isSeeded(table) ? grantableColumns(table) : []);
 
@@ -64,12 +64,14 @@ export type ReaderPersona = 'smoke-runner' | 'analyst' | 'redshift';
 /**
  * The columns each persona's Lake Formation grants give it. The stacks grant exactly these and the smoke checks
  * expect exactly these: the release's smoke runner reconciles every column, analysts and Redshift never see a direct
- * identifier, nor the smoke probe. A persona with no column of a table gets no grant on it at all.
+ * identifier, and analysts never the smoke probe. A persona with no column of a table gets no grant on it at all.
  */
 export const READABLE_COLUMNS: Readonly<Record<ReaderPersona, (table: Table) => Column[]>> = {
   'smoke-runner': (table) => [...table.columns],
   analyst: clinicDataColumns,
-  redshift: clinicDataColumns,
+  // Redshift also reads the smoke probe (no identifier in it), so that each release proves a change reaches Redshift
+  // within the freshness target, not only Athena.
+  redshift: grantableColumns,
 };
 
 /** Personas that must be refused every direct identifier: the governance checks query each one as them. */

@@ -77,12 +77,12 @@ describe('lake layout and grants', () => {
     },
   );
 
-  test('the smoke probe is in the DMS mappings, readable by the smoke runner alone: analysts and Redshift get no column of it', () => {
+  test('the smoke probe is in the DMS mappings, readable by the smoke runner and Redshift (freshness), never by analysts', () => {
     const probe = tableNamed(SMOKE_PROBE_TABLE);
     expect(rulesOf(dmsTableMappings()).map((r) => r['object-locator']['table-name'])).toContain(SMOKE_PROBE_TABLE);
     expect(READABLE_COLUMNS['smoke-runner'](probe)).toEqual(probe.columns);
     expect(READABLE_COLUMNS.analyst(probe)).toEqual([]);
-    expect(READABLE_COLUMNS.redshift(probe)).toEqual([]);
+    expect(READABLE_COLUMNS.redshift(probe)).toEqual(probe.columns);
     // Every column of it is non-sensitive: it is withheld as plumbing, not as PHI.
     expect(grantableColumns(probe)).toEqual(probe.columns);
   });

@@ -197,6 +197,10 @@ export function mockRedshiftData(behaviour: LakeBehaviour = {}) {
   });
   redshift.on(GetStatementResultCommand).callsFake(async (input) => {
     const sql = statements.sql(input.Id);
+    if (/AS visible FROM/.test(sql)) {
+      const visible = (behaviour.probeVisible ?? (() => true))() ? 1 : 0;
+      return { ColumnMetadata: [{ name: 'visible' }], Records: [[{ longValue: visible }]] };
+    }
     if (!/row_count/.test(sql)) return { ColumnMetadata: [{ name: 'person_id' }], Records: [[{ stringValue: 'PER1' }]] };
     const [rows, a, b] = (behaviour.fingerprints ?? SOURCE)[tableOf(sql)];
     return {

@@ -515,37 +515,51 @@ async function freshnessStep(ctx: SmokeContext, state: StepState): Promise<Check
   const probe = state.probe;
   if (!probe) throw new StepFailed('freshness needs the probe step');
   const table = probeTableOf(ctx);
-  const reader = ctx.readers.find((r) => r.persona === 'smoke-runner');
-  if (!reader) throw new StepFailed('freshness reads as the smoke runner, and there is no smoke-runner reader');
+  // Every reader granted the probe's id: the smoke runner in Athena and Redshift, each as the identity it runs as.
+  const readers = ctx.readers.filter((r) => projection(r.persona, table).columns.some((c) => c.name === SMOKE_PROBE_COLUMNS.id));
+  if (!readers.some((r) => r.persona === 'smoke-runner'))
+    throw new StepFailed('freshness reads as the smoke runner, and there is no smoke-runner reader');
   const target = ctx.waits?.freshness ?? DEFAULT_FRESHNESS_TARGET_MINUTES * 60_000;
+  const checks: Check[] = [];
+  for (const reader of readers) checks.push(await probeVisible(ctx, probe, table, reader, target));
+  return checks;
+}
+
+/** Waits until the probe row is visible to one reader, and reports the time from its INSERT. */
+async function probeVisible(
+  ctx: SmokeContext,
+  probe: NonNullable<StepState['probe']>,
+  table: Table,
+  reader: LakeReader,
+  target: number,
+): Promise<Check> {
   const deadline = ctx.deadline.within(Math.max(0, probe.writtenAt + target - ctx.clock.now()));
   const { engine } = reader;
   const d = engine.dialect;
   const sql = `SELECT count(*) AS visible FROM ${d.table(table.name)} WHERE ${d.identifier(SMOKE_PROBE_COLUMNS.id)} = '${probe.id}'`;
-  const waitingFor = 'waiting for the probe row in the current tables';
+  const waitingFor = `waiting for the probe row in the current tables (${engine.name} as ${reader.persona})`;
   const check = {
     step: 'freshness' as const,
     check: `probe row in ${table.name} (${engine.name} as ${reader.persona})`,
     expected: `queryable within ${target / 1000} s of the INSERT`,
   };
+  const visible = async (within: Deadline): Promise<true | undefined> => {
+    const [row] = await engine.query(sql, within);
+    return Number(row?.visible ?? 0) > 0 ? true : undefined;
+  };
   try {
-    await pollUntil(
-      async () => {
-        const [row] = await engine.query(sql, deadline);
-        return Number(row?.visible ?? 0) > 0 ? true : undefined;
-      },
-      pollOptions(ctx, deadline, waitingFor),
-    );
+    // One query in any case, so that a reader asked after an earlier one used up the target still reports its figure.
+    if (!(await visible(ctx.deadline))) await pollUntil(() => visible(deadline), pollOptions(ctx, deadline, waitingFor));
   } catch (error) {
     if (!(error instanceof DeadlineExceeded)) throw error;
     // The run's deadline: the run stops, naming this wait whether it ran out between polls or inside a query.
     if (ctx.deadline.remaining() <= 0) throw new DeadlineExceeded(`deadline exceeded while ${waitingFor}`);
     // The target passed: a failed check with the figure measured.
     const waited = seconds(ctx.clock, probe.writtenAt);
-    return [{ ...check, actual: `not queryable after ${waited} s`, pass: false, seconds: waited }];
+    return { ...check, actual: `not queryable after ${waited} s`, pass: false, seconds: waited };
   }
   const latency = seconds(ctx.clock, probe.writtenAt);
-  return [{ ...check, actual: `queryable after ${latency} s`, pass: latency * 1000 <= target, seconds: latency }];
+  return { ...check, actual: `queryable after ${latency} s`, pass: latency * 1000 <= target, seconds: latency };
 }
 
 /**

@@ -3,20 +3,12 @@ import { availableParallelism } from 'node:os';
 import { PassThrough, Writable } from 'node:stream';
 import mysql, { Connection, ConnectionOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Column, Table } from '../../contract/clinic';
-import {
-  ACTUAL_COLUMNS_SQL,
-  ActualColumn,
-  TABLE_CHARSET,
-  TABLE_COLLATION,
-  columnType,
-  compareSchema,
-  createTableSql,
-  quoteIdentifier as q,
-} from '../../contract/mysql';
+import { TABLE_CHARSET, TABLE_COLLATION, columnType, compareSchema, createTableSql, quoteIdentifier as q } from '../../contract/mysql';
 import { CheckFailedError, CliError, EnvironmentError, InputError, asCliError } from '../cli/errors';
 import { registerCleanup } from '../cli/interrupts';
 import { InputFile, UnreadableInputError, openInput } from './csv-chunks';
 import { ChunkText, LocatedError, ValidatedChunk, formatError, tsvRows, validatedChunks } from './csv-validation';
+import { readActualColumns } from './migrate';
 import { KeyIndex, KeySet, NOT_A_KEY, NULL_KEY, keyEncoder, sameKeyFormat } from './keys';
 import { ChunkValidation, onThisThread, validationThreads } from './validation-pool';
 
@@ -39,6 +31,19 @@ export interface TableReport {
   pruned: number;
   seconds: number;
 }
+
+/** A table's report before anything of its file has been read. */
+const emptyTableReport = (file: TableFile): TableReport => ({
+  table: file.table.name,
+  path: file.path,
+  read: 0,
+  inserted: 0,
+  updated: 0,
+  unchanged: 0,
+  rejected: 0,
+  pruned: 0,
+  seconds: 0,
+});
 
 export interface LoadReport {
   readonly ok: boolean;
@@ -237,26 +242,13 @@ class InsertWriter implements TableWriter {
   }
 }
 
-async function actualColumns(connection: Connection, database: string, tables: readonly Table[]): Promise<ActualColumn[]> {
-  const [rows] = await connection.query<RowDataPacket[]>(ACTUAL_COLUMNS_SQL, [database, tables.map((t) => t.name)]);
-  return rows.map((r) => ({
-    table: String(r.table),
-    column: String(r.column),
-    position: Number(r.position),
-    columnType: String(r.columnType),
-    nullable: Boolean(Number(r.nullable)),
-    primaryKey: Boolean(Number(r.primaryKey)),
-    references: typeof r.references === 'string' ? r.references : undefined,
-  }));
-}
-
 /** Reads the schema of the contract tables; the differences, and which tables are missing. */
 export async function checkSchema(
   connection: Connection,
   database: string,
   tables: readonly Table[],
 ): Promise<{ differences: string[]; missing: string[] }> {
-  return compareSchema(tables, await actualColumns(connection, database, tables));
+  return compareSchema(tables, await readActualColumns(connection, database, tables));
 }
 
 /** Updates changed rows and inserts new ones of one table from its staging table; returns the counts. */
@@ -381,17 +373,7 @@ class ClinicLoad {
     this.maxErrors = options.maxErrors ?? 50;
     this.progress = options.onProgress ?? (() => undefined);
     this.missing = new Set(missing);
-    this.reports = files.map((f) => ({
-      table: f.table.name,
-      path: f.path,
-      read: 0,
-      inserted: 0,
-      updated: 0,
-      unchanged: 0,
-      rejected: 0,
-      pruned: 0,
-      seconds: 0,
-    }));
+    this.reports = files.map(emptyTableReport);
   }
 
   async run(): Promise<{ errors: LocatedError[]; tables: TableReport[]; createdTables: string[] }> {
@@ -768,17 +750,7 @@ export async function loadClinicData(options: LoadOptions): Promise<LoadReport> 
   const report = (ok: boolean, extra: Partial<LoadReport> = {}): LoadReport => ({
     ok,
     dryRun,
-    tables: files.map((f) => ({
-      table: f.table.name,
-      path: f.path,
-      read: 0,
-      inserted: 0,
-      updated: 0,
-      unchanged: 0,
-      rejected: 0,
-      pruned: 0,
-      seconds: 0,
-    })),
+    tables: files.map(emptyTableReport),
     errors: [],
     schemaDifferences: [],
     createdTables: [],

@@ -6,24 +6,24 @@ import { CommandResult } from '../cli/command';
 import { EXIT } from '../cli/errors';
 import { Progress } from '../cli/progress';
 
+/** The actual columns, keys and foreign keys of the given tables, as `information_schema` reports them. */
+export async function readActualColumns(connection: Connection, database: string, tables: readonly Table[]): Promise<ActualColumn[]> {
+  const [rows] = await connection.query<RowDataPacket[]>(ACTUAL_COLUMNS_SQL, [database, tables.map((t) => t.name)]);
+  return rows.map((r) => ({
+    table: String(r.table),
+    column: String(r.column),
+    position: Number(r.position),
+    columnType: String(r.columnType),
+    nullable: Boolean(Number(r.nullable)),
+    primaryKey: Boolean(Number(r.primaryKey)),
+    references: typeof r.references === 'string' ? r.references : undefined,
+  }));
+}
+
 /** Reads what the database holds: its base tables, and the columns, keys and foreign keys of the contract's tables. */
 export async function readDeployedSchema(connection: Connection, database: string, tables: readonly Table[]): Promise<DeployedSchema> {
   const [names] = await connection.query<RowDataPacket[]>(BASE_TABLES_SQL, [database]);
-  const [columns] = await connection.query<RowDataPacket[]>(ACTUAL_COLUMNS_SQL, [database, tables.map((t) => t.name)]);
-  return {
-    tables: names.map((row) => String(row.name)),
-    columns: columns.map(
-      (r): ActualColumn => ({
-        table: String(r.table),
-        column: String(r.column),
-        position: Number(r.position),
-        columnType: String(r.columnType),
-        nullable: Boolean(Number(r.nullable)),
-        primaryKey: Boolean(Number(r.primaryKey)),
-        references: typeof r.references === 'string' ? r.references : undefined,
-      }),
-    ),
-  };
+  return { tables: names.map((row) => String(row.name)), columns: await readActualColumns(connection, database, tables) };
 }
 
 export interface MigrationOptions {
